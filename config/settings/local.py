@@ -1,0 +1,6 @@
+"""Development: the defaults a newcomer gets from `make run`."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,64 @@
+"""Login by ID number (people), account name, or unified social credit code (organisations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+from stdnum.cn import ric, uscc
+
+from .models import User
+
+
+def normalize_identifier(identifier: str) -> str:
+    """ID numbers and credit codes are stored upper-case; a typed lower-case x still matches."""
+    text = (identifier or "").strip()
+    if len(ric.compact(text)) == 18 and ric.compact(text)[:17].isdigit():
+        return str(ric.compact(text))
+    return text
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The key axes counts failures under: the normalised identifier, so `x` and `X` are one."""
+    raw = ""
+    if credentials:
+        raw = credentials.get("username", "")
+    elif request is not None and hasattr(request, "POST"):
+        raw = request.POST.get("username", "")
+    return normalize_identifier(raw)
+
+
+def find_user(identifier: str) -> User | None:
+    key = normalize_identifier(identifier)
+    if not key:
+        return None
+    user = User.objects.filter(username=key).first()
+    if user is None and len(key) == 18:
+        # An organisation account may also log in by its organisation's credit code.
+        user = (
+            User.objects.filter(organization__credit_code=uscc.compact(key).upper())
+            .order_by("id")
+            .first()
+        )
+    return user
+
+
+class IdentifierBackend(ModelBackend):
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if not username or password is None:
+            return None
+        user = find_user(username)
+        if user is None:
+            # Same cost as a real check, so timing does not reveal which identifiers exist.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

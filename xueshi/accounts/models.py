@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from xueshi.core.identifiers import mask_id_number
+from xueshi.orgs.models import Department, Organization
+
+
+class User(AbstractUser):
+    """A login. People log in by ID number; organisation accounts by account name or credit code."""
+
+    full_name = models.CharField("姓名/名称", max_length=100, blank=True)
+    # Set for an initial or reset password: every page redirects to the change form until changed.
+    must_change_password = models.BooleanField("须修改密码", default=False)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name="所属机构账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        help_text="机构账号（以账号名或统一社会信用代码登录）所属的机构",
+    )
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class Person(models.Model):
+    """A licensed professional (专业技术人员), keyed by resident ID number."""
+
+    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    name = models.CharField("姓名", max_length=50)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    birth_date = models.DateField("出生日期", editable=False)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
+    specialty = models.CharField(
+        "认定专业", max_length=100, blank=True, help_text="职称系列/专业/等级，如 教师系列/高校教师/教授"
+    )
+    # No unit means the person chose "其他单位" (no employer at present).
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name="工作单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        limit_choices_to={"kind": "unit"},
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+    )
+    in_establishment = models.BooleanField("在编", default=False)
+    user = models.OneToOneField(
+        User,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "专业技术人员"
+        verbose_name_plural = "专业技术人员"
+        ordering = ["name", "id_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) | Q(unit__isnull=False),
+                name="person_department_needs_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.masked_id_number}）"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def unit_display(self) -> str:
+        return self.unit.name if self.unit else "其他单位"
+
+
+class RoleKind(models.TextChoices):
+    PROFESSIONAL = "professional", "专业技术人员"
+    UNIT_ADMIN = "unit_admin", "单位管理员"
+    DEPARTMENT_ADMIN = "department_admin", "二级管理员"
+    SUPERVISOR_ADMIN = "supervisor_admin", "主管部门管理员"
+    AUTHORITY_ADMIN = "authority_admin", "认定机构管理员"
+    TRAINING_BASE_ADMIN = "training_base_admin", "继续教育基地管理员"
+    PLATFORM_ADMIN = "platform_admin", "平台管理员"
+
+
+# Which kind of organisation each administrative role is attached to.
+ROLE_ORGANIZATION_KIND = {
+    RoleKind.UNIT_ADMIN: "unit",
+    RoleKind.DEPARTMENT_ADMIN: "unit",
+    RoleKind.SUPERVISOR_ADMIN: "supervisor",
+    RoleKind.AUTHORITY_ADMIN: "authority",
+    RoleKind.TRAINING_BASE_ADMIN: "training_base",
+}
+
+
+class RoleAssignment(models.Model):
+    """One role a user holds; a user may hold several and switch between them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField("角色", max_length=30, choices=RoleKind.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name="机构",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name="部门",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        ordering = ["user_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "organization", "department"], name="role_assignment_unique"
+            ),
+            # A department admin is scoped to exactly one department; no other role has one.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=RoleKind.DEPARTMENT_ADMIN, department__isnull=False)
+                    | (~Q(kind=RoleKind.DEPARTMENT_ADMIN) & Q(department__isnull=True))
+                ),
+                name="role_department_only_for_department_admin",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=[RoleKind.PLATFORM_ADMIN, RoleKind.PROFESSIONAL])
+                    | Q(organization__isnull=False)
+                ),
+                name="role_admin_needs_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What the top bar shows, e.g. "二级管理员 · 广西大学 / 计算机学院"."""
+        where = ""
+        if self.organization_id:
+            where = str(self.organization)
+            if self.department_id:
+                where += f" / {self.department}"
+        return f"{self.get_kind_display()} · {where}" if where else self.get_kind_display()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind != RoleKind.PROFESSIONAL

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from xueshi.core.identifiers import region_name
+
+
+class OrganizationKind(models.TextChoices):
+    UNIT = "unit", "单位"
+    SUPERVISOR = "supervisor", "主管部门"
+    AUTHORITY = "authority", "认定机构"
+    TRAINING_BASE = "training_base", "继续教育基地"
+
+
+class OrganizationStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    ACTIVE = "active", "已启用"
+    REJECTED = "rejected", "未通过"
+
+
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def active(self) -> OrganizationQuerySet:
+        return self.filter(status=OrganizationStatus.ACTIVE)
+
+    def units(self) -> OrganizationQuerySet:
+        return self.filter(kind=OrganizationKind.UNIT)
+
+    def subtree_of(self, organization: Organization) -> OrganizationQuerySet:
+        """The organisation and everything beneath it, by its materialised path."""
+        return self.filter(path__startswith=organization.path)
+
+
+class Organization(models.Model):
+    """One node of the single tree: authorities at the top, supervisors, then units."""
+
+    kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
+    name = models.CharField("名称", max_length=200, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # "/1/7/42/": ids from the root down, so a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    region_code = models.CharField("所属地区代码", max_length=6, help_text="6 位行政区划代码")
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, null=True, blank=True, unique=True
+    )
+    # A real code that fails its check character is accepted only when an authority says so.
+    credit_code_override_reason = models.CharField(
+        "信用代码校验豁免原因", max_length=200, blank=True
+    )
+    code = models.CharField(
+        "单位编码", max_length=30, null=True, blank=True, unique=True, help_text="如职称系统单位编号"
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="注册人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registered_organizations",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_comment = models.CharField("审批意见", max_length=200, blank=True)
+    # Name of a policy profile in profiles/; empty means the nearest ancestor's applies.
+    policy_profile = models.CharField("政策配置", max_length=40, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=False) | Q(kind=OrganizationKind.AUTHORITY),
+                name="org_only_authority_is_root",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def region_name(self) -> str:
+        return region_name(self.region_code)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrganizationStatus.ACTIVE
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().save(*args, **kwargs)
+        expected = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if self.path != expected:
+            old_path = self.path
+            self.path = expected
+            type(self).objects.filter(pk=self.pk).update(path=expected)
+            if old_path:
+                # Moving a node moves its subtree: rewrite every descendant's prefix.
+                for child in type(self).objects.filter(path__startswith=old_path).exclude(
+                    pk=self.pk
+                ):
+                    child.path = expected + child.path[len(old_path) :]
+                    type(self).objects.filter(pk=child.pk).update(path=child.path)
+
+    def ancestors(self) -> OrganizationQuerySet:
+        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        return Organization.objects.filter(pk__in=ids).exclude(pk=self.pk)
+
+    def effective_policy_profile(self) -> str:
+        """The profile named on this node or on its nearest ancestor."""
+        if self.policy_profile:
+            return self.policy_profile
+        for ancestor in sorted(self.ancestors(), key=lambda node: -len(node.path)):
+            if ancestor.policy_profile:
+                return ancestor.policy_profile
+        return ""
+
+
+class Department(models.Model):
+    """A part of a unit (学院, 财务部…); a department admin is scoped to one."""
+
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name="单位",
+        on_delete=models.CASCADE,
+        related_name="departments",
+        limit_choices_to={"kind": OrganizationKind.UNIT},
+    )
+    name = models.CharField("部门名称", max_length=100)
+    note = models.CharField("部门备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+        ordering = ["unit_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="department_name_unique_in_unit")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
