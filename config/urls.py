@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("xueshi.core.urls")),
     path("accounts/", include("xueshi.accounts.urls")),
     path("orgs/", include("xueshi.orgs.urls")),
+    path("policy/", include("xueshi.policy.urls")),
     path("captcha/", include("captcha.urls")),
     path("django-admin/", admin.site.urls),
 ]

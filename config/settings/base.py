@@ -22,12 +22,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "captcha",
     "axes",
     "xueshi.core",
     "xueshi.orgs",
     "xueshi.accounts",
+    "xueshi.policy",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +136,9 @@ CAPTCHA_LENGTH = 4
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
 CAPTCHA_TIMEOUT = 5
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
+
+# Forms render through our templates (templates/django/forms/), styled for Bootstrap 5.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

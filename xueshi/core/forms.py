@@ -1,0 +1,43 @@
+"""Form base classes: Bootstrap 5 classes on every widget, errors marked for screen readers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select"
+        else:
+            css = "form-control"
+        existing = widget.attrs.get("class", "")
+        widget.attrs["class"] = f"{existing} {css}".strip()
+        if form.is_bound and name in form.errors:
+            widget.attrs["class"] += " is-invalid"
+            widget.attrs["aria-invalid"] = "true"
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style_widgets(self)
+
+
+class StyledModelForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style_widgets(self)

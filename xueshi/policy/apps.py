@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PolicyConfig(AppConfig):
+    name = "xueshi.policy"
+    verbose_name = "政策配置"
