@@ -16,10 +16,10 @@ def style_widgets(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        existing = widget.attrs.get("class", "")
-        widget.attrs["class"] = f"{existing} {css}".strip()
-        if form.is_bound and name in form.errors:
-            widget.attrs["class"] += " is-invalid"
+        classes = widget.attrs.get("class", "").split()
+        wanted = [css] + (["is-invalid"] if form.is_bound and name in form.errors else [])
+        widget.attrs["class"] = " ".join(dict.fromkeys(classes + wanted))
+        if "is-invalid" in wanted:
             widget.attrs["aria-invalid"] = "true"
 
 
