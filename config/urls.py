@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.urls.resolvers import URLPattern, URLResolver
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xueshi.core.urls")),
     path("accounts/", include("xueshi.accounts.urls")),
     path("orgs/", include("xueshi.orgs.urls")),

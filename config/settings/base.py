@@ -1,4 +1,4 @@
-"""Settings shared by every mode. Values come from the environment with safe development defaults."""
+"""Settings shared by every mode: values from the environment, with safe development defaults."""
 
 from datetime import timedelta
 from pathlib import Path

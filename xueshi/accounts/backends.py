@@ -45,7 +45,7 @@ def find_user(identifier: str) -> User | None:
 
 
 class IdentifierBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

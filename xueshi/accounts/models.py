@@ -49,7 +49,10 @@ class Person(models.Model):
     birth_date = models.DateField("出生日期", editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
     specialty = models.CharField(
-        "认定专业", max_length=100, blank=True, help_text="职称系列/专业/等级，如 教师系列/高校教师/教授"
+        "认定专业",
+        max_length=100,
+        blank=True,
+        help_text="职称系列/专业/等级，如 教师系列/高校教师/教授",
     )
     # No unit means the person chose "其他单位" (no employer at present).
     unit = models.ForeignKey(

@@ -18,11 +18,10 @@ def people_in_scope(role: RoleAssignment | None) -> QuerySet[Person]:
     if role.kind == RoleKind.PROFESSIONAL:
         return people.filter(user_id=role.user_id)
     if role.kind == RoleKind.DEPARTMENT_ADMIN:
-        return people.filter(unit_id=role.organization_id, department_id=role.department_id)
+        return people.filter(unit=role.organization, department=role.department)
     if role.kind == RoleKind.UNIT_ADMIN:
         return people.filter(unit_id=role.organization_id)
-    if role.kind in (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN):
-        assert role.organization is not None
+    if role.kind in (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN) and role.organization:
         return people.filter(unit__path__startswith=role.organization.path)
     return people.none()
 
@@ -37,4 +36,4 @@ def organizations_in_scope(role: RoleAssignment | None) -> QuerySet[Organization
         return organizations.none()
     if role.kind in (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN):
         return organizations.subtree_of(role.organization)
-    return organizations.filter(pk=role.organization_id)
+    return organizations.filter(pk=role.organization.pk)

@@ -10,7 +10,9 @@ from django import forms
 def style_widgets(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        if isinstance(
+            widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
+        ):
             css = "form-check-input"
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
             css = "form-select"

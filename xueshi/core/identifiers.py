@@ -22,7 +22,9 @@ def clean_id_number(value: str) -> str:
         raise ValidationError("请输入身份证号。", code="required")
     if len(compact) != 18:
         raise ValidationError(
-            "身份证号应为 18 位，当前为 %(length)d 位。", code="length", params={"length": len(compact)}
+            "身份证号应为 18 位，当前为 %(length)d 位。",
+            code="length",
+            params={"length": len(compact)},
         )
     if not compact[:17].isdigit() or not (compact[17].isdigit() or compact[17] == "X"):
         raise ValidationError("身份证号前 17 位应为数字，最后一位为数字或 X。", code="format")
@@ -55,7 +57,7 @@ def clean_id_number(value: str) -> str:
 
 
 def id_number_birth_date(id_number: str) -> datetime.date:
-    return ric.get_birth_date(id_number)  # type: ignore[no-any-return]
+    return ric.get_birth_date(id_number)
 
 
 def id_number_sex(id_number: str) -> str:
@@ -117,7 +119,9 @@ def clean_phone(value: str) -> str:
         )
     if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
         return str(number.national_number)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).replace(" ", "")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).replace(
+        " ", ""
+    )
 
 
 def region_name(region_code: str) -> str:

@@ -13,7 +13,9 @@ from stdnum.cn import ric, uscc
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def make_id_number(region_code: str, birth_date: datetime.date, sequence: int, *, female: bool = False) -> str:
+def make_id_number(
+    region_code: str, birth_date: datetime.date, sequence: int, *, female: bool = False
+) -> str:
     """A valid 18-character ID number (real region code, check character computed by stdnum)."""
     order = sequence % 500 * 2 + (0 if female else 1)  # odd for men, even for women
     body = f"{region_code}{birth_date:%Y%m%d}{order:03d}"
@@ -21,10 +23,12 @@ def make_id_number(region_code: str, birth_date: datetime.date, sequence: int, *
 
 
 def make_credit_code(region_code: str, sequence: int, *, category: str = "91") -> str:
-    """A valid unified social credit code: category, region, 9-character organisation code, check."""
+    """A valid unified social credit code: category, region, organisation code, check."""
     organization_code = f"{sequence:08d}"
     # The organisation-code part carries its own check character (position 17 of 18).
-    body = f"{category}{region_code}{organization_code}{_organization_code_check(organization_code)}"
+    body = (
+        f"{category}{region_code}{organization_code}{_organization_code_check(organization_code)}"
+    )
     return body + uscc.calc_check_digit(body)
 
 

@@ -44,7 +44,9 @@ def test_unknown_region_code_is_refused():
     assert error.value.code == "region"
 
 
-@pytest.mark.parametrize("raw", ["", "36042619910101007", "3604261991010100711", "36042619910101007A"])
+@pytest.mark.parametrize(
+    "raw", ["", "36042619910101007", "3604261991010100711", "36042619910101007A"]
+)
 def test_wrong_length_or_characters_refused(raw):
     with pytest.raises(ValidationError):
         clean_id_number(raw)
@@ -69,7 +71,10 @@ def test_credit_codes():
     with pytest.raises(ValidationError):
         clean_credit_code("91110000600037341N")
     # An override may accept a checksum failure, never a malformed code.
-    assert clean_credit_code("91110000600037341N", allow_checksum_override=True) == "91110000600037341N"
+    assert (
+        clean_credit_code("91110000600037341N", allow_checksum_override=True)
+        == "91110000600037341N"
+    )
     with pytest.raises(ValidationError):
         clean_credit_code("9111000060003734", allow_checksum_override=True)
 
@@ -80,7 +85,9 @@ def test_generated_identifiers_are_valid():
         clean_credit_code(make_credit_code("410500", sequence))
 
 
-@pytest.mark.parametrize(("raw", "stored"), [("13800138000", "13800138000"), ("0771-5551234", "07715551234")])
+@pytest.mark.parametrize(
+    ("raw", "stored"), [("13800138000", "13800138000"), ("0771-5551234", "07715551234")]
+)
 def test_phone_numbers(raw, stored):
     assert clean_phone(raw) == stored
 
