@@ -19,7 +19,9 @@ def style_widgets(form: forms.BaseForm) -> None:
         else:
             css = "form-control"
         classes = widget.attrs.get("class", "").split()
-        wanted = [css] + (["is-invalid"] if form.is_bound and name in form.errors else [])
+        # `_errors`, not `errors`: reading `errors` runs full_clean(), which from __init__ would
+        # validate before a subclass has finished setting up its fields (e.g. a queryset).
+        wanted = [css] + (["is-invalid"] if form._errors and name in form._errors else [])
         widget.attrs["class"] = " ".join(dict.fromkeys(classes + wanted))
         if "is-invalid" in wanted:
             widget.attrs["aria-invalid"] = "true"

@@ -1,0 +1,139 @@
+"""Django admin for platform administrators: raw access to logins, people and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest
+
+from .models import Person, RoleAssignment, RoleKind, User
+
+
+def is_platform_admin(user: Any) -> bool:
+    """Superusers, and staff accounts that hold the platform administrator role."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    return RoleAssignment.objects.filter(user_id=user.pk, kind=RoleKind.PLATFORM_ADMIN).exists()
+
+
+class PlatformAdminOnly:
+    """Staff status alone is not enough: these pages hold every person's ID number."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+
+class XueshiUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "full_name")
+
+
+class XueshiUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    fields = ("kind", "organization", "department")
+    raw_id_fields = ("organization", "department")
+
+
+@admin.register(User)
+class UserAdmin(PlatformAdminOnly, DjangoUserAdmin):
+    form = XueshiUserChangeForm
+    add_form = XueshiUserCreationForm
+    list_display = (
+        "username",
+        "full_name",
+        "organization",
+        "must_change_password",
+        "is_active",
+        "is_staff",
+        "last_login",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "must_change_password")
+    search_fields = ("username", "full_name", "organization__name")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
+    ordering = ("username",)
+    inlines = (RoleAssignmentInline,)
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # Roles are granted once the login exists (its change page), not on the add page.
+        return [] if obj is None else list(self.inlines)
+
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("基本信息", {"fields": ("full_name", "organization", "must_change_password")}),
+        (
+            "权限",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("时间", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+
+@admin.register(Person)
+class PersonAdmin(PlatformAdminOnly, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "masked_id",
+        "sex",
+        "birth_date",
+        "unit",
+        "department",
+        "phone",
+        "in_establishment",
+    )
+    list_filter = ("sex", "in_establishment")
+    search_fields = ("name", "id_number", "unit__name")
+    list_select_related = ("unit", "department", "user")
+    raw_id_fields = ("unit", "department", "user")
+    # Birth date and sex are derived from the ID number, so it is fixed after creation too.
+    readonly_fields = ("id_number", "birth_date", "sex", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # People are created by `person_create` (checks, initial password, role), not here.
+        return False
+
+    @admin.display(description="身份证号", ordering="id_number")
+    def masked_id(self, obj: Person) -> str:
+        return obj.masked_id_number
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(PlatformAdminOnly, admin.ModelAdmin):
+    list_display = ("user", "kind", "organization", "department", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "user__full_name", "organization__name")
+    list_select_related = ("user", "organization", "department")
+    raw_id_fields = ("user", "organization", "department")

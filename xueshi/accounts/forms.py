@@ -1,0 +1,183 @@
+"""Forms for logging in, changing a password and editing one's own profile."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from captcha.fields import CaptchaField, CaptchaTextInput
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from xueshi.core.forms import style_widgets
+from xueshi.core.identifiers import clean_phone
+from xueshi.orgs.models import Department
+
+from .services import initial_password
+
+
+class BootstrapCaptchaInput(CaptchaTextInput):
+    """The captcha image, the answer box and a refresh link, laid out for Bootstrap 5."""
+
+    template_name = "accounts/widgets/captcha.html"
+
+
+class LoginForm(AuthenticationForm):
+    """账号 + 密码 + image captcha. The captcha is checked before the password is tried."""
+
+    error_messages = {
+        "invalid_login": "账号或密码错误。",
+        "inactive": "该账号已停用，请联系管理员。",
+    }
+
+    username = forms.CharField(
+        label="账号",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+        error_messages={"required": "请输入账号。"},
+    )
+    password = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "请输入密码。"},
+    )
+    captcha = CaptchaField(
+        label="验证码",
+        widget=BootstrapCaptchaInput(),
+        error_messages={
+            "invalid": "验证码错误。",
+            "required": "请输入验证码。",
+            "incomplete": "请输入验证码。",
+        },
+    )
+
+    def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].help_text = "身份证号、单位账号名或统一社会信用代码"
+        style_widgets(self)
+
+    def clean(self) -> dict[str, Any]:
+        # Without a correct captcha the password is not tried at all, so a robot that cannot
+        # read the image learns nothing and does not count toward the lockout either.
+        if "captcha" in self.errors:
+            return self.cleaned_data
+        return super().clean()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style_widgets(self)
+
+
+# Django 5.2 changed the msgid of MinimumLengthValidator's error, and its zh_Hans catalogue
+# has not caught up: without this the message would show in English. Keyed by error code.
+PASSWORD_RULE_MESSAGES = {
+    "password_too_short": "密码长度太短。密码必须包含至少 %(min_length)d 个字符。",
+}
+
+
+def in_chinese(error: ValidationError) -> ValidationError:
+    message = PASSWORD_RULE_MESSAGES.get(error.code or "")
+    if message is None:
+        return error
+    return ValidationError(message, code=error.code, params=error.params)
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's change form, styled, refusing the old password and the initial one."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "原密码错误，请重新输入。",
+        "password_mismatch": "两次输入的新密码不一致。",
+        "password_unchanged": "新密码不能与原密码相同。",
+        "password_initial": "新密码不能是初始密码（身份证号后六位）。",
+    }
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["old_password"].label = "原密码"
+        self.fields["new_password1"].label = "新密码"
+        self.fields["new_password2"].label = "确认新密码"
+        style_widgets(self)
+
+    def clean_new_password1(self) -> str:
+        password: str = self.cleaned_data["new_password1"]
+        person = getattr(self.user, "person", None)
+        if person is not None and password == initial_password(person.id_number):
+            raise ValidationError(self.error_messages["password_initial"], code="password_initial")
+        if password == self.cleaned_data.get("old_password"):
+            raise ValidationError(
+                self.error_messages["password_unchanged"], code="password_unchanged"
+            )
+        return password
+
+    def validate_password_for_user(
+        self,
+        user: Any,
+        password_field_name: str = "password2",  # noqa: S107 (a field name)
+    ) -> None:
+        password = self.cleaned_data.get(password_field_name)
+        if not password:
+            return
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            self.add_error(password_field_name, [in_chinese(e) for e in error.error_list])
+
+    def clean(self) -> dict[str, Any]:
+        # As Django's, except that rule violations show beside 新密码, where they were typed.
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)  # type: ignore[return-value]
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style_widgets(self)
+
+
+class ProfileForm(forms.Form):
+    """What a person may edit about themselves: phone, specialty, department in their unit.
+
+    Not a StyledForm: its __init__ styles (and so validates) a bound form before a subclass can
+    set the department queryset. Styling here happens once the fields are complete.
+    """
+
+    phone = forms.CharField(
+        label="联系电话",
+        max_length=20,
+        required=False,
+        help_text="11 位手机号，或带区号的固定电话",
+    )
+    specialty = forms.CharField(
+        label="认定专业",
+        max_length=100,
+        required=False,
+        help_text="职称系列/专业/等级，如 教师系列/高校教师/教授",
+    )
+    department = forms.ModelChoiceField(
+        label="所属部门",
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label="（不选择部门）",
+        error_messages={"invalid_choice": "请选择本单位的部门。"},
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if departments.exists():
+            cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
+        else:
+            # No unit ("其他单位"), or a unit without departments: nothing to choose from.
+            del self.fields["department"]
+        style_widgets(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        style_widgets(self)
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data.get("phone", "")
+        return clean_phone(phone) if phone else ""
