@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from xueshi.core.forms import style_widgets
+from xueshi.core.forms import StyledFormMixin
 from xueshi.core.identifiers import clean_phone
 from xueshi.orgs.models import Department
 
@@ -24,7 +24,7 @@ class BootstrapCaptchaInput(CaptchaTextInput):
     template_name = "accounts/widgets/captcha.html"
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(StyledFormMixin, AuthenticationForm):
     """账号 + 密码 + image captcha. The captcha is checked before the password is tried."""
 
     error_messages = {
@@ -57,7 +57,6 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].help_text = "身份证号、单位账号名或统一社会信用代码"
-        style_widgets(self)
 
     def clean(self) -> dict[str, Any]:
         # Without a correct captcha the password is not tried at all, so a robot that cannot
@@ -66,26 +65,8 @@ class LoginForm(AuthenticationForm):
             return self.cleaned_data
         return super().clean()
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        style_widgets(self)
 
-
-# Django 5.2 changed the msgid of MinimumLengthValidator's error, and its zh_Hans catalogue
-# has not caught up: without this the message would show in English. Keyed by error code.
-PASSWORD_RULE_MESSAGES = {
-    "password_too_short": "密码长度太短。密码必须包含至少 %(min_length)d 个字符。",
-}
-
-
-def in_chinese(error: ValidationError) -> ValidationError:
-    message = PASSWORD_RULE_MESSAGES.get(error.code or "")
-    if message is None:
-        return error
-    return ValidationError(message, code=error.code, params=error.params)
-
-
-class ChangePasswordForm(PasswordChangeForm):
+class ChangePasswordForm(StyledFormMixin, PasswordChangeForm):
     """Django's change form, styled, refusing the old password and the initial one."""
 
     error_messages = {
@@ -101,7 +82,6 @@ class ChangePasswordForm(PasswordChangeForm):
         self.fields["old_password"].label = "原密码"
         self.fields["new_password1"].label = "新密码"
         self.fields["new_password2"].label = "确认新密码"
-        style_widgets(self)
 
     def clean_new_password1(self) -> str:
         password: str = self.cleaned_data["new_password1"]
@@ -125,7 +105,7 @@ class ChangePasswordForm(PasswordChangeForm):
         try:
             password_validation.validate_password(password, user)
         except ValidationError as error:
-            self.add_error(password_field_name, [in_chinese(e) for e in error.error_list])
+            self.add_error(password_field_name, error)
 
     def clean(self) -> dict[str, Any]:
         # As Django's, except that rule violations show beside 新密码, where they were typed.
@@ -133,17 +113,9 @@ class ChangePasswordForm(PasswordChangeForm):
         self.validate_password_for_user(self.user, "new_password1")
         return forms.Form.clean(self)  # type: ignore[return-value]
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        style_widgets(self)
 
-
-class ProfileForm(forms.Form):
-    """What a person may edit about themselves: phone, specialty, department in their unit.
-
-    Not a StyledForm: its __init__ styles (and so validates) a bound form before a subclass can
-    set the department queryset. Styling here happens once the fields are complete.
-    """
+class ProfileForm(StyledFormMixin, forms.Form):
+    """What a person may edit about themselves: phone, specialty, department in their unit."""
 
     phone = forms.CharField(
         label="联系电话",
@@ -172,11 +144,6 @@ class ProfileForm(forms.Form):
         else:
             # No unit ("其他单位"), or a unit without departments: nothing to choose from.
             del self.fields["department"]
-        style_widgets(self)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        style_widgets(self)
 
     def clean_phone(self) -> str:
         phone: str = self.cleaned_data.get("phone", "")

@@ -10,9 +10,8 @@ from django import forms
 def style_widgets(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         widget = field.widget
-        if isinstance(
-            widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
-        ):
+        choices = forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
+        if isinstance(widget, choices):
             css = "form-check-input"
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
             css = "form-select"
@@ -27,21 +26,21 @@ def style_widgets(form: forms.BaseForm) -> None:
             widget.attrs["aria-invalid"] = "true"
 
 
-class StyledForm(forms.Form):
+class StyledFormMixin:
+    """Put before a Django form class: styles widgets when built and again after validation."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        style_widgets(self)
+        style_widgets(self)  # type: ignore[arg-type]
 
     def full_clean(self) -> None:
-        super().full_clean()
-        style_widgets(self)
+        super().full_clean()  # type: ignore[misc]
+        style_widgets(self)  # type: ignore[arg-type]
 
 
-class StyledModelForm(forms.ModelForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        style_widgets(self)
+class StyledForm(StyledFormMixin, forms.Form):
+    pass
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        style_widgets(self)
+
+class StyledModelForm(StyledFormMixin, forms.ModelForm):
+    pass
