@@ -36,6 +36,7 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
 
     class Meta:
         model = Person
+        skip_postgeneration_save = True  # the role hook saves what it creates itself
 
     id_number = factory.Sequence(
         lambda n: make_id_number(
