@@ -140,6 +140,9 @@ CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 # Forms render through our templates (templates/django/forms/), styled for Bootstrap 5.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+# Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
+POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "policy"
-urlpatterns: list = []
+urlpatterns = [
+    path("profile/", views.profile_detail, name="profile_detail"),
+]

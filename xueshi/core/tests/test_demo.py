@@ -52,3 +52,13 @@ def test_loading_twice_changes_nothing():
         RoleAssignment.objects.count(),
     )
     assert User.objects.get(username="admin").check_password(DEMO_PASSWORD)
+
+
+def test_every_demo_region_has_a_loadable_policy_profile():
+    from xueshi.policy.loader import get_profile
+
+    load_demo()
+    for unit in Organization.objects.filter(kind=OrganizationKind.UNIT):
+        key = unit.effective_policy_profile()
+        assert key, unit
+        assert get_profile(key).versions, key

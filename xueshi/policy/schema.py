@@ -1,0 +1,688 @@
+"""The shape of a policy profile (学时认定细则 / 折算标准): a region's rules as data.
+
+A profile file (``profiles/<key>.yaml``) holds a list of *versions*; each version is in force
+from its ``effective_from`` date until the next one starts. Everything a later slice needs to
+know about a region — categories, hour rules, fields, materials, attachments, the yearly
+requirement, the review chain, who may declare, windows, region tiers and title tracks — is a
+field of :class:`ProfileVersion`.
+
+Pydantic checks each value where it stands (types, unknown keys, negative numbers, unknown rule
+kinds); :func:`semantic_issues` then checks references across the document (a chain naming a
+level that is not defined, a category without levels, duplicate codes…) and returns each
+problem with its key path, so the loader can report every error at once.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+
+# --- small value types -------------------------------------------------------------------
+
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+NonNegativeHours = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2)]
+PositiveHours = Annotated[Decimal, Field(gt=0, max_digits=8, decimal_places=2)]
+PositiveInt = Annotated[int, Field(gt=0)]
+
+RULE_KINDS = ("per_unit", "fixed", "date_range", "manual", "pro_rata")
+ORGANIZATION_LEVELS = ("unit", "supervisor", "authority")
+# Values match accounts.RoleKind, so "may this role declare?" is a membership test.
+DeclarantKind = Literal[
+    "professional", "unit_admin", "department_admin", "supervisor_admin", "training_base_admin"
+]
+DECLARANT_LABELS = {
+    "professional": "专业技术人员本人",
+    "unit_admin": "单位管理员代为申报",
+    "department_admin": "二级管理员代为申报",
+    "supervisor_admin": "主管部门代为申报",
+    "training_base_admin": "继续教育基地为参训人员统一申报",
+}
+AttachmentKind = Literal["jpg", "png", "gif", "bmp", "pdf", "zip", "rar", "doc", "docx", "xlsx"]
+IMAGE_KINDS = frozenset({"jpg", "png", "gif", "bmp"})
+TitleRank = Literal["正高", "副高", "中级", "初级"]
+FieldType = Literal["text", "textarea", "date", "integer", "decimal", "year", "choice", "boolean"]
+
+
+def _validate_month_day(value: object) -> str:
+    """'MM-DD', checked against a leap year so that 02-29 is allowed."""
+    value = str(value)
+    try:
+        month, day = (int(part) for part in value.split("-"))
+        date(2000, month, day)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"应为 MM-DD 格式的月日，例如 01-20（得到 {value!r}）") from exc
+    if len(value) != 5:
+        raise ValueError(f"应为 MM-DD 格式的月日，例如 01-20（得到 {value!r}）")
+    return value
+
+
+MonthDay = Annotated[str, BeforeValidator(_validate_month_day)]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors (a typo must not silently drop a rule); values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- hour rules ---------------------------------------------------------------------------
+
+
+class RuleBase(StrictModel):
+    # The most one item of this kind may count for; more is cut to this and explained.
+    max_hours_per_item: PositiveHours | None = None
+    note: str = ""
+
+
+class PerUnitRule(RuleBase):
+    """Hours per unit × quantity (学时系数), e.g. 15 学时 per course passed."""
+
+    kind: Literal["per_unit"]
+    per_unit_hours: PositiveHours
+    unit: Label = Field(description="量词，如 门、次、篇")
+    max_quantity: PositiveInt | None = None
+
+
+class FixedRule(RuleBase):
+    """A fixed number of hours per item (often per level, e.g. by author rank)."""
+
+    kind: Literal["fixed"]
+    hours: NonNegativeHours
+
+
+class DateRangeRule(RuleBase):
+    """So many hours per half-day between start and end date, both inclusive."""
+
+    kind: Literal["date_range"]
+    hours_per_half_day: PositiveHours = Decimal(4)
+    # True: the computed figure is only a suggestion and the declarant may type another.
+    manual_override: bool = False
+
+
+class ManualRule(RuleBase):
+    """The declarant types the hours; caps per item and per year."""
+
+    kind: Literal["manual"]
+    max_hours_per_year: PositiveHours | None = None
+
+
+class ProRataRule(RuleBase):
+    """The year's requirement × the share of the year on duty (在岗), e.g. maternity leave."""
+
+    kind: Literal["pro_rata"]
+    required_hours: PositiveHours
+    basis: Literal["months", "days"] = "months"
+
+
+HourRule = Annotated[
+    PerUnitRule | FixedRule | DateRangeRule | ManualRule | ProRataRule,
+    Field(discriminator="kind"),
+]
+
+# Which declaration inputs each rule kind reads; the category must show them as fields.
+RULE_INPUTS: dict[str, tuple[str, ...]] = {
+    "per_unit": ("quantity",),
+    "fixed": (),
+    "date_range": ("start_date", "end_date"),
+    "manual": ("hours_claimed",),
+    "pro_rata": (),  # months_on_duty or days_on_duty, depending on basis
+}
+
+
+def rule_inputs(
+    rule: PerUnitRule | FixedRule | DateRangeRule | ManualRule | ProRataRule,
+) -> tuple[str, ...]:
+    if isinstance(rule, ProRataRule):
+        return ("months_on_duty",) if rule.basis == "months" else ("days_on_duty",)
+    return RULE_INPUTS[rule.kind]
+
+
+# --- fields, materials, attachments ------------------------------------------------------------
+
+
+class FieldSpec(StrictModel):
+    """One input a declaration form may show; the catalogue entry of a version."""
+
+    label: Label
+    type: FieldType = "text"
+    max_length: PositiveInt | None = None  # characters
+    max_digits: PositiveInt | None = None  # digits before the decimal point
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    choices: list[Label] = Field(default_factory=list)
+    help_text: str = ""
+
+
+def _field_use_from_string(value: object) -> object:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class FieldUse(StrictModel):
+    """A category shows this catalogue field; a bare name in YAML means required."""
+
+    name: Code
+    required: bool = True
+    label: Label | None = None  # this category's own wording, e.g. 项目标题 for title
+
+
+FieldUseEntry = Annotated[FieldUse, BeforeValidator(_field_use_from_string)]
+
+
+class AttachmentRules(StrictModel):
+    """What evidence may be uploaded. Types are checked by content when files arrive."""
+
+    kinds: list[AttachmentKind] = Field(min_length=1)
+    max_size_mb: PositiveHours | None = None  # None: the platform's own upload limit
+    max_count: PositiveInt | None = None
+    required: bool = False
+    note: str = ""
+
+    @property
+    def images_only(self) -> bool:
+        return set(self.kinds) <= IMAGE_KINDS
+
+    @property
+    def zip_allowed(self) -> bool:
+        return "zip" in self.kinds
+
+    @property
+    def count_noun(self) -> str:
+        return "张图片" if self.images_only else "个附件"
+
+
+# --- categories --------------------------------------------------------------------------
+
+
+class Level(StrictModel):
+    """申报等级: a grade within a category that fixes the hours rule."""
+
+    code: Code
+    name: Label
+    rule: HourRule | None = None  # None: the category's rule applies
+    note: str = ""
+
+
+class Category(StrictModel):
+    """申报类型 / 认定类型 / 学习形式; a category may hold subcategories (二级类型)."""
+
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=300)]
+    rule: HourRule | None = None  # default for levels (and subcategories) without their own
+    levels: list[Level] = Field(default_factory=list)
+    subcategories: list[Category] = Field(default_factory=list)
+    fields: list[FieldUseEntry] | None = None  # None: the parent's, else the version default
+    materials: str = ""  # 需提交相关材料说明, shown beside the upload
+    attachments: AttachmentRules | None = None  # None: the version's
+    declarants: list[DeclarantKind] | None = None  # None: the version's
+    yearly_cap_hours: PositiveHours | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LeafCategory:
+    """A category a declaration can choose, with what it inherits resolved."""
+
+    category: Category
+    parent: Category | None
+    path: str  # key path in the file, e.g. "categories[2].subcategories[0]"
+
+    @property
+    def code(self) -> str:
+        return self.category.code
+
+    @property
+    def full_name(self) -> str:
+        if self.parent is None:
+            return self.category.name
+        return f"{self.parent.name}-{self.category.name}"
+
+
+# --- requirement, review, access, windows, tiers ------------------------------------------------
+
+
+class YearlyRequirement(StrictModel):
+    total_hours: PositiveHours
+    general_hours: NonNegativeHours | None = None
+    professional_hours: NonNegativeHours | None = None
+    min_professional_share: str = "2/3"
+    # Xinjiang: an application may be submitted once it reaches this many hours.
+    application_threshold_hours: PositiveHours | None = None
+    note: str = ""
+
+    @field_validator("min_professional_share")
+    @classmethod
+    def _share_is_fraction(cls, value: str) -> str:
+        try:
+            share = Fraction(value)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"应为分数，例如 2/3（得到 {value!r}）") from exc
+        if not 0 <= share <= 1:
+            raise ValueError("应在 0 与 1 之间")
+        return value
+
+    @property
+    def professional_share(self) -> Fraction:
+        return Fraction(self.min_professional_share)
+
+
+class ReviewLevel(StrictModel):
+    code: Code
+    name: Label  # what this region's interface calls it, e.g. 协会审核
+    organization_kind: Literal["unit", "supervisor", "authority"]
+    # Skipped when the declarant's unit has no organisation of this kind above it.
+    skippable: bool = False
+    note: str = ""
+
+
+class ReviewRules(StrictModel):
+    levels: list[ReviewLevel] = Field(min_length=1)
+    chain: list[Code] = Field(min_length=1)
+    # Guangxi: 提交至主管部门审核 — the declarant may skip the unit and go to a supervisor.
+    direct_to_supervisor: bool = False
+    # The chain such a claim follows; None: the ordinary chain from its supervisor level on.
+    direct_chain: list[Code] | None = None
+    note: str = ""
+
+
+class PlatformAccess(StrictModel):
+    # enabled_by_unit: only people their unit has reported and enabled may log in (Zhejiang).
+    mode: Literal["open", "enabled_by_unit"] = "open"
+    note: str = ""
+
+
+class DeclaringWindow(StrictModel):
+    credit_years: list[Literal["current", "previous"]] = Field(min_length=1)
+    opens: MonthDay = "01-01"
+    closes: MonthDay = "12-31"
+    note: str = ""
+
+
+class SupplementWindow(StrictModel):
+    """增补: a late claim for a closed year, in a yearly window, after the unit agrees."""
+
+    opens: MonthDay
+    closes: MonthDay
+    credit_year: Literal["previous"] = "previous"
+    needs_unit_consent: bool = True
+    chain: list[Code] | None = None  # None: the ordinary review chain
+    note: str = ""
+
+
+class Windows(StrictModel):
+    declaring: DeclaringWindow
+    supplement: SupplementWindow | None = None
+    # Guangxi 学时登记开放: a unit may open and close declaring for its own people.
+    unit_may_open_window: bool = False
+
+
+class Pledge(StrictModel):
+    required: bool = True
+    text: Label = "本人承诺以上信息属实"
+
+
+class RegionTier(StrictModel):
+    """申报区域: which authority level handles claims for which title ranks (Xinjiang)."""
+
+    code: Code
+    name: Label
+    ranks: list[TitleRank] = Field(min_length=1)
+    note: str = ""
+
+
+class TitleGrade(StrictModel):
+    name: Label
+    rank: TitleRank
+
+
+class TitleDiscipline(StrictModel):
+    name: Label
+    grades: list[TitleGrade] = Field(min_length=1)
+
+
+class TitleSeries(StrictModel):
+    series: Label
+    disciplines: list[TitleDiscipline] = Field(min_length=1)
+
+
+# --- a version and a profile -----------------------------------------------------------------
+
+
+class ProfileVersion(StrictModel):
+    effective_from: date
+    note: str = ""
+    fields: dict[Code, FieldSpec]
+    default_fields: list[FieldUseEntry] = Field(default_factory=list)
+    categories: list[Category] = Field(min_length=1)
+    attachments: AttachmentRules
+    pledge: Pledge | None = None
+    requirement: YearlyRequirement
+    review: ReviewRules
+    declarants: list[DeclarantKind] = Field(min_length=1)
+    access: PlatformAccess = PlatformAccess()
+    windows: Windows
+    region_tiers: list[RegionTier] = Field(default_factory=list)
+    title_tracks: list[TitleSeries] = Field(default_factory=list)
+
+    _leaves: dict[str, LeafCategory] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: object, /) -> None:
+        self._leaves = {leaf.code: leaf for leaf in self._walk_leaves()}
+
+    def _walk_leaves(self) -> Iterator[LeafCategory]:
+        for i, category in enumerate(self.categories):
+            if category.subcategories:
+                for j, sub in enumerate(category.subcategories):
+                    yield LeafCategory(sub, category, f"categories[{i}].subcategories[{j}]")
+            else:
+                yield LeafCategory(category, None, f"categories[{i}]")
+
+    # Lookups used by the calculator, the forms and the views.
+
+    def leaf_categories(self) -> list[LeafCategory]:
+        return list(self._leaves.values())
+
+    def leaf(self, category_code: str) -> LeafCategory:
+        try:
+            return self._leaves[category_code]
+        except KeyError:
+            raise KeyError(f"未知的申报类型 {category_code!r}") from None
+
+    def level(self, category_code: str, level_code: str) -> Level:
+        for level in self.leaf(category_code).category.levels:
+            if level.code == level_code:
+                return level
+        raise KeyError(f"申报类型 {category_code!r} 没有申报等级 {level_code!r}")
+
+    def rule_for(
+        self, category_code: str, level_code: str
+    ) -> PerUnitRule | FixedRule | DateRangeRule | ManualRule | ProRataRule:
+        leaf = self.leaf(category_code)
+        rule = self.level(category_code, level_code).rule or leaf.category.rule
+        if rule is None and leaf.parent is not None:
+            rule = leaf.parent.rule
+        if rule is None:  # semantic_issues refuses such a profile; this is a safety net
+            raise KeyError(f"申报类型 {category_code!r} 等级 {level_code!r} 没有学时规则")
+        return rule
+
+    def field_uses(self, category_code: str) -> list[FieldUse]:
+        leaf = self.leaf(category_code)
+        for candidate in (leaf.category.fields, leaf.parent.fields if leaf.parent else None):
+            if candidate is not None:
+                return list(candidate)
+        return list(self.default_fields)
+
+    def fields_for(self, category_code: str) -> list[tuple[str, FieldSpec, bool]]:
+        """(name, spec with this category's label, required) for each field the form shows."""
+        shown = []
+        for use in self.field_uses(category_code):
+            spec = self.fields[use.name]
+            if use.label:
+                spec = spec.model_copy(update={"label": use.label})
+            shown.append((use.name, spec, use.required))
+        return shown
+
+    def attachments_for(self, category_code: str) -> AttachmentRules:
+        leaf = self.leaf(category_code)
+        if leaf.category.attachments is not None:
+            return leaf.category.attachments
+        if leaf.parent is not None and leaf.parent.attachments is not None:
+            return leaf.parent.attachments
+        return self.attachments
+
+    def materials_for(self, category_code: str) -> str:
+        leaf = self.leaf(category_code)
+        return leaf.category.materials or (leaf.parent.materials if leaf.parent else "")
+
+    def declarants_for(self, category_code: str) -> list[str]:
+        leaf = self.leaf(category_code)
+        for candidate in (
+            leaf.category.declarants,
+            leaf.parent.declarants if leaf.parent else None,
+        ):
+            if candidate is not None:
+                return list(candidate)
+        return list(self.declarants)
+
+    def yearly_cap_for(self, category_code: str) -> Decimal | None:
+        leaf = self.leaf(category_code)
+        caps = [
+            leaf.category.yearly_cap_hours,
+            leaf.parent.yearly_cap_hours if leaf.parent else None,
+        ]
+        present = [cap for cap in caps if cap is not None]
+        return min(present) if present else None
+
+    def review_level(self, code: str) -> ReviewLevel:
+        for level in self.review.levels:
+            if level.code == code:
+                return level
+        raise KeyError(f"未定义的审核级别 {code!r}")
+
+    def review_chain(self) -> list[ReviewLevel]:
+        return [self.review_level(code) for code in self.review.chain]
+
+    def direct_chain(self) -> list[ReviewLevel]:
+        """The chain of a claim submitted straight to a supervisor (empty if not allowed)."""
+        if not self.review.direct_to_supervisor:
+            return []
+        if self.review.direct_chain is not None:
+            return [self.review_level(code) for code in self.review.direct_chain]
+        chain = self.review_chain()
+        start = next(i for i, lv in enumerate(chain) if lv.organization_kind == "supervisor")
+        return chain[start:]
+
+    def supplement_chain(self) -> list[ReviewLevel]:
+        supplement = self.windows.supplement
+        if supplement is None:
+            return []
+        return [self.review_level(code) for code in (supplement.chain or self.review.chain)]
+
+    def title_choices(self) -> list[str]:
+        """'教师系列/高校教师/教授(正高)' for every grade of every track."""
+        return [
+            f"{series.series}/{discipline.name}/{grade.name}({grade.rank})"
+            for series in self.title_tracks
+            for discipline in series.disciplines
+            for grade in discipline.grades
+        ]
+
+    def tier_for_rank(self, rank: str) -> RegionTier | None:
+        return next((tier for tier in self.region_tiers if rank in tier.ranks), None)
+
+
+class PolicyProfile(StrictModel):
+    """One region's profile file: its name and its dated versions, oldest first."""
+
+    name: Label
+    region: Label
+    # Why one file holds all versions: the file stem is the key an authority stores, a new
+    # year's rules are reviewed as a diff of the same file, and check_profiles sees the whole
+    # history at once (order, duplicate dates). YAML anchors let versions share unchanged parts.
+    versions: list[ProfileVersion] = Field(min_length=1)
+    note: str = ""
+
+    def version_on(self, on_date: date) -> ProfileVersion | None:
+        """The version in force on a date: the latest that started on or before it."""
+        in_force = [v for v in self.versions if v.effective_from <= on_date]
+        return max(in_force, key=lambda v: v.effective_from) if in_force else None
+
+
+# --- cross-reference checks ----------------------------------------------------------------
+
+
+def semantic_issues(profile: PolicyProfile) -> list[tuple[str, str]]:
+    """(key path, reason) for every reference the schema alone cannot check."""
+    issues: list[tuple[str, str]] = []
+    seen_dates: set[date] = set()
+    previous: date | None = None
+    for v, version in enumerate(profile.versions):
+        where = f"versions[{v}]"
+        if version.effective_from in seen_dates:
+            issues.append((f"{where}.effective_from", f"生效日期 {version.effective_from} 重复"))
+        elif previous is not None and version.effective_from < previous:
+            issues.append((f"{where}.effective_from", "版本应按生效日期从早到晚排列"))
+        seen_dates.add(version.effective_from)
+        previous = version.effective_from
+        issues.extend((f"{where}.{path}", reason) for path, reason in _version_issues(version))
+    return issues
+
+
+def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    yield from _field_reference_issues("default_fields", version.default_fields, version)
+    codes: dict[str, str] = {}
+    for i, category in enumerate(version.categories):
+        path = f"categories[{i}]"
+        yield from _category_issues(path, category, None, version, codes)
+        for j, sub in enumerate(category.subcategories):
+            yield from _category_issues(f"{path}.subcategories[{j}]", sub, category, version, codes)
+            if sub.subcategories:
+                yield (
+                    f"{path}.subcategories[{j}].subcategories",
+                    "类别最多两级（类别 → 二级类型）",
+                )
+    yield from _review_issues(version)
+    yield from _requirement_issues(version.requirement)
+    yield from _tier_issues(version)
+
+
+def _category_issues(
+    path: str,
+    category: Category,
+    parent: Category | None,
+    version: ProfileVersion,
+    codes: dict[str, str],
+) -> Iterator[tuple[str, str]]:
+    if category.code in codes:
+        yield (f"{path}.code", f"类别代码 {category.code!r} 重复（已用于 {codes[category.code]}）")
+    else:
+        codes[category.code] = path
+    if category.fields is not None:
+        yield from _field_reference_issues(f"{path}.fields", category.fields, version)
+    if category.subcategories:
+        if category.levels:
+            yield (f"{path}.levels", "有二级类型的类别不设申报等级，等级应写在二级类型上")
+        return
+    if not category.levels:
+        yield (f"{path}.levels", f"类别 {category.name!r} 没有申报等级（至少需要一个）")
+        return
+    level_codes: set[str] = set()
+    for k, level in enumerate(category.levels):
+        if level.code in level_codes:
+            yield (f"{path}.levels[{k}].code", f"申报等级代码 {level.code!r} 重复")
+        level_codes.add(level.code)
+        rule = level.rule or category.rule or (parent.rule if parent else None)
+        if rule is None:
+            yield (f"{path}.levels[{k}].rule", "没有学时规则（等级、类别或上级类别须给出 rule）")
+            continue
+        uses = (
+            category.fields
+            if category.fields is not None
+            else (
+                parent.fields
+                if parent is not None and parent.fields is not None
+                else version.default_fields
+            )
+        )
+        shown = {use.name for use in uses}
+        for needed in rule_inputs(rule):
+            if needed not in shown:
+                yield (
+                    f"{path}.fields",
+                    f"等级 {level.code!r} 的规则 {rule.kind} 需要字段 {needed!r}，"
+                    "但该类别未显示此字段",
+                )
+
+
+def _field_reference_issues(
+    path: str, uses: list[FieldUse], version: ProfileVersion
+) -> Iterator[tuple[str, str]]:
+    names: set[str] = set()
+    for k, use in enumerate(uses):
+        if use.name not in version.fields:
+            yield (f"{path}[{k}]", f"字段 {use.name!r} 未在 fields 中定义")
+        if use.name in names:
+            yield (f"{path}[{k}]", f"字段 {use.name!r} 重复")
+        names.add(use.name)
+
+
+def _review_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    review = version.review
+    defined: dict[str, ReviewLevel] = {}
+    for k, level in enumerate(review.levels):
+        if level.code in defined:
+            yield (f"review.levels[{k}].code", f"审核级别代码 {level.code!r} 重复")
+        defined[level.code] = level
+    chains: list[tuple[str, list[str]]] = [("review.chain", review.chain)]
+    if review.direct_chain is not None:
+        chains.append(("review.direct_chain", review.direct_chain))
+    supplement = version.windows.supplement
+    if supplement is not None and supplement.chain is not None:
+        chains.append(("windows.supplement.chain", supplement.chain))
+    for path, chain in chains:
+        order = -1
+        for k, code in enumerate(chain):
+            named = defined.get(code)
+            if named is None:
+                known = "、".join(defined) or "（无）"
+                yield (f"{path}[{k}]", f"审核链引用了未定义的审核级别 {code!r}（已定义：{known}）")
+                continue
+            rank = ORGANIZATION_LEVELS.index(named.organization_kind)
+            if rank < order:
+                yield (f"{path}[{k}]", "审核链应自下而上：单位 → 主管部门 → 认定机构")
+            order = max(order, rank)
+        if chain and chain[-1] in defined and defined[chain[-1]].skippable:
+            yield (f"{path}[{len(chain) - 1}]", "终审级别不能设为可跳过")
+    if review.direct_to_supervisor:
+        direct = review.direct_chain or review.chain
+        if not any(
+            code in defined and defined[code].organization_kind == "supervisor" for code in direct
+        ):
+            yield (
+                "review.direct_to_supervisor",
+                "审核链中没有主管部门级别，不能直接提交至主管部门",
+            )
+
+
+def _requirement_issues(requirement: YearlyRequirement) -> Iterator[tuple[str, str]]:
+    general = requirement.general_hours or Decimal(0)
+    professional = requirement.professional_hours or Decimal(0)
+    if general + professional > requirement.total_hours:
+        yield ("requirement", "公需科目与专业科目学时之和超过年度总学时")
+    if requirement.professional_hours is not None:
+        floor = Fraction(requirement.total_hours) * requirement.professional_share
+        if Fraction(requirement.professional_hours) < floor:
+            yield (
+                "requirement.professional_hours",
+                f"专业科目学时低于年度总学时的 {requirement.min_professional_share}",
+            )
+
+
+def _tier_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    if not version.region_tiers:
+        return
+    covered: dict[str, str] = {}
+    for k, tier in enumerate(version.region_tiers):
+        for rank in tier.ranks:
+            if rank in covered:
+                yield (f"region_tiers[{k}].ranks", f"职称等级 {rank} 已由 {covered[rank]} 认定")
+            covered[rank] = tier.name
+    for s, series in enumerate(version.title_tracks):
+        for d, discipline in enumerate(series.disciplines):
+            for g, grade in enumerate(discipline.grades):
+                if grade.rank not in covered:
+                    yield (
+                        f"title_tracks[{s}].disciplines[{d}].grades[{g}].rank",
+                        f"没有申报区域认定 {grade.rank} 职称",
+                    )
+
+
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
