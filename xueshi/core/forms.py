@@ -20,7 +20,8 @@ def style_widgets(form: forms.BaseForm) -> None:
         classes = widget.attrs.get("class", "").split()
         # `_errors`, not `errors`: reading `errors` runs full_clean(), which from __init__ would
         # validate before a subclass has finished setting up its fields (e.g. a queryset).
-        wanted = [css] + (["is-invalid"] if form._errors and name in form._errors else [])
+        errors = getattr(form, "_errors", None)
+        wanted = [css] + (["is-invalid"] if errors and name in errors else [])
         widget.attrs["class"] = " ".join(dict.fromkeys(classes + wanted))
         if "is-invalid" in wanted:
             widget.attrs["aria-invalid"] = "true"

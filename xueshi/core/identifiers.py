@@ -129,7 +129,8 @@ def region_name(region_code: str) -> str:
     # get_birth_place reads the first six characters and checks the code existed in the birth year.
     try:
         place = ric.get_birth_place(f"{region_code}20000101000")
-    except stdnum_errors.ValidationError:
+    except (stdnum_errors.ValidationError, KeyError):
+        # KeyError: stdnum knows some codes (e.g. 450199) without a county entry.
         return region_code
     province, county = place.get("province", ""), place.get("county", "")
     return province if county in ("", province) else f"{province}{county}"

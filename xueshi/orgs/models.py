@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -56,7 +58,12 @@ class Organization(models.Model):
         "信用代码校验豁免原因", max_length=200, blank=True
     )
     code = models.CharField(
-        "单位编码", max_length=30, null=True, blank=True, unique=True, help_text="如职称系统单位编号"
+        "单位编码",
+        max_length=30,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="如职称系统单位编号",
     )
     status = models.CharField(
         "状态", max_length=10, choices=OrganizationStatus.choices, default=OrganizationStatus.ACTIVE
@@ -100,15 +107,7 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def region_name(self) -> str:
-        return region_name(self.region_code)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == OrganizationStatus.ACTIVE
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         expected = f"{self.parent.path if self.parent else '/'}{self.pk}/"
         if self.path != expected:
@@ -117,11 +116,29 @@ class Organization(models.Model):
             type(self).objects.filter(pk=self.pk).update(path=expected)
             if old_path:
                 # Moving a node moves its subtree: rewrite every descendant's prefix.
-                for child in type(self).objects.filter(path__startswith=old_path).exclude(
-                    pk=self.pk
+                for child in (
+                    type(self).objects.filter(path__startswith=old_path).exclude(pk=self.pk)
                 ):
                     child.path = expected + child.path[len(old_path) :]
                     type(self).objects.filter(pk=child.pk).update(path=child.path)
+
+    @property
+    def region_name(self) -> str:
+        return region_name(self.region_code)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrganizationStatus.ACTIVE
+
+    @property
+    def accepts_submissions(self) -> bool:
+        """Declarations may be sent here only once the organisation is approved (active)."""
+        return self.status == OrganizationStatus.ACTIVE
+
+    @property
+    def depth(self) -> int:
+        """0 for a root authority, 1 for its children, and so on (from the materialised path)."""
+        return max(self.path.count("/") - 2, 0)
 
     def ancestors(self) -> OrganizationQuerySet:
         ids = [int(part) for part in self.path.strip("/").split("/") if part]

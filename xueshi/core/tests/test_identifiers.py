@@ -96,3 +96,13 @@ def test_phone_numbers(raw, stored):
 def test_bad_phone_numbers_refused(raw):
     with pytest.raises(ValidationError):
         clean_phone(raw)
+
+
+def test_region_names():
+    from xueshi.core.identifiers import region_name
+
+    assert region_name("410500") == "河南省安阳市"
+    assert region_name("650000") == "新疆维吾尔自治区"
+    # Unknown, or known to stdnum without a county entry: the code itself comes back.
+    assert region_name("990000") == "990000"
+    assert region_name("450199") == "450199"
