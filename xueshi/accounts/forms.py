@@ -46,7 +46,7 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
     )
     captcha = CaptchaField(
         label="验证码",
-        widget=BootstrapCaptchaInput(),
+        widget=BootstrapCaptchaInput(attrs={"aria-label": "验证码", "autocomplete": "off"}),
         error_messages={
             "invalid": "验证码错误。",
             "required": "请输入验证码。",

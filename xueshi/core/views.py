@@ -1,10 +1,41 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from . import selectors
+from .menu import menu_for
+
+HOME_KINDS = {
+    "professional",
+    "unit_admin",
+    "department_admin",
+    "supervisor_admin",
+    "authority_admin",
+    "training_base_admin",
+    "platform_admin",
+}
+
+
+def _url_or_empty(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     role = getattr(request, "active_role", None)
-    kind = role.kind if role else "none"
-    return render(request, "core/home.html", {"role_kind": kind})
+    kind = role.kind if role is not None and role.kind in HOME_KINDS else "none"
+    shortcuts = [
+        item for section in menu_for(role) for item in section.items if item.url_name != "core:home"
+    ]
+    context = {
+        "role_kind": kind,
+        "home_template": f"core/_home_{kind}.html",
+        "shortcuts": shortcuts,
+        "pending_units_url": _url_or_empty("orgs:pending_units"),
+        **selectors.home_summary(role, request.user),
+    }
+    return render(request, "core/home.html", context)
