@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
 # Demo accounts printed by `manage.py load_demo` (Guangxi, plus the Henan training base and
 # the platform admin). Change here or pass SCREENSHOT_ACCOUNTS.
@@ -45,7 +45,10 @@ ACCOUNTS: list[dict[str, Any]] = [
     {"label": "platform_admin", "username": "admin", "password": "Xueshi@2026"},
 ]
 
-VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1366, "height": 768},
+    "phone": {"width": 390, "height": 844},
+}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

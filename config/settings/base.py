@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "xueshi.orgs",
     "xueshi.accounts",
     "xueshi.policy",
+    "xueshi.declarations",
+    "xueshi.review",
+    "xueshi.notifications",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +79,9 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock instead of failing at once when the dev server and a command write together.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent
+    # transitions queue instead of both reading the old state (SQLite has no row locks).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

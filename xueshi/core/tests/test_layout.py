@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -66,22 +67,25 @@ def menu_names(html: str) -> list[str]:
 def make_role(kind: str):
     """A logged-in-able user holding one role of `kind`, attached where that kind belongs."""
     if kind == RoleKind.PROFESSIONAL:
-        person = PersonFactory()
+        person = PersonFactory.create()
         return person.user.roles.get()
     if kind == RoleKind.DEPARTMENT_ADMIN:
-        department = DepartmentFactory()
-        return RoleAssignmentFactory(kind=kind, organization=department.unit, department=department)
+        department = DepartmentFactory.create()
+        return RoleAssignmentFactory.create(
+            kind=kind, organization=department.unit, department=department
+        )
     if kind == RoleKind.SUPERVISOR_ADMIN:
-        return RoleAssignmentFactory(kind=kind, organization=SupervisorFactory())
+        return RoleAssignmentFactory.create(kind=kind, organization=SupervisorFactory.create())
     if kind == RoleKind.AUTHORITY_ADMIN:
-        return RoleAssignmentFactory(kind=kind, organization=AuthorityFactory())
+        return RoleAssignmentFactory.create(kind=kind, organization=AuthorityFactory.create())
     if kind == RoleKind.TRAINING_BASE_ADMIN:
-        return RoleAssignmentFactory(
-            kind=kind, organization=UnitFactory(kind="training_base", name="测试继续教育基地")
+        return RoleAssignmentFactory.create(
+            kind=kind,
+            organization=UnitFactory.create(kind="training_base", name="测试继续教育基地"),
         )
     if kind == RoleKind.PLATFORM_ADMIN:
-        return RoleAssignmentFactory(kind=kind, organization=None)
-    return RoleAssignmentFactory(kind=kind, organization=UnitFactory())
+        return RoleAssignmentFactory.create(kind=kind, organization=None)
+    return RoleAssignmentFactory.create(kind=kind, organization=UnitFactory.create())
 
 
 # Menu entries each kind must show once their page exists: (url name, needs organisation pk).
@@ -157,7 +161,7 @@ def test_home_shows_menu_items_that_resolve(client):
 
 
 def test_professional_home_shows_masked_id_and_unit(client):
-    person = PersonFactory(specialty="教师系列/高校教师/教授")
+    person = PersonFactory.create(specialty="教师系列/高校教师/教授")
     client.force_login(person.user)
     html = client.get("/").content.decode()
     assert person.masked_id_number in html
@@ -168,7 +172,7 @@ def test_professional_home_shows_masked_id_and_unit(client):
 
 
 def test_user_without_role_gets_a_friendly_page(client):
-    user = UserFactory()
+    user = UserFactory.create()
     client.force_login(user)
     response = client.get("/")
     assert response.status_code == 200
@@ -235,8 +239,8 @@ def test_every_menu_entry_names_known_roles():
 
 @WITH_SWITCH
 def test_person_with_two_roles_sees_both_in_the_switcher(client):
-    person = PersonFactory()
-    admin_role = RoleAssignmentFactory(
+    person = PersonFactory.create()
+    admin_role = RoleAssignmentFactory.create(
         user=person.user, kind=RoleKind.UNIT_ADMIN, organization=person.unit
     )
     professional_role = person.user.roles.get(kind=RoleKind.PROFESSIONAL)
@@ -263,8 +267,10 @@ def test_single_role_has_no_switcher(client):
 
 
 def test_without_switch_url_the_role_is_shown_without_forms(client):
-    person = PersonFactory()
-    RoleAssignmentFactory(user=person.user, kind=RoleKind.UNIT_ADMIN, organization=person.unit)
+    person = PersonFactory.create()
+    RoleAssignmentFactory.create(
+        user=person.user, kind=RoleKind.UNIT_ADMIN, organization=person.unit
+    )
     client.force_login(person.user)
     response = client.get("/")
     assert response.status_code == 200
@@ -370,11 +376,11 @@ def test_vendored_files_exist_and_keep_licence_headers():
         "vendor/bootstrap/js/bootstrap.bundle.min.js",
         "vendor/bootstrap-icons/bootstrap-icons.min.css",
     ):
-        with open(finders.find(name), encoding="utf-8") as handle:
-            head = handle.read(400)
-        assert "Licensed under MIT" in head, name
-        with open(finders.find(name), encoding="utf-8") as handle:
-            assert "sourceMappingURL" not in handle.read(), name
+        found = finders.find(name)
+        assert isinstance(found, str), name
+        text = Path(found).read_text(encoding="utf-8")
+        assert "Licensed under MIT" in text[:400], name
+        assert "sourceMappingURL" not in text, name
 
 
 def test_public_base_has_no_menu():
@@ -392,13 +398,13 @@ def test_public_base_has_no_menu():
 
 
 def test_unit_admin_home_counts_staff_and_departments(client):
-    unit = UnitFactory()
-    other_unit = UnitFactory()
-    DepartmentFactory(unit=unit)
-    DepartmentFactory(unit=unit)
+    unit = UnitFactory.create()
+    other_unit = UnitFactory.create()
+    DepartmentFactory.create(unit=unit)
+    DepartmentFactory.create(unit=unit)
     PersonFactory.create_batch(3, unit=unit)
-    PersonFactory(unit=other_unit)
-    role = RoleAssignmentFactory(kind=RoleKind.UNIT_ADMIN, organization=unit)
+    PersonFactory.create(unit=other_unit)
+    role = RoleAssignmentFactory.create(kind=RoleKind.UNIT_ADMIN, organization=unit)
     client.force_login(role.user)
 
     response = client.get("/")
@@ -409,11 +415,11 @@ def test_unit_admin_home_counts_staff_and_departments(client):
 
 
 def test_department_admin_home_counts_only_their_department(client):
-    department = DepartmentFactory()
-    other = DepartmentFactory(unit=department.unit)
+    department = DepartmentFactory.create()
+    other = DepartmentFactory.create(unit=department.unit)
     PersonFactory.create_batch(2, unit=department.unit, department=department)
-    PersonFactory(unit=department.unit, department=other)
-    role = RoleAssignmentFactory(
+    PersonFactory.create(unit=department.unit, department=other)
+    role = RoleAssignmentFactory.create(
         kind=RoleKind.DEPARTMENT_ADMIN, organization=department.unit, department=department
     )
     client.force_login(role.user)
@@ -425,20 +431,20 @@ def test_department_admin_home_counts_only_their_department(client):
 
 
 def test_supervision_summary_counts_active_and_pending_units_beneath():
-    authority = AuthorityFactory()
-    supervisor = SupervisorFactory(parent=authority)
+    authority = AuthorityFactory.create()
+    supervisor = SupervisorFactory.create(parent=authority)
     UnitFactory.create_batch(2, parent=supervisor)
-    UnitFactory(parent=supervisor, status=OrganizationStatus.PENDING)
-    UnitFactory(parent=authority)
-    UnitFactory()  # under another authority
+    UnitFactory.create(parent=supervisor, status=OrganizationStatus.PENDING)
+    UnitFactory.create(parent=authority)
+    UnitFactory.create()  # under another authority
 
     assert selectors.supervision_summary(supervisor) == {"unit_count": 2, "pending_unit_count": 1}
     assert selectors.supervision_summary(authority) == {"unit_count": 3, "pending_unit_count": 1}
 
 
 def test_platform_summary_counts_everything():
-    PersonFactory()  # one unit under one authority
-    UnitFactory(status=OrganizationStatus.PENDING)  # plus another authority
+    PersonFactory.create()  # one unit under one authority
+    UnitFactory.create(status=OrganizationStatus.PENDING)  # plus another authority
     summary = selectors.platform_summary()
     assert summary["person_count"] == 1
     assert summary["authority_count"] == 2
@@ -448,9 +454,9 @@ def test_platform_summary_counts_everything():
 
 
 def test_supervisor_home_shows_counts(client):
-    supervisor = SupervisorFactory()
-    UnitFactory(parent=supervisor, status=OrganizationStatus.PENDING)
-    role = RoleAssignmentFactory(kind=RoleKind.SUPERVISOR_ADMIN, organization=supervisor)
+    supervisor = SupervisorFactory.create()
+    UnitFactory.create(parent=supervisor, status=OrganizationStatus.PENDING)
+    role = RoleAssignmentFactory.create(kind=RoleKind.SUPERVISOR_ADMIN, organization=supervisor)
     client.force_login(role.user)
     response = client.get("/")
     assert response.context["unit_count"] == 0

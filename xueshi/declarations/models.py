@@ -1,0 +1,174 @@
+"""A declaration (学时申报): one claim of hours for one activity, and its evidence files."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from xueshi.accounts.models import Person
+from xueshi.orgs.models import Organization
+
+
+class DeclarationStatus(models.TextChoices):
+    DRAFT = "draft", "待提交"
+    PENDING = "pending", "待审核"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "通过认定"
+    REJECTED = "rejected", "不予认定"
+    DELETED = "deleted", "已删除"
+
+
+# The declarant may change these; the others belong to reviewers.
+EDITABLE_STATUSES = (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED)
+
+
+class Declaration(models.Model):
+    person = models.ForeignKey(
+        Person, verbose_name="申报人", on_delete=models.PROTECT, related_name="declarations"
+    )
+    # The unit when it was declared: past claims stay with the unit that reviewed them.
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name="申报时单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    # 登记机构: set when an organisation declared on the person's behalf.
+    registered_by_organization = models.ForeignKey(
+        Organization,
+        verbose_name="登记机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registered_declarations",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Which rules: the profile key and the version in force, so old claims keep old rules.
+    policy_profile = models.CharField("政策配置", max_length=40)
+    profile_version = models.DateField("政策版本（生效日期）")
+    category_code = models.CharField("申报类型代码", max_length=60)
+    category_name = models.CharField("申报类型", max_length=300)
+    level_code = models.CharField("申报等级代码", max_length=60)
+    level_name = models.CharField("申报等级", max_length=300)
+    title = models.CharField("认定内容", max_length=200)
+    description = models.TextField("认定内容说明", blank=True)
+    certificate_number = models.CharField("证书编号", max_length=100, blank=True)
+    start_date = models.DateField("开始时间", null=True, blank=True)
+    end_date = models.DateField("结束时间", null=True, blank=True)
+    quantity = models.DecimalField(
+        "学时系数", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    # Whatever else the category's fields ask for (organiser, project type, months on duty…).
+    extra = models.JSONField("其他信息", default=dict, blank=True)
+    credit_year = models.PositiveSmallIntegerField("计入年度")
+    hours_claimed = models.DecimalField("申请学时", max_digits=7, decimal_places=2)
+    hours_explanation = models.CharField("学时计算说明", max_length=500, blank=True)
+    hours_granted = models.DecimalField(
+        "批准学时", max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    pledge = models.BooleanField("本人承诺以上信息属实", default=False)
+    status = models.CharField(
+        "状态", max_length=10, choices=DeclarationStatus.choices, default=DeclarationStatus.DRAFT
+    )
+    # Position in the chain (review.ChainStep.position) that must act now; None unless pending.
+    current_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # Where the claim entered the chain; while current == entry nobody has acted yet.
+    entry_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    decided_at = models.DateTimeField("审核完成时间", null=True, blank=True)
+    created_at = models.DateTimeField("登记日期", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "学时申报"
+        verbose_name_plural = "学时申报"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "current_position"]),
+            models.Index(fields=["person", "credit_year"]),
+            models.Index(fields=["credit_year", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_claimed__gte=0), name="declaration_hours_claimed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_granted__isnull=True) | Q(hours_granted__gte=0),
+                name="declaration_hours_granted_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="declaration_end_not_before_start",
+            ),
+            # Pending exactly when a chain position must act.
+            models.CheckConstraint(
+                condition=(
+                    Q(status=DeclarationStatus.PENDING, current_position__isnull=False)
+                    | (~Q(status=DeclarationStatus.PENDING) & Q(current_position__isnull=True))
+                ),
+                name="declaration_pending_has_position",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} · {self.title}（{self.credit_year}）"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_untouched_pending(self) -> bool:
+        """Pending and no reviewer has acted since it was sent: it may still be withdrawn."""
+        return (
+            self.status == DeclarationStatus.PENDING
+            and self.current_position == self.entry_position
+        )
+
+    @property
+    def hours_counted(self) -> Any:
+        """What the ledger counts for an approved claim: the hours granted."""
+        return self.hours_granted if self.hours_granted is not None else self.hours_claimed
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A server-made name: nothing the uploader typed reaches the file system."""
+    return f"evidence/{instance.declaration_id}/{uuid.uuid4().hex}.{instance.kind}"
+
+
+class Attachment(models.Model):
+    """附件 / 佐证材料: an evidence file, type checked by content when uploaded."""
+
+    declaration = models.ForeignKey(
+        Declaration, verbose_name="申报", on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    kind = models.CharField("类型", max_length=10)  # jpg, png, pdf, zip… from the content
+    content_type = models.CharField("内容类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["declaration_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

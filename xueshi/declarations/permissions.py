@@ -1,0 +1,73 @@
+"""Who may see a declaration, who may act as its declarant, and who may review it now."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from xueshi.accounts.models import RoleAssignment, RoleKind
+
+from .models import Declaration, DeclarationStatus
+
+# The role that acts for each kind of organisation in a review chain.
+REVIEWER_ROLES = {
+    "unit": (RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN),
+    "supervisor": (RoleKind.SUPERVISOR_ADMIN,),
+    "authority": (RoleKind.AUTHORITY_ADMIN,),
+}
+
+
+def declarations_in_scope(role: RoleAssignment | None) -> QuerySet[Declaration]:
+    """Every declaration `role` may see; anything else is answered with 404."""
+    from xueshi.review.models import ChainStep
+
+    declarations = Declaration.objects.exclude(status=DeclarationStatus.DELETED)
+    if role is None:
+        return declarations.none()
+    if role.kind == RoleKind.PLATFORM_ADMIN:
+        return declarations
+    if role.kind == RoleKind.PROFESSIONAL:
+        return declarations.filter(person__user_id=role.user_id)
+    organization = role.organization
+    if organization is None:
+        return declarations.none()
+    if role.kind == RoleKind.DEPARTMENT_ADMIN:
+        return declarations.filter(unit=organization, person__department=role.department)
+    if role.kind == RoleKind.UNIT_ADMIN:
+        return declarations.filter(
+            Q(unit=organization) | Q(registered_by_organization=organization)
+        )
+    if role.kind == RoleKind.TRAINING_BASE_ADMIN:
+        return declarations.filter(registered_by_organization=organization)
+    # Supervisors and authorities: their subtree's claims, and claims sent to them directly.
+    reviewed_here = ChainStep.objects.filter(
+        organization__path__startswith=organization.path
+    ).values("declaration_id")
+    return declarations.filter(
+        Q(unit__path__startswith=organization.path)
+        | Q(registered_by_organization=organization)
+        | Q(pk__in=reviewed_here)
+    )
+
+
+def is_declarant(declaration: Declaration, role: RoleAssignment | None) -> bool:
+    """The person, or the organisation that declared on their behalf."""
+    if role is None:
+        return False
+    if role.kind == RoleKind.PROFESSIONAL:
+        return declaration.person.user_id == role.user_id
+    return (
+        declaration.registered_by_organization_id is not None
+        and declaration.registered_by_organization_id == role.organization_id
+    )
+
+
+def may_review_step(declaration: Declaration, role: RoleAssignment | None, step: object) -> bool:
+    """May `role` act for the chain step `step` (a review.ChainStep) of this declaration?"""
+    organization = getattr(step, "organization", None)
+    if role is None or organization is None or role.organization_id != organization.pk:
+        return False
+    if role.kind not in REVIEWER_ROLES.get(organization.kind, ()):
+        return False
+    if role.kind == RoleKind.DEPARTMENT_ADMIN:
+        return declaration.person.department_id == role.department_id
+    return True

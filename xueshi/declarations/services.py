@@ -1,0 +1,454 @@
+"""Writes a declarant makes: save a draft, attach evidence, submit, withdraw, delete.
+
+Each state change is one function: it locks the row, checks who acts and the current state,
+changes it, writes the review trail and the audit log, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.http import HttpRequest
+from django.utils import timezone
+
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import people_in_scope
+from xueshi.core.audit import audit_record
+from xueshi.orgs.models import Organization
+from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
+from xueshi.review.chain import entry_index, resolve_chain
+from xueshi.review.models import ChainStep, TrailAction
+from xueshi.review.trail import trail_record
+
+from .evidence import check_upload
+from .models import Attachment, Declaration, DeclarationStatus
+from .permissions import is_declarant
+from .rules import allowed_credit_years, profile_key_for, rules_date, version_for
+
+# Inputs stored in their own columns; everything else a category asks for goes to `extra`.
+COLUMN_FIELDS = (
+    "title",
+    "description",
+    "certificate_number",
+    "start_date",
+    "end_date",
+    "quantity",
+    "credit_year",
+)
+
+
+class AlreadyHandled(ValidationError):
+    """Someone else changed the claim first; the action is refused, nothing changed."""
+
+
+@dataclass(frozen=True)
+class DeclarationInput:
+    category_code: str
+    level_code: str
+    fields: Mapping[str, Any]
+    pledge: bool = False
+
+
+def _lock(declaration_id: int) -> Declaration:
+    return (
+        Declaration.objects.select_for_update()
+        .select_related("person", "unit")
+        .get(pk=declaration_id)
+    )
+
+
+def _check_may_declare_for(
+    person: Person, role: RoleAssignment, categories_declarants: list[str]
+) -> None:
+    if role.kind == RoleKind.PROFESSIONAL:
+        if person.user_id != role.user_id:
+            raise PermissionDenied("只能为本人申报。")
+        return
+    if role.kind not in categories_declarants:
+        raise PermissionDenied("本地区该申报类型不允许您的角色代为申报。")
+    if role.kind == RoleKind.TRAINING_BASE_ADMIN:
+        return  # a training base declares for whoever attended its course
+    if not people_in_scope(role).filter(pk=person.pk).exists():
+        raise PermissionDenied("该人员不在您的管理范围内。")
+
+
+@transaction.atomic
+def declaration_save(
+    *,
+    person: Person,
+    data: DeclarationInput,
+    actor: Any,
+    role: RoleAssignment,
+    declaration: Declaration | None = None,
+    request: HttpRequest | None = None,
+) -> Declaration:
+    """Create a draft, or change a draft or returned claim; hours are computed by the rules."""
+    if declaration is not None:
+        declaration = _lock(declaration.pk)
+        if not declaration.is_editable:
+            raise AlreadyHandled("该申报已提交或已审核，不能修改。")
+        if not is_declarant(declaration, role):
+            raise PermissionDenied("只有申报人可以修改。")
+        person = declaration.person
+    declaring_organization = None if role.kind == RoleKind.PROFESSIONAL else role.organization
+    key = profile_key_for(person, declaring_organization)
+    fields = dict(data.fields)
+    credit_year = fields.get("credit_year") or _default_credit_year(fields)
+    version = version_for(
+        key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
+    )
+    _check_may_declare_for(person, role, version.declarants_for(data.category_code))
+
+    attachment_count = declaration.attachments.count() if declaration is not None else 0
+    inputs = {
+        **fields,
+        "credit_year": credit_year,
+        "level": data.level_code,
+        "pledge": data.pledge,
+        "attachment_count": attachment_count,
+    }
+    errors = validate_declaration_inputs(version, data.category_code, inputs)
+    # Evidence is checked when it is added and again at submission; a draft may have none yet.
+    errors.pop("attachments", None)
+    if version.pledge is not None and role.kind != RoleKind.PROFESSIONAL:
+        errors.pop("pledge", None)  # the pledge is the person's own promise
+    years = allowed_credit_years(version, timezone.localdate())
+    if credit_year not in years:
+        errors.setdefault("credit_year", []).append(
+            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        result = calculate_hours(version, data.category_code, data.level_code, inputs)
+    except HoursInputError as error:
+        raise ValidationError(error.errors) from error
+
+    leaf = version.leaf(data.category_code)
+    level = version.level(data.category_code, data.level_code)
+    if declaration is None:
+        declaration = Declaration(
+            person=person,
+            unit=person.unit,
+            registered_by_organization=declaring_organization,
+            created_by=actor,
+        )
+    declaration.policy_profile = key
+    declaration.profile_version = version.effective_from
+    declaration.category_code = data.category_code
+    declaration.category_name = leaf.full_name
+    declaration.level_code = data.level_code
+    declaration.level_name = level.name
+    for name in COLUMN_FIELDS:
+        setattr(declaration, name, fields.get(name) if name != "credit_year" else credit_year)
+    declaration.description = declaration.description or ""
+    # Some regions (Anyang) ask only for a description (申报描述): it names the claim then.
+    declaration.title = declaration.title or (declaration.description or leaf.full_name)[:200]
+    declaration.certificate_number = declaration.certificate_number or ""
+    declaration.extra = {
+        name: _jsonable(value)
+        for name, value in fields.items()
+        if name not in COLUMN_FIELDS and name != "hours_claimed" and value not in (None, "")
+    }
+    declaration.hours_claimed = result.hours
+    declaration.hours_explanation = result.explanation[:500]
+    declaration.pledge = data.pledge
+    is_new = declaration.pk is None
+    declaration.save()
+    audit_record(
+        action="declaration.create" if is_new else "declaration.update",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=declaration,
+        to_state=declaration.status,
+    )
+    return declaration
+
+
+def _default_credit_year(fields: Mapping[str, Any]) -> int:
+    """From the dates: the year the activity ended (or started), else this year."""
+    for name in ("end_date", "start_date"):
+        value = fields.get(name)
+        if isinstance(value, datetime.date):
+            return value.year
+    return timezone.localdate().year
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    declaration: Declaration,
+    upload: UploadedFile,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+) -> Attachment:
+    declaration = _lock(declaration.pk)
+    if not declaration.is_editable:
+        raise AlreadyHandled("该申报已提交或已审核，不能再上传附件。")
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以上传附件。")
+    version = version_for(declaration.policy_profile, declaration.profile_version)
+    rules = version.attachments_for(declaration.category_code)
+    kind, content_type = check_upload(upload, rules, existing_count=declaration.attachments.count())
+    attachment = Attachment(
+        declaration=declaration,
+        original_name=(upload.name or "附件")[-200:],
+        kind=kind,
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    audit_record(
+        action="attachment.add", actor=actor, role=role.kind, request=request, target=attachment
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(
+    *, attachment: Attachment, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
+) -> None:
+    declaration = _lock(attachment.declaration_id)
+    if not declaration.is_editable:
+        raise AlreadyHandled("该申报已提交或已审核，不能删除附件。")
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以删除附件。")
+    audit_record(
+        action="attachment.delete",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=attachment,
+        details={"original_name": attachment.original_name},
+    )
+    file = attachment.file
+    attachment.delete()
+    _delete_files_on_commit([file])
+
+
+@transaction.atomic
+def declaration_submit(
+    *,
+    declaration_id: int,
+    actor: Any,
+    role: RoleAssignment,
+    direct_supervisor: Organization | None = None,
+    request: HttpRequest | None = None,
+) -> Declaration:
+    """Send a draft or returned claim to its first reviewer (or, where allowed, a supervisor)."""
+    declaration = _lock(declaration_id)
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以提交。")
+    if not declaration.is_editable:
+        raise AlreadyHandled(f"该申报当前为“{declaration.get_status_display()}”，不能再次提交。")
+    version = version_for(declaration.policy_profile, declaration.profile_version)
+    problems = validate_declaration_inputs(
+        version,
+        declaration.category_code,
+        {
+            **declaration.extra,
+            "title": declaration.title,
+            "description": declaration.description,
+            "certificate_number": declaration.certificate_number,
+            "start_date": declaration.start_date,
+            "end_date": declaration.end_date,
+            "quantity": declaration.quantity,
+            "credit_year": declaration.credit_year,
+            "hours_claimed": declaration.hours_claimed,
+            "level": declaration.level_code,
+            "pledge": declaration.pledge,
+            "attachment_count": declaration.attachments.count(),
+        },
+    )
+    if declaration.registered_by_organization_id is not None:
+        problems.pop("pledge", None)
+    if problems:
+        raise ValidationError(
+            "不能提交："
+            + "；".join(message for messages in problems.values() for message in messages)
+        )
+    declaring_organization = declaration.registered_by_organization
+    unit = (
+        declaration.person.unit
+        if declaration.status == DeclarationStatus.DRAFT
+        else declaration.unit
+    )
+    steps = resolve_chain(
+        version,
+        unit=unit,
+        direct_supervisor=direct_supervisor,
+        top_authority=_top_authority(version, declaration),
+    )
+    entry = entry_index(steps, declaring_organization)
+    ChainStep.objects.filter(declaration=declaration).delete()
+    ChainStep.objects.bulk_create(
+        ChainStep(
+            declaration=declaration,
+            position=position,
+            level_code=step.level_code,
+            level_name=step.level_name,
+            organization=step.organization,
+        )
+        for position, step in enumerate(steps)
+    )
+    from_status = declaration.status
+    declaration.unit = unit
+    declaration.status = DeclarationStatus.PENDING
+    declaration.current_position = declaration.entry_position = entry
+    declaration.submitted_at = timezone.now()
+    declaration.decided_at = None
+    declaration.hours_granted = None
+    declaration.save()
+    trail_record(
+        declaration=declaration,
+        action=TrailAction.DECLARE_FOR if declaring_organization else TrailAction.SUBMIT,
+        actor=actor,
+        role=role,
+        from_status=from_status,
+        level_name=steps[entry].level_name,
+        organization=steps[entry].organization,
+        comment=f"提交至{steps[entry].organization.name}（{steps[entry].level_name}）",
+        request=request,
+    )
+    return declaration
+
+
+def _top_authority(version: Any, declaration: Declaration) -> bool:
+    """Xinjiang: senior titles are decided by the autonomous region, the first tier."""
+    if not version.region_tiers:
+        return False
+    rank = declaration.extra.get("title_rank") or _rank_of(declaration.person.specialty)
+    tier = version.tier_for_rank(rank) if rank else None
+    return tier is not None and tier.code == version.region_tiers[0].code
+
+
+def _rank_of(specialty: str) -> str:
+    for rank in ("正高", "副高", "中级", "初级"):
+        if rank in specialty:
+            return rank
+    return ""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    declaration_id: int
+    ok: bool
+    message: str = ""
+
+
+def declaration_submit_many(
+    *,
+    declaration_ids: Iterable[int],
+    actor: Any,
+    role: RoleAssignment,
+    direct_supervisor: Organization | None = None,
+    request: HttpRequest | None = None,
+) -> list[BatchResult]:
+    """批量提交: each claim in its own transaction; one refusal does not stop the others."""
+    results = []
+    for declaration_id in declaration_ids:
+        try:
+            declaration_submit(
+                declaration_id=declaration_id,
+                actor=actor,
+                role=role,
+                direct_supervisor=direct_supervisor,
+                request=request,
+            )
+        except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
+            results.append(BatchResult(declaration_id, False, _message(error)))
+        else:
+            results.append(BatchResult(declaration_id, True))
+    return results
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    if isinstance(error, Declaration.DoesNotExist):
+        return "申报不存在。"
+    return str(error) or "无权操作。"
+
+
+@transaction.atomic
+def declaration_withdraw(
+    *, declaration_id: int, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
+) -> Declaration:
+    """撤回: back to draft, only while no reviewer has acted."""
+    declaration = _lock(declaration_id)
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以撤回。")
+    if declaration.status != DeclarationStatus.PENDING:
+        raise AlreadyHandled(f"该申报当前为“{declaration.get_status_display()}”，不能撤回。")
+    if not declaration.is_untouched_pending:
+        raise AlreadyHandled("审核人员已处理该申报，不能撤回；如有错误请联系审核单位退回。")
+    declaration.status = DeclarationStatus.DRAFT
+    declaration.current_position = declaration.entry_position = None
+    declaration.submitted_at = None
+    declaration.save()
+    ChainStep.objects.filter(declaration=declaration).delete()
+    trail_record(
+        declaration=declaration,
+        action=TrailAction.WITHDRAW,
+        actor=actor,
+        role=role,
+        from_status=DeclarationStatus.PENDING,
+        request=request,
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_delete(
+    *, declaration_id: int, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
+) -> None:
+    """The declarant deletes a draft, a returned claim, or a pending one nobody has acted on."""
+    declaration = _lock(declaration_id)
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以删除。")
+    if not (declaration.is_editable or declaration.is_untouched_pending):
+        raise AlreadyHandled("已审核的申报不能由申报人删除；如需删除请联系单位管理员。")
+    audit_record(
+        action="declaration.delete",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=declaration,
+        from_state=declaration.status,
+        to_state="",
+        details={"title": declaration.title, "person": declaration.person.id_number},
+    )
+    files = [attachment.file for attachment in declaration.attachments.all()]
+    declaration.delete()
+    _delete_files_on_commit(files)
+
+
+def _delete_files_on_commit(files: list[FieldFile]) -> None:
+    """Stored files go only once the rows are gone for good (not on a rollback)."""
+    stored = [(file.storage, file.name) for file in files if file.name]
+
+    def delete() -> None:
+        for storage, name in stored:
+            storage.delete(name)
+
+    transaction.on_commit(delete)

@@ -1,0 +1,180 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from xueshi.declarations.models import DeclarationStatus
+from xueshi.declarations.services import (
+    AlreadyHandled,
+    DeclarationInput,
+    declaration_save,
+    declaration_submit,
+    declaration_withdraw,
+)
+from xueshi.review.models import TrailAction, TrailEntry
+from xueshi.review.services import declaration_approve, declaration_reject, declaration_return
+
+THIS_YEAR = timezone.localdate().year
+
+
+def anyang_degree(demo, name="李明", courses=12):
+    role = demo.professional(name)
+    return declaration_save(
+        person=demo.person(name),
+        data=DeclarationInput(
+            category_code="degree_education",
+            level_code="course_passed",
+            fields={"credit_year": THIS_YEAR, "description": "参加学位教育", "quantity": courses},
+        ),
+        actor=role.user,
+        role=role,
+    )
+
+
+def test_anyang_degree_education_through_three_levels(demo):
+    declaration = anyang_degree(demo)
+    assert declaration.hours_claimed == Decimal(180)
+    assert "15 学时/门 × 12 门 = 180 学时" in declaration.hours_explanation
+    role = demo.professional("李明")
+    declaration = declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    steps = [step.organization.name for step in declaration.chain_steps.order_by("position")]
+    assert steps == ["安阳市人民医院", "安阳市卫生健康委员会", "安阳市专业技术人员继续教育协会"]
+    for username in ("ay_yiyuan", "ay_weijian", "ay_xiehui"):
+        reviewer = demo.role(username)
+        declaration = declaration_approve(
+            declaration_id=declaration.pk, actor=reviewer.user, role=reviewer
+        )
+    assert declaration.status == DeclarationStatus.APPROVED
+    assert declaration.hours_granted == Decimal(180)
+    actions = list(
+        TrailEntry.objects.filter(declaration=declaration).values_list("action", "level_name")
+    )
+    assert actions == [
+        (TrailAction.SUBMIT, "单位审核"),
+        (TrailAction.APPROVE, "单位审核"),
+        (TrailAction.APPROVE, "管理单位审核"),
+        (TrailAction.APPROVE, "协会审核"),
+    ]
+
+
+def test_anyang_unit_without_managing_unit_goes_straight_to_association(demo):
+    declaration = anyang_degree(demo, name="王芳", courses=2)
+    role = demo.professional("王芳")
+    declaration = declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    steps = [step.level_name for step in declaration.chain_steps.order_by("position")]
+    assert steps == ["单位审核", "协会审核"]
+
+
+def test_reviewer_out_of_turn_is_refused_and_second_approval_is_already_handled(demo):
+    declaration = anyang_degree(demo)
+    role = demo.professional("李明")
+    declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    supervisor = demo.role("ay_weijian")
+    with pytest.raises(AlreadyHandled):
+        declaration_approve(declaration_id=declaration.pk, actor=supervisor.user, role=supervisor)
+    unit = demo.role("ay_yiyuan")
+    declaration_approve(
+        declaration_id=declaration.pk, actor=unit.user, role=unit, expected_position=0
+    )
+    with pytest.raises(AlreadyHandled):
+        declaration_approve(
+            declaration_id=declaration.pk, actor=unit.user, role=unit, expected_position=0
+        )
+    assert (
+        TrailEntry.objects.filter(declaration=declaration, action=TrailAction.APPROVE).count() == 1
+    )
+    other = demo.role("gx_gxu")
+    with pytest.raises(PermissionDenied):
+        declaration_approve(declaration_id=declaration.pk, actor=other.user, role=other)
+
+
+def test_withdraw_only_before_anyone_acted(demo):
+    declaration = anyang_degree(demo)
+    role = demo.professional("李明")
+    declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    declaration = declaration_withdraw(declaration_id=declaration.pk, actor=role.user, role=role)
+    assert declaration.status == DeclarationStatus.DRAFT
+    declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    unit = demo.role("ay_yiyuan")
+    declaration_approve(declaration_id=declaration.pk, actor=unit.user, role=unit)
+    with pytest.raises(AlreadyHandled, match="不能撤回"):
+        declaration_withdraw(declaration_id=declaration.pk, actor=role.user, role=role)
+
+
+def test_return_and_reject_need_a_reason_and_return_allows_resubmission(
+    demo, django_capture_on_commit_callbacks
+):
+    declaration = anyang_degree(demo)
+    role = demo.professional("李明")
+    declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    unit = demo.role("ay_yiyuan")
+    with pytest.raises(ValidationError):
+        declaration_return(declaration_id=declaration.pk, actor=unit.user, role=unit, reason="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration = declaration_return(
+            declaration_id=declaration.pk, actor=unit.user, role=unit, reason="请补充成绩单"
+        )
+    assert declaration.status == DeclarationStatus.RETURNED
+    assert demo.person("李明").user.notifications.filter(message__contains="请补充成绩单").exists()
+    declaration = declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    with pytest.raises(ValidationError):
+        declaration_reject(declaration_id=declaration.pk, actor=unit.user, role=unit, reason="")
+    declaration = declaration_reject(
+        declaration_id=declaration.pk, actor=unit.user, role=unit, reason="与专业无关"
+    )
+    assert declaration.status == DeclarationStatus.REJECTED
+
+
+def test_lowering_hours_needs_a_reason_and_keeps_hours_claimed(demo):
+    declaration = anyang_degree(demo)
+    role = demo.professional("李明")
+    declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    unit = demo.role("ay_yiyuan")
+    with pytest.raises(ValidationError):
+        declaration_approve(
+            declaration_id=declaration.pk, actor=unit.user, role=unit, hours_granted=Decimal(150)
+        )
+    with pytest.raises(ValidationError):
+        declaration_approve(
+            declaration_id=declaration.pk,
+            actor=unit.user,
+            role=unit,
+            hours_granted=Decimal(200),
+            comment="多给",
+        )
+    declaration = declaration_approve(
+        declaration_id=declaration.pk,
+        actor=unit.user,
+        role=unit,
+        hours_granted=Decimal(150),
+        comment="两门课程不在本年度",
+    )
+    assert declaration.hours_claimed == Decimal(180)
+    assert declaration.hours_granted == Decimal(150)
+
+
+def test_guangxi_dates_fill_forty_hours_and_pledge_is_required(demo):
+    role = demo.professional("覃海燕")
+    data = DeclarationInput(
+        category_code="training_course",
+        level_code="by_dates",
+        fields={
+            "title": "教学能力提升培训班",
+            "start_date": datetime.date(THIS_YEAR, 5, 4),
+            "end_date": datetime.date(THIS_YEAR, 5, 8),
+            "description": "自治区教育厅主办",
+            "credit_year": THIS_YEAR,
+        },
+    )
+    with pytest.raises(ValidationError) as error:
+        declaration_save(person=demo.person("覃海燕"), data=data, actor=role.user, role=role)
+    assert "pledge" in error.value.message_dict
+    declaration = declaration_save(
+        person=demo.person("覃海燕"),
+        data=DeclarationInput(data.category_code, data.level_code, data.fields, pledge=True),
+        actor=role.user,
+        role=role,
+    )
+    assert declaration.hours_claimed == Decimal(40)

@@ -1,0 +1,91 @@
+"""Which organisations review a declaration, level by level, from the region's profile.
+
+The profile names the levels (unit → supervisor → authority) and what this region calls them;
+the organisation tree says who fills each level for a given unit. A level with nobody to fill it
+is skipped where the profile allows (Anyang: a unit without a managing unit goes straight to the
+association), and refused otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from xueshi.orgs.models import Organization, OrganizationKind, OrganizationStatus
+from xueshi.policy.schema import ProfileVersion, ReviewLevel
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    level_code: str
+    level_name: str
+    organization: Organization
+
+
+def _nearest(start: Organization, kind: str, *, topmost: bool = False) -> Organization | None:
+    """The closest organisation of `kind` at or above `start` (or the highest, if asked)."""
+    line = sorted([start, *start.ancestors()], key=lambda node: len(node.path), reverse=not topmost)
+    return next((node for node in line if node.kind == kind), None)
+
+
+def resolve_chain(
+    version: ProfileVersion,
+    *,
+    unit: Organization | None,
+    direct_supervisor: Organization | None = None,
+    top_authority: bool = False,
+) -> list[PlannedStep]:
+    """The steps a claim from `unit` (or sent straight to `direct_supervisor`) must pass.
+
+    `top_authority`: the claim's region tier is the highest one (Xinjiang: senior titles go to
+    the autonomous region, not the prefecture), so the topmost authority decides.
+    """
+    if direct_supervisor is not None:
+        levels = version.direct_chain()
+        if not levels:
+            raise ValidationError("本地区不允许直接提交至主管部门审核。")
+        if direct_supervisor.kind != OrganizationKind.SUPERVISOR:
+            raise ValidationError("请选择主管部门。")
+        start = direct_supervisor
+    else:
+        levels = version.review_chain()
+        if unit is None:
+            raise ValidationError("您当前没有工作单位（其他单位），请先在“我的信息”中选择单位。")
+        start = unit
+    if start.status != OrganizationStatus.ACTIVE:
+        raise ValidationError(f"“{start.name}”尚在审批中，审批通过后才能提交。")
+
+    steps: list[PlannedStep] = []
+    for level in levels:
+        organization = _organization_for(level, start, top_authority=top_authority)
+        if organization is None:
+            if level.skippable:
+                continue
+            raise ValidationError(f"未找到“{level.name}”的审核机构，请联系单位管理员。")
+        steps.append(PlannedStep(level.code, level.name, organization))
+    return steps
+
+
+def _organization_for(
+    level: ReviewLevel, start: Organization, *, top_authority: bool
+) -> Organization | None:
+    if level.organization_kind == "authority":
+        return _nearest(start, OrganizationKind.AUTHORITY, topmost=top_authority)
+    return _nearest(start, level.organization_kind)
+
+
+def entry_index(steps: list[PlannedStep], declaring_organization: Organization | None) -> int:
+    """Where a claim enters: after the levels the declaring organisation itself stands for.
+
+    A unit declaring for its staff has done the unit's review by declaring (Henan: the claim
+    waits for the levels above). Where nothing is above it (Guangxi: the unit is final), the
+    last level still reviews it, so no claim is ever approved without a review.
+    """
+    if declaring_organization is None:
+        return 0
+    own = declaring_organization.path
+    for index, step in enumerate(steps):
+        if not step.organization.path.startswith(own):
+            return index
+    return len(steps) - 1
