@@ -6,7 +6,7 @@ not resolve (the page is not built yet) is left out, so the menu never leads to 
 
 To add a feature, add one line, e.g.::
 
-    Entry("我的学时", "学时登记", "declarations:my_list", "pencil-square", PROFESSIONAL),
+    Entry("我的学时", "学时登记", "declarations:create", "pencil-square", PROFESSIONAL),
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ AUTHORITY = frozenset({RoleKind.AUTHORITY_ADMIN})
 TRAINING_BASE = frozenset({RoleKind.TRAINING_BASE_ADMIN})
 PLATFORM = frozenset({RoleKind.PLATFORM_ADMIN})
 EVERYONE = frozenset(RoleKind)
+REVIEWERS = UNIT_ADMINS | SUPERVISING
+DECLARING_FOR = UNIT_ADMINS | frozenset({RoleKind.SUPERVISOR_ADMIN})
+ADMINS = UNIT_ADMINS | SUPERVISING | TRAINING_BASE | PLATFORM
 
 
 def organization_pk(role: Any) -> tuple[Any, ...]:
@@ -70,9 +73,16 @@ class MenuSection:
 MENU: list[Entry] = [
     Entry("", "首页", "core:home", "house-door", EVERYONE),
     # 专业技术人员
+    Entry("我的学时", "学时登记", "declarations:create", "pencil-square", PROFESSIONAL),
+    Entry("我的学时", "申报进度查询", "declarations:list", "list-check", PROFESSIONAL),
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", PROFESSIONAL),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", PROFESSIONAL),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", PROFESSIONAL),
+    # 审核与代为申报 (each level's queue; who declares for others follows the region's profile)
+    Entry("学时管理", "专业科目学时审核", "review:queue", "clipboard-check", REVIEWERS),
+    Entry("学时管理", "代为申报", "declarations:declare_for", "person-plus", DECLARING_FOR),
+    Entry("学时管理", "统一申报", "declarations:training_base_declare", "people", TRAINING_BASE),
+    Entry("学时管理", "单位申报记录", "declarations:list", "journal-text", ADMINS),
     # 单位管理员 / 二级管理员
     Entry(
         "单位管理", "单位信息", "orgs:organization_detail", "building", UNIT_ADMINS, organization_pk
