@@ -8,6 +8,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("xueshi.accounts.urls")),
     path("orgs/", include("xueshi.orgs.urls")),
     path("policy/", include("xueshi.policy.urls")),
+    path("declarations/", include("xueshi.declarations.urls")),
+    path("review/", include("xueshi.review.urls")),
+    path("notifications/", include("xueshi.notifications.urls")),
     path("captcha/", include("captcha.urls")),
     path("django-admin/", admin.site.urls),
 ]
