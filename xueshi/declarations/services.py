@@ -59,7 +59,7 @@ class DeclarationInput:
 
 def _lock(declaration_id: int) -> Declaration:
     return (
-        Declaration.objects.select_for_update()
+        Declaration.objects.select_for_update(of=("self",))
         .select_related("person", "unit")
         .get(pk=declaration_id)
     )

@@ -39,7 +39,7 @@ def _lock_pending_for(
     declaration_id: int, role: RoleAssignment, expected_position: int | None
 ) -> tuple[Declaration, ChainStep]:
     declaration = (
-        Declaration.objects.select_for_update()
+        Declaration.objects.select_for_update(of=("self",))
         .select_related("person", "unit")
         .get(pk=declaration_id)
     )
@@ -195,7 +195,7 @@ def approved_declaration_delete(
     if role.kind not in REMOVER_ROLES:
         raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
     in_scope = declarations_in_scope(role).filter(pk=declaration_id).exists()
-    declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+    declaration = Declaration.objects.select_for_update(of=("self",)).get(pk=declaration_id)
     if not in_scope:
         raise PermissionDenied("该申报不在您的管理范围内。")
     if declaration.status != DeclarationStatus.APPROVED:
