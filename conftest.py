@@ -1,7 +1,49 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
 import pytest
+
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
+from xueshi.orgs.models import Organization
 
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test land in its own temporary folder, never in the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class Demo:
+    """The demo data of the five seed regions, looked up by name: tests say who acts.
+
+    demo.person("李明"), demo.professional("李明") (his professional role),
+    demo.role("ay_yiyuan") (the only role of an organisation account).
+    """
+
+    def person(self, name: str) -> Person:
+        return Person.objects.select_related("user", "unit").get(name=name)
+
+    def user(self, username: str) -> User:
+        return User.objects.get(username=username)
+
+    def organization(self, name: str) -> Organization:
+        return Organization.objects.get(name=name)
+
+    def role(self, username: str, kind: str | None = None) -> RoleAssignment:
+        roles = RoleAssignment.objects.select_related("organization", "department", "user")
+        roles = roles.filter(user__username=username)
+        return roles.get(kind=kind) if kind is not None else roles.get()
+
+    def professional(self, name: str) -> RoleAssignment:
+        return RoleAssignment.objects.select_related("user").get(
+            user=self.person(name).user, kind=RoleKind.PROFESSIONAL
+        )
+
+
+@pytest.fixture
+def demo(db) -> Demo:
+    from xueshi.core.demo import load_demo
+
+    load_demo()
+    return Demo()

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "xueshi.declarations",
     "xueshi.review",
     "xueshi.notifications",
+    "xueshi.ledger",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,9 @@
-"""Domain events other parts subscribe to (notifications now; ledger and certificates later).
+"""Domain events other parts subscribe to: the ledger, notifications, later certificates.
 
-Sent with `transaction.on_commit`, so a subscriber never sees a change that was rolled back.
-Every event carries `declaration` (the saved instance) and `actor` (a User).
+Sent inside the transition's transaction, so a subscriber that writes (the ledger) commits or
+rolls back together with the transition. A subscriber with outside effects (a message to the
+person) defers them with `transaction.on_commit`. Every event carries `declaration` (the saved
+instance) and `actor` (a User).
 """
 
 from __future__ import annotations
@@ -23,4 +25,6 @@ approved_declaration_deleted = Signal()
 
 
 def publish(signal: Signal, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: signal.send(sender=signal, **kwargs))
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Declaration events are published inside the transition's transaction.")
+    signal.send(sender=signal, **kwargs)

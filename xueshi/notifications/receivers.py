@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 
@@ -21,7 +22,9 @@ def _link(declaration: Declaration) -> str:
 
 
 def _tell(declaration: Declaration, message: str) -> None:
-    notify(recipient=declaration.person.user, message=message, url=_link(declaration))
+    # Only once the transition has committed: a rolled-back approval sends no message.
+    recipient, url = declaration.person.user, _link(declaration)
+    transaction.on_commit(lambda: notify(recipient=recipient, message=message, url=url))
 
 
 @receiver(events.declaration_returned)

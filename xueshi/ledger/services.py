@@ -1,0 +1,255 @@
+"""Writes on the ledger. Hours move only through an entry: approval, deletion, import."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from xueshi.accounts.models import Person
+from xueshi.core.audit import audit_record
+from xueshi.core.identifiers import clean_id_number
+from xueshi.declarations.models import Declaration
+
+from .models import EntrySource, GeneralRecord, LedgerEntry, SubjectKind, YearTotal
+
+ZERO = Decimal(0)
+
+
+def _post(
+    *,
+    person_id: int,
+    credit_year: int,
+    subject: str,
+    hours: Decimal,
+    source: str,
+    category_code: str = "",
+    declaration: Declaration | None = None,
+    general_record: GeneralRecord | None = None,
+) -> LedgerEntry:
+    """Append one entry and move the stored yearly sum by the same amount, atomically."""
+    entry = LedgerEntry.objects.create(
+        person_id=person_id,
+        credit_year=credit_year,
+        subject=subject,
+        hours=hours,
+        source=source,
+        category_code=category_code,
+        declaration=declaration,
+        general_record=general_record,
+    )
+    YearTotal.objects.get_or_create(person_id=person_id, credit_year=credit_year)
+    column = "general_hours" if subject == SubjectKind.GENERAL else "professional_hours"
+    YearTotal.objects.filter(person_id=person_id, credit_year=credit_year).update(
+        **{column: F(column) + hours}
+    )
+    return entry
+
+
+@transaction.atomic
+def ledger_record_approval(*, declaration: Declaration) -> LedgerEntry:
+    """A final approval adds the hours granted to the claim's credit year."""
+    return _post(
+        person_id=declaration.person_id,
+        credit_year=declaration.credit_year,
+        subject=SubjectKind.PROFESSIONAL,
+        hours=declaration.hours_counted,
+        source=EntrySource.APPROVAL,
+        category_code=declaration.category_code,
+        declaration=declaration,
+    )
+
+
+@transaction.atomic
+def ledger_record_deletion(*, declaration: Declaration) -> LedgerEntry | None:
+    """Removing an approved claim takes back exactly what its approval added."""
+    approval = LedgerEntry.objects.filter(
+        declaration=declaration, source=EntrySource.APPROVAL
+    ).first()
+    if approval is None:
+        return None
+    return _post(
+        person_id=approval.person_id,
+        credit_year=approval.credit_year,
+        subject=approval.subject,
+        hours=-approval.hours,
+        source=EntrySource.DELETION,
+        category_code=approval.category_code,
+        declaration=declaration,
+    )
+
+
+# --- general-subject records ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneralRecordRow:
+    """One course completion as a file or the API sends it."""
+
+    row_number: int
+    id_number: str
+    name: str
+    course: str
+    hours: Any
+    completed_on: Any
+    provider: str
+    record_id: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    unchanged: int = 0
+    # (row number, what was wrong), in Chinese; unknown ID numbers are listed, never dropped.
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def general_records_import(
+    *, rows: Iterable[GeneralRecordRow], actor: Any = None, source_name: str = ""
+) -> ImportReport:
+    """Record course completions. Idempotent on (provider, record id); each row atomic."""
+    report = ImportReport()
+    for row in rows:
+        try:
+            created = _import_one(row)
+        except ValidationError as error:
+            report.problems.append((row.row_number, "；".join(error.messages)))
+            continue
+        if created:
+            report.created += 1
+        else:
+            report.unchanged += 1
+    audit_record(
+        action="ledger.general_import",
+        actor=actor,
+        details={
+            "source": source_name,
+            "created": report.created,
+            "unchanged": report.unchanged,
+            "problems": len(report.problems),
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def _import_one(row: GeneralRecordRow) -> bool:
+    provider, record_id = str(row.provider or "").strip(), str(row.record_id or "").strip()
+    if not provider or not record_id:
+        raise ValidationError("缺少学习平台或平台记录号。")
+    if GeneralRecord.objects.filter(provider=provider, record_id=record_id).exists():
+        return False
+    id_number = clean_id_number(str(row.id_number or ""))
+    person = Person.objects.filter(id_number=id_number).first()
+    if person is None:
+        raise ValidationError(f"身份证号 {id_number} 在平台中不存在。")
+    if row.name and str(row.name).strip() != person.name:
+        raise ValidationError(f"姓名“{row.name}”与身份证号 {id_number} 登记的姓名不一致。")
+    hours = _hours(row.hours)
+    completed_on = _date(row.completed_on)
+    try:
+        with transaction.atomic():
+            record = GeneralRecord.objects.create(
+                person=person,
+                provider=provider,
+                record_id=record_id,
+                course=str(row.course or "").strip()[:200] or "（未命名课程）",
+                hours=hours,
+                completed_on=completed_on,
+                credit_year=completed_on.year,
+            )
+    except IntegrityError:
+        return False  # sent twice at the same moment: the other copy won
+    _post(
+        person_id=person.pk,
+        credit_year=record.credit_year,
+        subject=SubjectKind.GENERAL,
+        hours=hours,
+        source=EntrySource.GENERAL_RECORD,
+        general_record=record,
+    )
+    return True
+
+
+def _hours(value: Any) -> Decimal:
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as error:
+        raise ValidationError(f"学时“{value}”不是数字。") from error
+    if hours < 0 or hours > 1000:
+        raise ValidationError(f"学时 {hours} 超出范围（0–1000）。")
+    return hours
+
+
+def _date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    try:
+        return datetime.date.fromisoformat(text[:10])
+    except ValueError as error:
+        raise ValidationError(f"日期“{value}”格式不正确，应为 2025-03-01。") from error
+
+
+# --- rebuild ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    person_id: int
+    credit_year: int
+    stored: tuple[Decimal, Decimal]
+    from_entries: tuple[Decimal, Decimal]
+
+
+def ledger_rebuild(*, fix: bool = False) -> list[Mismatch]:
+    """Recompute every yearly sum from the entries (one GROUP BY) and compare with the stored.
+
+    With `fix`, stored sums are replaced by the recomputed ones.
+    """
+    sums = (
+        LedgerEntry.objects.values("person_id", "credit_year")
+        .annotate(
+            general=Coalesce(Sum("hours", filter=Q(subject=SubjectKind.GENERAL)), ZERO),
+            professional=Coalesce(Sum("hours", filter=Q(subject=SubjectKind.PROFESSIONAL)), ZERO),
+        )
+        .order_by()
+    )
+    computed = {
+        (row["person_id"], row["credit_year"]): (row["general"], row["professional"])
+        for row in sums
+    }
+    stored = {
+        (row.person_id, row.credit_year): (row.general_hours, row.professional_hours)
+        for row in YearTotal.objects.all()
+    }
+    mismatches = [
+        Mismatch(key[0], key[1], stored.get(key, (ZERO, ZERO)), computed.get(key, (ZERO, ZERO)))
+        for key in sorted(set(computed) | set(stored))
+        if stored.get(key, (ZERO, ZERO)) != computed.get(key, (ZERO, ZERO))
+    ]
+    if fix and mismatches:
+        with transaction.atomic():
+            for mismatch in mismatches:
+                YearTotal.objects.update_or_create(
+                    person_id=mismatch.person_id,
+                    credit_year=mismatch.credit_year,
+                    defaults={
+                        "general_hours": mismatch.from_entries[0],
+                        "professional_hours": mismatch.from_entries[1],
+                    },
+                )
+    return mismatches
