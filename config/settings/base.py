@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "captcha",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "xueshi.core",
     "xueshi.orgs",
     "xueshi.accounts",
@@ -145,6 +147,10 @@ CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 
 # Forms render through our templates (templates/django/forms/), styled for Bootstrap 5.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Background work (imports, exports, certificate batches): Django's tasks API, stored in the
+# database and run by `manage.py db_worker` (started by `make run`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
 POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from typing import Any
 
 from django.conf import settings
@@ -42,3 +44,54 @@ class AuditLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("审计日志只能追加，不能删除。")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "处理中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+def job_file_path(instance: BackgroundJob, filename: str) -> str:
+    return f"jobs/{instance.pk}/{filename}"
+
+
+class BackgroundJob(models.Model):
+    """An import, export or certificate batch running in the background, with its progress."""
+
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("说明", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已完成", default=0)
+    message = models.CharField("结果说明", max_length=500, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    file = models.FileField("结果文件", upload_to=job_file_path, blank=True, max_length=200)
+    file_name = models.CharField("下载文件名", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import views, views_jobs
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("jobs/<int:pk>/", views_jobs.job_status, name="job_status"),
+    path("jobs/<int:pk>/download/", views_jobs.job_download, name="job_download"),
 ]
