@@ -11,6 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("declarations/", include("xueshi.declarations.urls")),
     path("review/", include("xueshi.review.urls")),
     path("notifications/", include("xueshi.notifications.urls")),
+    path("ledger/", include("xueshi.ledger.urls")),
+    path("imports/", include("xueshi.imports.urls")),
+    path("reports/", include("xueshi.reports.urls")),
     path("captcha/", include("captcha.urls")),
     path("django-admin/", admin.site.urls),
 ]

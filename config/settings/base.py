@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "xueshi.review",
     "xueshi.notifications",
     "xueshi.ledger",
+    "xueshi.imports",
+    "xueshi.reports",
 ]
 
 MIDDLEWARE = [

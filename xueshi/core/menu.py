@@ -27,6 +27,7 @@ AUTHORITY = frozenset({RoleKind.AUTHORITY_ADMIN})
 TRAINING_BASE = frozenset({RoleKind.TRAINING_BASE_ADMIN})
 PLATFORM = frozenset({RoleKind.PLATFORM_ADMIN})
 EVERYONE = frozenset(RoleKind)
+MAIN_UNIT_ADMIN = frozenset({RoleKind.UNIT_ADMIN})
 REVIEWERS = UNIT_ADMINS | SUPERVISING
 DECLARING_FOR = UNIT_ADMINS | frozenset({RoleKind.SUPERVISOR_ADMIN})
 ADMINS = UNIT_ADMINS | SUPERVISING | TRAINING_BASE | PLATFORM
@@ -75,6 +76,7 @@ MENU: list[Entry] = [
     # 专业技术人员
     Entry("我的学时", "学时登记", "declarations:create", "pencil-square", PROFESSIONAL),
     Entry("我的学时", "申报进度查询", "declarations:list", "list-check", PROFESSIONAL),
+    Entry("我的学时", "学时查询", "ledger:my_years", "calendar-check", PROFESSIONAL),
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", PROFESSIONAL),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", PROFESSIONAL),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", PROFESSIONAL),
@@ -83,10 +85,23 @@ MENU: list[Entry] = [
     Entry("学时管理", "代为申报", "declarations:declare_for", "person-plus", DECLARING_FOR),
     Entry("学时管理", "统一申报", "declarations:training_base_declare", "people", TRAINING_BASE),
     Entry("学时管理", "单位申报记录", "declarations:list", "journal-text", ADMINS),
+    Entry("学时管理", "审核结果", "review:results", "clipboard-data", REVIEWERS),
+    Entry("学时管理", "学时查询", "ledger:unit_query", "search", REVIEWERS | PLATFORM),
+    Entry("学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", UNIT_ADMINS),
+    Entry("学时管理", "学时申报统计", "reports:statistics", "bar-chart", REVIEWERS | PLATFORM),
+    Entry(
+        "学时管理", "公需科目导入", "ledger:general_import", "cloud-upload", AUTHORITY | PLATFORM
+    ),
     # 单位管理员 / 二级管理员
     Entry(
         "单位管理", "单位信息", "orgs:organization_detail", "building", UNIT_ADMINS, organization_pk
     ),
+    Entry("单位管理", "单位信息维护", "orgs:unit_info", "pencil", MAIN_UNIT_ADMIN),
+    Entry("单位管理", "专业技术人员管理", "orgs:staff_list", "people", UNIT_ADMINS),
+    Entry("单位管理", "单位部门管理", "orgs:department_list", "diagram-3", MAIN_UNIT_ADMIN),
+    Entry("单位管理", "单位管理员管理", "orgs:unit_admin_list", "person-gear", MAIN_UNIT_ADMIN),
+    Entry("单位管理", "学时登记开放", "orgs:declaring_windows", "calendar-range", MAIN_UNIT_ADMIN),
+    Entry("单位管理", "导入人员信息", "imports:staff", "person-lines-fill", MAIN_UNIT_ADMIN),
     # 主管部门 / 认定机构 / 平台
     Entry(
         "机构管理", "待审批单位", "orgs:pending_units", "hourglass-split", SUPERVISING | PLATFORM
