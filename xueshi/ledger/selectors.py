@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from xueshi.accounts.models import Person
 from xueshi.declarations.rules import version_for
+from xueshi.policy.hours import fmt
 from xueshi.policy.schema import ProfileVersion
 
 from .models import LedgerEntry, SubjectKind, YearTotal
@@ -87,11 +88,11 @@ def year_compliance(person: Person, credit_year: int) -> Compliance:
     required_general = requirement.general_hours or ZERO
     shortfalls = []
     if general + counted < requirement.total_hours:
-        shortfalls.append(f"总学时差 {requirement.total_hours - general - counted:g}")
+        shortfalls.append(f"总学时差 {fmt(requirement.total_hours - general - counted)}")
     if counted < required_professional:
-        shortfalls.append(f"专业科目差 {required_professional - counted:g}")
+        shortfalls.append(f"专业科目差 {fmt(required_professional - counted)}")
     if general < required_general:
-        shortfalls.append(f"公需科目差 {required_general - general:g}")
+        shortfalls.append(f"公需科目差 {fmt(required_general - general)}")
     return Compliance(
         credit_year,
         general,
