@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xueshi.accounts.context_processors.active_role",
+                "xueshi.notifications.context_processors.unread",
             ],
         },
     },

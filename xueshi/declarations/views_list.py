@@ -1,11 +1,476 @@
-"""Placeholder: being written."""
+"""申报进度查询 / 单位申报记录, the detail page, the declarant's transitions, evidence download.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Thin views: reads come from selectors (always scoped to the active role), writes go through
+services with `request.active_role`; refusals become Chinese messages, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.orgs.models import Organization
+from xueshi.review import selectors as review_selectors
+
+from . import picker, selectors, services
+from .models import Attachment, Declaration, DeclarationStatus
+from .permissions import declarations_in_scope, is_declarant
+from .rules import version_for
+
+PAGE_SIZE = 20
+BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
+
+# 全部 / 待提交 / 待审核 / 已退回 / 通过认定 / 不予认定
+STATUS_TABS: tuple[tuple[str, str], ...] = (
+    ("", "全部"),
+    (DeclarationStatus.DRAFT, "待提交"),
+    (DeclarationStatus.PENDING, "待审核"),
+    (DeclarationStatus.RETURNED, "已退回"),
+    (DeclarationStatus.APPROVED, "通过认定"),
+    (DeclarationStatus.REJECTED, "不予认定"),
+)
+STATUS_BADGES: dict[str, str] = {
+    DeclarationStatus.DRAFT: "text-bg-secondary",
+    DeclarationStatus.PENDING: "text-bg-primary",
+    DeclarationStatus.RETURNED: "text-bg-warning",
+    DeclarationStatus.APPROVED: "text-bg-success",
+    DeclarationStatus.REJECTED: "text-bg-danger",
+}
+# Shown in their own places on the detail page, not among the category's other fields.
+DETAIL_OWN_PLACES = {"title", "credit_year", "hours_claimed", "description"}
 
 
-def _todo(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+@dataclass(frozen=True)
+class Row:
+    """One claim as the list shows it, with what the viewer may do to it."""
+
+    declaration: Declaration
+    mine: bool
+
+    @property
+    def can_edit(self) -> bool:
+        return self.mine and self.declaration.is_editable
+
+    @property
+    def can_submit(self) -> bool:
+        return self.can_edit
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.mine and self.declaration.is_untouched_pending
+
+    @property
+    def can_delete(self) -> bool:
+        return self.mine and (self.declaration.is_editable or self.declaration.is_untouched_pending)
+
+    @property
+    def badge(self) -> str:
+        return STATUS_BADGES.get(self.declaration.status, "text-bg-light")
 
 
-declaration_list = declaration_detail = declaration_trail = declaration_submit = _todo
-declaration_withdraw = declaration_delete = attachment_download = _todo
+@dataclass(frozen=True)
+class FieldRow:
+    label: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class SubmitTarget:
+    """Whether the active role's region lets claims go straight to a supervisor (Guangxi)."""
+
+    direct_allowed: bool
+    region_code: str
+
+
+def _role(request: HttpRequest) -> RoleAssignment | None:
+    return getattr(request, "active_role", None)
+
+
+def _acting_role(request: HttpRequest) -> RoleAssignment:
+    role = _role(request)
+    if role is None:
+        raise PermissionDenied("当前账号没有可用的角色。")
+    return role
+
+
+def _is_admin(role: RoleAssignment | None) -> bool:
+    return role is not None and role.kind != RoleKind.PROFESSIONAL
+
+
+def _submit_target(role: RoleAssignment | None) -> SubmitTarget:
+    """The region of the role's person (their unit) or of the role's organisation."""
+    if role is None:
+        return SubmitTarget(False, "")
+    source: Organization | None = role.organization
+    if role.kind == RoleKind.PROFESSIONAL:
+        person = Person.objects.select_related("unit").filter(user_id=role.user_id).first()
+        source = person.unit if person is not None else None
+    if source is None:
+        return SubmitTarget(False, "")
+    key = source.effective_policy_profile()
+    if not key:
+        return SubmitTarget(False, source.region_code)
+    try:
+        version = version_for(key, timezone.localdate())
+    except ValidationError:
+        return SubmitTarget(False, source.region_code)
+    return SubmitTarget(bool(version.direct_chain()), source.region_code)
+
+
+def _picker_context(request: HttpRequest, target: SubmitTarget) -> dict[str, Any]:
+    query = " ".join(request.GET.get("supervisor_q", "").split())
+    results = (
+        picker.supervisor_search(query, region_code=target.region_code)
+        if target.direct_allowed
+        else []
+    )
+    return {
+        "direct_allowed": target.direct_allowed,
+        "supervisor_query": query,
+        "supervisors": results,
+        "picker_open": "supervisor_q" in request.GET,
+    }
+
+
+def _picker_fragment(request: HttpRequest, form_id: str) -> HttpResponse | None:
+    """HTMX search inside the picker: only the results table."""
+    if not (getattr(request, "htmx", False) and "supervisor_q" in request.GET):
+        return None
+    context = _picker_context(request, _submit_target(_role(request)))
+    return render(
+        request,
+        "declarations/_supervisor_picker.html",
+        {**context, "results_only": True, "form_id": form_id},
+    )
+
+
+def _search(
+    declarations: QuerySet[Declaration], query: str, *, admin: bool
+) -> QuerySet[Declaration]:
+    if not query:
+        return declarations
+    condition = Q(title__icontains=query)
+    if admin:
+        condition |= Q(person__name__contains=query) | Q(person__id_number__iexact=query)
+    return declarations.filter(condition)
+
+
+def _year(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) == 4 else None
+
+
+@login_required
+@require_GET
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    """申报进度查询 (a person) / 单位申报记录 (an organisation's admins)."""
+    fragment = _picker_fragment(request, "batch-form")
+    if fragment is not None:
+        return fragment
+    role = _role(request)
+    admin = _is_admin(role)
+    status = request.GET.get("status", "")
+    status = status if status in selectors.STATUS_FILTERS else ""
+    query = " ".join(request.GET.get("q", "").split())[:50]
+    year = _year(request.GET.get("year", ""))
+
+    declarations = _search(selectors.declaration_list(role, status=status), query, admin=admin)
+    filtered = _search(declarations_in_scope(role), query, admin=admin)
+    if year is not None:
+        declarations = declarations.filter(credit_year=year)
+        filtered = filtered.filter(credit_year=year)
+    counts = filtered.aggregate(
+        all=Count("pk"),
+        **{code: Count("pk", filter=Q(status=code)) for code in selectors.STATUS_FILTERS},
+    )
+    years = list(
+        declarations_in_scope(role)
+        .order_by("-credit_year")
+        .values_list("credit_year", flat=True)
+        .distinct()
+    )
+    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [Row(declaration, is_declarant(declaration, role)) for declaration in page.object_list]
+    any_submittable = any(row.can_submit for row in rows)
+    target = _submit_target(role) if any_submittable else SubmitTarget(False, "")
+
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep.pop("supervisor_q", None)
+    context = {
+        "admin": admin,
+        "role": role,
+        "page_title": "单位申报记录" if admin else "申报进度查询",
+        "tabs": [(code, label, counts[code or "all"]) for code, label in STATUS_TABS],
+        "status": status,
+        "query": query,
+        "year": year,
+        "years": years,
+        "page": page,
+        "rows": rows,
+        "any_submittable": any_submittable,
+        "filter_query": _without(keep, "status"),
+        "page_query": keep.urlencode(),
+        "current_url": request.get_full_path(),
+        "batch_results": request.session.pop(BATCH_RESULTS_SESSION_KEY, None),
+        **_picker_context(request, target),
+    }
+    return render(request, "declarations/list.html", context)
+
+
+def _without(params: Any, name: str) -> str:
+    params = params.copy()
+    params.pop(name, None)
+    text: str = params.urlencode()
+    return text
+
+
+def _declaration_or_404(role: RoleAssignment | None, pk: int) -> Declaration:
+    try:
+        return selectors.declaration_for(role, pk)
+    except Declaration.DoesNotExist as error:
+        raise Http404("申报不存在或不在您的查看范围内。") from error
+
+
+def _field_rows(declaration: Declaration) -> list[FieldRow]:
+    """The category's own fields with the region's labels, then anything else in `extra`."""
+    values: dict[str, Any] = {
+        "certificate_number": declaration.certificate_number,
+        "start_date": declaration.start_date,
+        "end_date": declaration.end_date,
+        "quantity": declaration.quantity,
+        **declaration.extra,
+    }
+    rows: list[FieldRow] = []
+    shown: set[str] = set(DETAIL_OWN_PLACES)
+    try:
+        version = version_for(declaration.policy_profile, declaration.profile_version)
+        fields = version.fields_for(declaration.category_code)
+    except (ValidationError, KeyError, LookupError):
+        fields = []
+    for name, spec, _required in fields:
+        if name in shown:
+            continue
+        shown.add(name)
+        value = _shown(values.get(name))
+        if value not in (None, ""):
+            rows.append(FieldRow(spec.label, value))
+    for name, value in declaration.extra.items():
+        if name not in shown and value not in (None, ""):
+            rows.append(FieldRow(name, _shown(value)))
+    return rows
+
+
+def _shown(value: Any) -> Any:
+    """Dates as 2026-05-04 like the rest of the page; booleans as 是/否."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+@login_required
+@require_GET
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    fragment = _picker_fragment(request, f"submit-{pk}")
+    if fragment is not None:
+        return fragment
+    role = _role(request)
+    declaration = _declaration_or_404(role, pk)
+    chain = list(
+        review_selectors.with_chain(Declaration.objects.filter(pk=declaration.pk))
+        .get()
+        .chain_steps.all()
+    )
+    row = Row(declaration, is_declarant(declaration, role))
+    target = _submit_target(role) if row.can_submit else SubmitTarget(False, "")
+    context = {
+        "declaration": declaration,
+        "row": row,
+        "admin": _is_admin(role),
+        "chain": chain,
+        "trail": list(review_selectors.trail_of(declaration)),
+        "attachments": list(declaration.attachments.all()),
+        "field_rows": _field_rows(declaration),
+        "list_url": reverse("declarations:list"),
+        "current_url": request.path,
+        "submit_form_id": f"submit-{declaration.pk}",
+        **_picker_context(request, target),
+    }
+    return render(request, "declarations/detail.html", context)
+
+
+@login_required
+@require_GET
+def declaration_trail(request: HttpRequest, pk: int) -> HttpResponse:
+    """HTMX: the review trail (审核进度) shown under a list row, with where the claim stands."""
+    declaration = _declaration_or_404(_role(request), pk)
+    chain = list(
+        review_selectors.with_chain(Declaration.objects.filter(pk=declaration.pk))
+        .get()
+        .chain_steps.all()
+    )
+    return render(
+        request,
+        "declarations/_trail.html",
+        {
+            "trail": review_selectors.trail_of(declaration),
+            "chain": chain,
+            "declaration": declaration,
+        },
+    )
+
+
+def _back(request: HttpRequest, default: str | None = None) -> HttpResponse:
+    """Back to where the action came from (a safe `next`), else the list."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default or reverse("declarations:list")
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target)
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    return str(error) or "无权操作。"
+
+
+def _ids(values: list[str]) -> list[int]:
+    seen: dict[int, None] = {}
+    for value in values:
+        if value.strip().isdigit():
+            seen.setdefault(int(value), None)
+    return list(seen)
+
+
+@login_required
+@require_POST
+def declaration_submit(request: HttpRequest) -> HttpResponse:
+    """提交 one claim or 批量提交 the ticked drafts: to the own unit, or to a chosen supervisor."""
+    role = _acting_role(request)
+    ids = _ids(request.POST.getlist("ids"))
+    if not ids:
+        messages.warning(request, "请先勾选要提交的申报。")
+        return _back(request)
+    supervisor: Organization | None = None
+    wanted = request.POST.get("supervisor", "").strip()
+    if wanted or request.POST.get("target") == "supervisor":
+        supervisor = picker.supervisor_for_submission(wanted)
+        if supervisor is None:
+            messages.error(request, "请选择要提交的主管部门。")
+            return _back(request)
+    titles = dict(
+        declarations_in_scope(role).filter(pk__in=ids).values_list("pk", "title").order_by()
+    )
+    results = services.declaration_submit_many(
+        declaration_ids=[pk for pk in ids if pk in titles],
+        actor=request.user,
+        role=role,
+        direct_supervisor=supervisor,
+        request=request,
+    )
+    results += [
+        services.BatchResult(pk, False, "申报不存在或不在您的范围内。")
+        for pk in ids
+        if pk not in titles
+    ]
+    sent = sum(1 for result in results if result.ok)
+    where = supervisor.name if supervisor is not None else "本单位"
+    request.session[BATCH_RESULTS_SESSION_KEY] = [
+        {
+            "title": titles.get(result.declaration_id, f"#{result.declaration_id}"),
+            "ok": result.ok,
+            "message": f"已提交至{where}审核" if result.ok else result.message,
+        }
+        for result in results
+    ]
+    if sent == len(results):
+        messages.success(request, f"已提交 {sent} 条申报至{where}审核。")
+    elif sent:
+        messages.warning(
+            request, f"已提交 {sent} 条，{len(results) - sent} 条未能提交，原因见下表。"
+        )
+    else:
+        messages.error(request, "未能提交：" + "；".join({result.message for result in results}))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: a pending claim nobody has acted on goes back to draft."""
+    role = _acting_role(request)
+    declaration = _declaration_or_404(role, pk)
+    try:
+        services.declaration_withdraw(
+            declaration_id=declaration.pk, actor=request.user, role=role, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(
+            request, f"已撤回“{declaration.title}”，现为待提交状态，可修改后重新提交。"
+        )
+    return _back(request)
+
+
+@login_required
+@require_POST
+def declaration_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """删除 a draft, a returned claim, or a pending one nobody has acted on yet."""
+    role = _acting_role(request)
+    declaration = _declaration_or_404(role, pk)
+    try:
+        services.declaration_delete(
+            declaration_id=declaration.pk, actor=request.user, role=role, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+        return _back(request, reverse("declarations:detail", args=[declaration.pk]))
+    messages.success(request, f"已删除“{declaration.title}”。")
+    return _back(request)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence only for whoever may see its claim; always a download, never rendered inline."""
+    attachment = (
+        Attachment.objects.filter(pk=pk, declaration__in=declarations_in_scope(_role(request)))
+        .only("file", "original_name", "content_type")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("附件不存在或不在您的查看范围内。")
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("附件文件已不存在。") from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
 
+from xueshi.policy.hours import fmt
+
 from .services import notify
 
 
@@ -41,7 +43,7 @@ def on_rejected(sender: Any, declaration: Declaration, reason: str, **kwargs: An
 def on_approved(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
     _tell(
         declaration,
-        f"您的学时申报“{declaration.title}”已通过认定，批准 {declaration.hours_granted} 学时。",
+        f"您的学时申报“{declaration.title}”已通过认定，批准 {fmt(declaration.hours_counted)} 学时。",
     )
 
 

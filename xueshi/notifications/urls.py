@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read/", views.notification_mark_read, name="mark_read"),
+]
