@@ -22,8 +22,10 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.audit import audit_record
+from xueshi.core.identifiers import clean_id_number
 from xueshi.orgs.models import Organization
 from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
+from xueshi.policy.schema import ProfileVersion
 from xueshi.review.chain import entry_index, resolve_chain
 from xueshi.review.models import ChainStep, TrailAction
 from xueshi.review.trail import trail_record
@@ -351,9 +353,12 @@ def _rank_of(specialty: str) -> str:
 
 @dataclass(frozen=True)
 class BatchResult:
-    declaration_id: int
+    declaration_id: int  # 0 when no claim was made (e.g. an unknown ID number)
     ok: bool
     message: str = ""
+    # For batches by person (training base): whom the line was about.
+    id_number: str = ""
+    name: str = ""
 
 
 def declaration_submit_many(
@@ -452,3 +457,119 @@ def _delete_files_on_commit(files: list[FieldFile]) -> None:
             storage.delete(name)
 
     transaction.on_commit(delete)
+
+
+def current_step(declaration: Declaration) -> ChainStep | None:
+    """The chain step that must act now (None unless pending)."""
+    if declaration.current_position is None:
+        return None
+    return (
+        ChainStep.objects.select_related("organization")
+        .filter(declaration=declaration, position=declaration.current_position)
+        .first()
+    )
+
+
+def _check_course(role: RoleAssignment, data: DeclarationInput) -> ProfileVersion:
+    """The course a training base declares, checked once before anyone's claim is made."""
+    organization = role.organization
+    key = organization.effective_policy_profile() if organization is not None else ""
+    if not key:
+        raise ValidationError("未找到本基地适用的学时认定细则，请联系平台管理员。")
+    fields = dict(data.fields)
+    credit_year = fields.get("credit_year") or _default_credit_year(fields)
+    version = version_for(
+        key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
+    )
+    try:
+        declarants = version.declarants_for(data.category_code)
+    except KeyError:
+        raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
+    if RoleKind.TRAINING_BASE_ADMIN not in declarants:
+        raise ValidationError({"category": ["该申报类型不能由继续教育基地统一申报。"]})
+    inputs = {**fields, "credit_year": credit_year, "level": data.level_code}
+    errors = validate_declaration_inputs(version, data.category_code, inputs)
+    errors.pop("attachments", None)
+    errors.pop("pledge", None)
+    years = allowed_credit_years(version, timezone.localdate())
+    if credit_year not in years:
+        errors.setdefault("credit_year", []).append(
+            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    return version
+
+
+def training_base_declare(
+    *,
+    role: RoleAssignment,
+    actor: Any,
+    attendees: list[str],
+    data: DeclarationInput,
+    request: HttpRequest | None = None,
+) -> list[BatchResult]:
+    """继续教育基地统一申报: one course, one submitted claim per attendee (by ID number).
+
+    The course is checked first (a ValidationError by field if it is wrong, nothing made).
+    Then each attendee in their own transaction: an unknown or invalid ID number, a person of
+    another region or a refused claim is reported on its line and does not stop the others.
+    """
+    if role.kind != RoleKind.TRAINING_BASE_ADMIN or role.organization is None:
+        raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
+    _check_course(role, data)
+    base_key = role.organization.effective_policy_profile()
+    results: list[BatchResult] = []
+    seen: set[str] = set()
+    for raw in attendees:
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            id_number = clean_id_number(text)
+        except ValidationError as error:
+            results.append(BatchResult(0, False, _message(error), id_number=text))
+            continue
+        if id_number in seen:
+            results.append(BatchResult(0, False, "证件号码重复，已忽略。", id_number=id_number))
+            continue
+        seen.add(id_number)
+        person = Person.objects.select_related("unit", "user").filter(id_number=id_number).first()
+        if person is None:
+            results.append(
+                BatchResult(
+                    0,
+                    False,
+                    "未找到该证件号码的专业技术人员，请核对，或请其先在平台注册。",
+                    id_number=id_number,
+                )
+            )
+            continue
+        try:
+            with transaction.atomic():
+                if profile_key_for(person, role.organization) != base_key:
+                    raise ValidationError(
+                        "该人员的工作单位适用其他地区的学时认定细则，不能由本基地统一申报。"
+                    )
+                declaration = declaration_save(
+                    person=person, data=data, actor=actor, role=role, request=request
+                )
+                declaration = declaration_submit(
+                    declaration_id=declaration.pk, actor=actor, role=role, request=request
+                )
+                step = current_step(declaration)
+        except (ValidationError, PermissionDenied) as error:
+            results.append(
+                BatchResult(0, False, _message(error), id_number=id_number, name=person.name)
+            )
+        else:
+            results.append(
+                BatchResult(
+                    declaration.pk,
+                    True,
+                    f"已提交至{step.organization.name}（{step.level_name}）" if step else "已提交",
+                    id_number=id_number,
+                    name=person.name,
+                )
+            )
+    return results

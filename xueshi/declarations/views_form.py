@@ -1,11 +1,462 @@
-"""Placeholder: being written."""
+"""The declaration form: create, edit, declare for others, a training base's course, evidence.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Thin views: the form is built from the profile (forms.py), reads are in form_selectors.py and
+every write goes through services.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.policy.schema import ProfileVersion
+
+from . import services
+from .form_selectors import (
+    may_declare_for_others,
+    organization_profile_key,
+    people_search,
+    person_in_scope,
+    person_of_role,
+    version_for_inputs,
+    version_from_query,
+)
+from .forms import (
+    FORM_ID,
+    HOURS_FIELD,
+    AttendeesForm,
+    DeclarationForm,
+    accept_for,
+    attachment_rules_text,
+    initial_from_declaration,
+)
+from .models import Attachment, Declaration
+from .permissions import declarations_in_scope, is_declarant
+from .rules import profile_key_for, version_for
 
 
-def _todo(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _role(request: HttpRequest) -> RoleAssignment:
+    role: RoleAssignment | None = getattr(request, "active_role", None)
+    if role is None:
+        raise PermissionDenied("当前账号没有可用的角色。")
+    return role
 
 
-declaration_create = declaration_edit = form_fields = form_hours = attachment_upload = _todo
-attachment_delete = declare_for = training_base_declare = _todo
+def _shows_pledge(version: ProfileVersion, role: RoleAssignment) -> bool:
+    """The pledge is the person's own promise; organisations declaring for them do not give it."""
+    return version.pledge is not None and role.kind == RoleKind.PROFESSIONAL
+
+
+def _build_form(
+    request: HttpRequest,
+    *,
+    version: ProfileVersion,
+    role: RoleAssignment,
+    initial: dict[str, Any] | None = None,
+) -> DeclarationForm:
+    bound = request.method == "POST"
+    source = request.POST if bound else request.GET
+    initial = dict(initial or {})
+    if not bound:
+        initial.update(
+            {key: value for key, value in source.items() if key != "csrfmiddlewaretoken"}
+        )
+    return DeclarationForm(
+        request.POST if bound else None,
+        version=version,
+        role_kind=role.kind,
+        today=timezone.localdate(),
+        show_pledge=_shows_pledge(version, role),
+        category_code=str(source.get("category") or initial.get("category") or ""),
+        level_code=str(source.get("level") or initial.get("level") or ""),
+        initial=initial,
+    )
+
+
+@dataclass
+class FormPage:
+    """Who the claim is for and the page around the form."""
+
+    title: str
+    person: Person | None
+    profile_key: str
+    version: ProfileVersion
+    declaration: Declaration | None = None
+    mode: str = "create"  # create, edit, declare_for
+
+
+def _page_context(
+    request: HttpRequest, page: FormPage, form: DeclarationForm, **extra: Any
+) -> dict[str, Any]:
+    preview = form.hours_preview(form.data if form.is_bound else _values(form))
+    if preview.fill is not None and not form.is_bound:
+        form.initial[HOURS_FIELD] = preview.fill
+    context = {
+        "page": page,
+        "form": form,
+        "form_id": FORM_ID,
+        "preview": preview,
+        "profile_key": page.profile_key,
+        "profile_version": page.version.effective_from.isoformat(),
+        "declaration": page.declaration,
+        **_materials_context(page.version, form.category_code),
+        **extra,
+    }
+    if page.declaration is not None:
+        context.update(_attachments_context(page.declaration, page.version))
+    return context
+
+
+def _values(form: DeclarationForm) -> dict[str, Any]:
+    return {name: form[name].value() for name in form.fields}
+
+
+def _materials_context(version: ProfileVersion, category_code: str) -> dict[str, Any]:
+    if not category_code:
+        return {"materials": "", "attachment_rules": "", "attachment_note": ""}
+    rules = version.attachments_for(category_code)
+    return {
+        "materials": version.materials_for(category_code),
+        "attachment_rules": attachment_rules_text(rules),
+        "attachment_note": rules.note,
+    }
+
+
+def _attachments_context(declaration: Declaration, version: ProfileVersion) -> dict[str, Any]:
+    rules = version.attachments_for(declaration.category_code)
+    return {
+        "declaration": declaration,
+        "attachments": list(declaration.attachments.all()),
+        "accept": accept_for(rules),
+        "upload_rules": attachment_rules_text(rules),
+    }
+
+
+def _form_page(
+    request: HttpRequest, role: RoleAssignment, page: FormPage, initial: dict[str, Any] | None
+) -> HttpResponse:
+    form = _build_form(request, version=page.version, role=role, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.declaration_save(
+                person=page.person or _missing_person(),
+                data=form.declaration_input(),
+                actor=request.user,
+                role=role,
+                declaration=page.declaration,
+                request=request,
+            )
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or "无权操作。")
+        except ValidationError as error:
+            form.apply_errors(error)
+        else:
+            return _after_save(request, role, saved)
+    if request.method == "POST" and not form.errors:
+        form.add_error(None, "保存失败，请检查填写的内容。")
+    return render(request, "declarations/form.html", _page_context(request, page, form))
+
+
+def _missing_person() -> Person:
+    raise Http404("未选择申报人。")
+
+
+def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) -> HttpResponse:
+    edit_url = reverse("declarations:edit", args=[saved.pk])
+    if request.POST.get("action") != "submit":
+        messages.success(
+            request, "已保存（待提交）。可继续上传佐证材料，确认无误后点击“保存并提交”。"
+        )
+        return redirect(edit_url)
+    try:
+        submitted = services.declaration_submit(
+            declaration_id=saved.pk, actor=request.user, role=role, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        reason = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, f"已保存为待提交，但未能提交：{reason}")
+        return redirect(edit_url)
+    step = services.current_step(submitted)
+    where = f"{step.organization.name}（{step.level_name}）" if step else "审核单位"
+    messages.success(request, f"已提交至{where}，请等待审核。")
+    return redirect("declarations:list")
+
+
+# --- the declarant's own form ----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_create(request: HttpRequest) -> HttpResponse:
+    role = _role(request)
+    if role.kind != RoleKind.PROFESSIONAL:
+        if may_declare_for_others(role):
+            messages.info(request, "管理员请通过“代为申报”为本单位人员登记学时。")
+            return redirect("declarations:declare_for")
+        raise PermissionDenied("请切换为“专业技术人员”角色后再登记学时。")
+    person = person_of_role(role)
+    if person is None:
+        raise Http404("当前账号没有专业技术人员信息。")
+    try:
+        key = profile_key_for(person)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("accounts:my_info")
+    values = request.POST if request.method == "POST" else request.GET
+    page = FormPage("学时登记", person, key, version_for_inputs(key, values))
+    return _form_page(request, role, page, initial=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    role = _role(request)
+    try:
+        declaration = (
+            declarations_in_scope(role).select_related("person", "person__unit").get(pk=pk)
+        )
+    except Declaration.DoesNotExist:
+        raise Http404("没有该申报。") from None
+    detail_url = reverse("declarations:detail", args=[declaration.pk])
+    if not declaration.is_editable:
+        messages.error(request, f"该申报当前为“{declaration.get_status_display()}”，不能修改。")
+        return redirect(detail_url)
+    if not is_declarant(declaration, role):
+        messages.error(request, "只有申报人（或代为申报的单位）可以修改该申报。")
+        return redirect(detail_url)
+    version = version_for(declaration.policy_profile, declaration.profile_version)
+    title = "修改学时申报" if role.kind == RoleKind.PROFESSIONAL else "修改代为申报"
+    page = FormPage(
+        title,
+        declaration.person,
+        declaration.policy_profile,
+        version,
+        declaration=declaration,
+        mode="edit",
+    )
+    return _form_page(request, role, page, initial=initial_from_declaration(declaration))
+
+
+# --- live parts of the form (HTMX) -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def form_fields(request: HttpRequest) -> HttpResponse:
+    """The category's block: level, fields, hours; the materials box swapped out of band."""
+    role = _role(request)
+    try:
+        version = version_from_query(request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest("；".join(error.messages))
+    form = _build_form(request, version=version, role=role)
+    preview = form.hours_preview(request.GET)
+    if preview.fill is not None:
+        form.initial[HOURS_FIELD] = preview.fill
+    context = {
+        "form": form,
+        "preview": preview,
+        "oob": True,
+        **_materials_context(version, form.category_code),
+    }
+    return render(request, "declarations/_fields.html", context)
+
+
+@login_required
+@require_GET
+def form_hours(request: HttpRequest) -> HttpResponse:
+    """The hours for what is typed so far, with the sentence that explains them."""
+    role = _role(request)
+    try:
+        version = version_from_query(request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest("；".join(error.messages))
+    form = _build_form(request, version=version, role=role)
+    preview = form.hours_preview(request.GET)
+    hours_input = None
+    if preview.fill is not None and HOURS_FIELD in form.fields:
+        form.initial[HOURS_FIELD] = preview.fill
+        form.fields[HOURS_FIELD].widget.attrs["hx-swap-oob"] = "true"
+        hours_input = form[HOURS_FIELD]
+    return render(
+        request, "declarations/_hours.html", {"preview": preview, "hours_input": hours_input}
+    )
+
+
+# --- evidence files --------------------------------------------------------------------------
+
+
+def _editable_declaration(request: HttpRequest, role: RoleAssignment, pk: int) -> Declaration:
+    try:
+        return declarations_in_scope(role).select_related("person").get(pk=pk)
+    except Declaration.DoesNotExist:
+        raise Http404("没有该申报。") from None
+
+
+def _attachments_response(
+    request: HttpRequest,
+    declaration: Declaration,
+    *,
+    errors: list[str],
+    notice: str,
+) -> HttpResponse:
+    if not request.htmx:  # type: ignore[attr-defined]
+        for error in errors:
+            messages.error(request, error)
+        if notice:
+            messages.success(request, notice)
+        return redirect("declarations:edit", pk=declaration.pk)
+    version = version_for(declaration.policy_profile, declaration.profile_version)
+    context = {
+        **_attachments_context(declaration, version),
+        "upload_errors": errors,
+        "upload_notice": notice,
+        "editable": declaration.is_editable,
+    }
+    return render(request, "declarations/_attachments.html", context)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    role = _role(request)
+    declaration = _editable_declaration(request, role, pk)
+    uploads = request.FILES.getlist("files")
+    errors: list[str] = []
+    added: list[str] = []
+    if not uploads:
+        errors.append("请选择要上传的文件。")
+    for upload in uploads:
+        try:
+            attachment = services.attachment_add(
+                declaration=declaration,
+                upload=upload,
+                actor=request.user,
+                role=role,
+                request=request,
+            )
+        except ValidationError as error:
+            errors.extend(error.messages)
+        except PermissionDenied as error:
+            errors.append(str(error) or "无权上传附件。")
+        else:
+            added.append(attachment.original_name)
+    notice = f"已上传 {len(added)} 个文件：{'、'.join(added)}。" if added else ""
+    return _attachments_response(request, declaration, errors=errors, notice=notice)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    role = _role(request)
+    declaration = _editable_declaration(request, role, pk)
+    try:
+        attachment = declaration.attachments.get(pk=attachment_pk)
+    except Attachment.DoesNotExist:
+        raise Http404("没有该附件。") from None
+    errors: list[str] = []
+    notice = ""
+    try:
+        services.attachment_delete(
+            attachment=attachment, actor=request.user, role=role, request=request
+        )
+    except ValidationError as error:
+        errors.extend(error.messages)
+    except PermissionDenied as error:
+        errors.append(str(error) or "无权删除附件。")
+    else:
+        notice = f"已删除“{attachment.original_name}”。"
+    return _attachments_response(request, declaration, errors=errors, notice=notice)
+
+
+# --- declaring for others ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declare_for(request: HttpRequest) -> HttpResponse:
+    """单位/主管部门 代为申报: pick a person of the role's scope, then the same form."""
+    role = _role(request)
+    if not may_declare_for_others(role):
+        raise PermissionDenied("本地区的学时认定细则不允许当前角色代为申报。")
+    chosen = request.POST.get("person") if request.method == "POST" else request.GET.get("person")
+    if not chosen:
+        query = request.GET.get("q", "")
+        context = {"query": query, "people": people_search(role, query), "role": role}
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(request, "declarations/_people.html", context)
+        return render(request, "declarations/declare_for.html", context)
+    person = person_in_scope(role, chosen)
+    if person is None:
+        raise Http404("该人员不在您的管理范围内。")
+    try:
+        key = profile_key_for(person, role.organization)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("declarations:declare_for")
+    values = request.POST if request.method == "POST" else request.GET
+    page = FormPage("代为申报", person, key, version_for_inputs(key, values), mode="declare_for")
+    return _form_page(request, role, page, initial=None)
+
+
+# --- a training base's course for all its attendees --------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_base_declare(request: HttpRequest) -> HttpResponse:
+    """继续教育基地统一申报: one course, a claim for each attendee, submitted at once."""
+    role = _role(request)
+    if role.kind != RoleKind.TRAINING_BASE_ADMIN:
+        raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
+    key = organization_profile_key(role)
+    if not key:
+        raise PermissionDenied("未找到本基地适用的学时认定细则，请联系平台管理员。")
+    values = request.POST if request.method == "POST" else request.GET
+    version = version_for_inputs(key, values)
+    form = _build_form(request, version=version, role=role)
+    attendees = AttendeesForm(request.POST if request.method == "POST" else None)
+    results: list[services.BatchResult] = []
+    if request.method == "POST":
+        form_ok, attendees_ok = form.is_valid(), attendees.is_valid()
+        if form_ok and attendees_ok:
+            try:
+                results = services.training_base_declare(
+                    role=role,
+                    actor=request.user,
+                    attendees=attendees.cleaned_data["attendees"],
+                    data=form.declaration_input(),
+                    request=request,
+                )
+            except ValidationError as error:
+                form.apply_errors(error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                done = sum(1 for result in results if result.ok)
+                failed = len(results) - done
+                text = f"已为 {done} 人提交学时申报"
+                if failed:
+                    messages.warning(request, f"{text}；{failed} 人未能申报，原因见下表。")
+                else:
+                    messages.success(request, f"{text}。")
+    page = FormPage("继续教育基地统一申报", None, key, version, mode="training_base")
+    context = _page_context(
+        request,
+        page,
+        form,
+        attendees_form=attendees,
+        results=results,
+        results_ok=sum(1 for result in results if result.ok),
+    )
+    return render(request, "declarations/training_base.html", context)
