@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.permissions import REVIEWER_ROLES
+from xueshi.declarations.permissions import REVIEWER_ROLES, declarations_in_scope
+from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
+from xueshi.policy.schema import ProfileVersion
 
-from .models import ChainStep, TrailEntry
+from .models import ChainStep, TrailAction, TrailEntry
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,127 @@ def current_step(declaration: Declaration) -> ChainStep | None:
         if step.position == declaration.current_position:
             return step
     return None
+
+
+# --- pages of the review app ----------------------------------------------------------------
+
+# 审核结果: the statuses a decided claim may have (a returned claim was decided by a level too).
+RESULT_STATUSES = (
+    DeclarationStatus.APPROVED,
+    DeclarationStatus.REJECTED,
+    DeclarationStatus.RETURNED,
+)
+DECIDING_ACTIONS = (TrailAction.APPROVE, TrailAction.REJECT, TrailAction.RETURN)
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    status: str = ""  # one of RESULT_STATUSES, or "" for all of them
+    query: str = ""  # name contains, or the exact ID number
+    credit_year: int | None = None
+
+
+def with_current_level(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """Annotate `current_level_name`: what this region calls the level that must act now."""
+    step = ChainStep.objects.filter(
+        declaration=OuterRef("pk"), position=OuterRef("current_position")
+    ).values("level_name")[:1]
+    return queryset.annotate(current_level_name=Subquery(step))
+
+
+def review_queue_page(
+    role: RoleAssignment | None, filters: QueueFilters | None = None
+) -> QuerySet[Declaration]:
+    """The queue as the 审核 page lists it: each row with its current level's name."""
+    return with_current_level(review_queue(role, filters))
+
+
+def review_results(
+    role: RoleAssignment | None, filters: ResultFilters | None = None
+) -> QuerySet[Declaration]:
+    """审核结果: decided claims in the role's scope, each with its last verdict and comment."""
+    filters = filters or ResultFilters()
+    results = declarations_in_scope(role).filter(status__in=RESULT_STATUSES)
+    if filters.status in RESULT_STATUSES:
+        results = results.filter(status=filters.status)
+    query = filters.query.strip()
+    if query:
+        results = results.filter(
+            Q(person__name__contains=query) | Q(person__id_number__iexact=query)
+        )
+    if filters.credit_year:
+        results = results.filter(credit_year=filters.credit_year)
+    last = TrailEntry.objects.filter(
+        declaration=OuterRef("pk"), action__in=DECIDING_ACTIONS
+    ).order_by("-at", "-id")
+    return (
+        results.select_related("person", "person__department", "unit", "registered_by_organization")
+        .annotate(
+            verdict_level=Subquery(last.values("level_name")[:1]),
+            verdict_comment=Subquery(last.values("comment")[:1]),
+        )
+        .order_by(F("decided_at").desc(nulls_last=True), "-updated_at", "-id")
+    )
+
+
+def review_detail(role: RoleAssignment | None, pk: int) -> Declaration:
+    """One claim in the role's scope, with its chain, evidence and people loaded.
+
+    Raises Declaration.DoesNotExist when it is outside the scope (the view answers 404).
+    """
+    return with_chain(
+        declarations_in_scope(role)
+        .select_related(
+            "person", "person__department", "unit", "registered_by_organization", "created_by"
+        )
+        .prefetch_related("attachments")
+    ).get(pk=pk)
+
+
+def review_levels(role: RoleAssignment | None) -> list[str]:
+    """What the role's region calls the levels its organisation fills (e.g. 管理单位审核)."""
+    if role is None or role.organization is None:
+        return []
+    key = role.organization.effective_policy_profile()
+    version = _latest_version(key)
+    if version is None:
+        return []
+    kind = role.organization.kind
+    names: list[str] = []
+    for level in [*version.review_chain(), *version.direct_chain()]:
+        if level.organization_kind == kind and level.name not in names:
+            names.append(level.name)
+    return names
+
+
+def category_choices(role: RoleAssignment | None) -> list[tuple[str, str]]:
+    """申报类型 choices from the role's region profile (its latest version)."""
+    if role is None or role.organization is None:
+        return []
+    version = _latest_version(role.organization.effective_policy_profile())
+    if version is None:
+        return []
+    return [(leaf.code, leaf.full_name) for leaf in version.leaf_categories()]
+
+
+def _latest_version(key: str) -> ProfileVersion | None:
+    if not key:
+        return None
+    try:
+        return get_profile(key).versions[-1]
+    except (ProfileError, ProfileNotFound):
+        return None
+
+
+def extra_items(declaration: Declaration) -> list[tuple[str, str]]:
+    """The category's other inputs (organiser, project type…) labelled as the profile names them."""
+    if not declaration.extra:
+        return []
+    labels: dict[str, str] = {}
+    try:
+        version = get_profile(declaration.policy_profile).version_on(declaration.profile_version)
+    except (ProfileError, ProfileNotFound):
+        version = None
+    if version is not None:
+        labels = {code: spec.label for code, spec in version.fields.items()}
+    return [(labels.get(name, name), str(value)) for name, value in declaration.extra.items()]

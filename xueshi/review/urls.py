@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "review"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("batch/", views.batch, name="batch"),
+    path("results/", views.results, name="results"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/approve/", views.approve, name="approve"),
+    path("<int:pk>/return/", views.return_, name="return"),
+    path("<int:pk>/reject/", views.reject, name="reject"),
+    path("<int:pk>/delete/", views.delete_approved, name="delete_approved"),
+]

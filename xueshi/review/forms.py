@@ -1,0 +1,203 @@
+"""Forms of the review pages: queue and result filters, the verdicts, batch review, removal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from xueshi.core.forms import StyledForm, style_widgets
+
+from .selectors import RESULT_STATUSES, QueueFilters, ResultFilters
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+REASON_ROWS = 2
+
+
+def _optional_year() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="年度",
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": "如 2025", "inputmode": "numeric"}),
+    )
+
+
+class QueueFilterForm(StyledForm):
+    """专业科目学时审核 filters: 证件号码, 姓名, 年度, 申报类型, 登记机构, 提交日期."""
+
+    id_number = forms.CharField(label="证件号码", required=False, max_length=18)
+    name = forms.CharField(label="姓名", required=False, max_length=50)
+    credit_year = _optional_year()
+    category_code = forms.ChoiceField(label="申报类型", required=False)
+    registered_by = forms.CharField(label="登记机构", required=False, max_length=100)
+    submitted_from = forms.DateField(label="提交开始日期", required=False, widget=DATE_INPUT)
+    submitted_to = forms.DateField(label="提交结束日期", required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["category_code"])
+        field.choices = [("", "全部类型"), *categories]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("submitted_from"), data.get("submitted_to")
+        if start and end and end < start:
+            self.add_error("submitted_to", "结束日期不能早于开始日期。")
+        return data
+
+    def filters(self) -> QueueFilters:
+        """The valid filters (an invalid form filters nothing, and shows its errors)."""
+        if not self.is_valid():
+            return QueueFilters()
+        data = self.cleaned_data
+        return QueueFilters(
+            id_number=data["id_number"].strip().upper(),
+            name=data["name"].strip(),
+            credit_year=data["credit_year"],
+            category_code=data["category_code"],
+            registered_by=data["registered_by"].strip(),
+            submitted_from=data["submitted_from"],
+            submitted_to=data["submitted_to"],
+        )
+
+
+STATUS_LABELS = {"approved": "通过认定", "rejected": "不予认定", "returned": "已退回"}
+
+
+class ResultFilterForm(StyledForm):
+    """专业科目学时审核结果 filters: 审核状态, 姓名或证件号码, 年度."""
+
+    status = forms.ChoiceField(
+        label="审核状态",
+        required=False,
+        choices=[("", "全部"), *((status, STATUS_LABELS[status]) for status in RESULT_STATUSES)],
+    )
+    query = forms.CharField(
+        label="姓名或证件号码",
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": "输入姓名或完整证件号码"}),
+    )
+    credit_year = _optional_year()
+
+    def filters(self) -> ResultFilters:
+        if not self.is_valid():
+            return ResultFilters()
+        data = self.cleaned_data
+        return ResultFilters(
+            status=data["status"], query=data["query"].strip(), credit_year=data["credit_year"]
+        )
+
+
+class VerdictForm(StyledForm):
+    """Common part of every verdict: the chain position the page showed (stale pages refused)."""
+
+    expected_position = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # Where to go afterwards: the queue (with its filters) or the detail page.
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+    # Service error keys → this form's fields.
+    service_fields: Mapping[str, str] = {}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put a service's ValidationError on the matching fields (others on the form)."""
+        if hasattr(error, "error_dict"):
+            for key, errors in error.error_dict.items():
+                field = self.service_fields.get(key, key)
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+        style_widgets(self)
+
+
+class ApproveForm(VerdictForm):
+    comment = forms.CharField(
+        label="审核意见",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": REASON_ROWS}),
+        help_text="调低批准学时时必须填写原因。",
+    )
+    hours_granted = forms.DecimalField(
+        label="批准学时",
+        required=False,
+        min_value=Decimal(0),
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+
+    service_fields = {"reason": "comment", "hours_granted": "hours_granted"}
+
+
+class ReasonForm(VerdictForm):
+    """退回 / 不予认定: a reason is required."""
+
+    reason = forms.CharField(
+        label="原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": REASON_ROWS}),
+        error_messages={"required": "请填写原因。"},
+    )
+
+    service_fields = {"reason": "reason"}
+
+    def __init__(self, *args: Any, label: str = "原因", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+
+
+class IdListField(forms.Field):
+    """The ids of the ticked rows (checkboxes named alike); whether each may be reviewed is
+    the service's call."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return [int(item) for item in values]
+        except (TypeError, ValueError) as error:
+            raise ValidationError("所选申报无效，请刷新后重试。") from error
+
+
+BATCH_APPROVE = "approve"
+BATCH_REJECT = "reject"
+
+
+class BatchForm(StyledForm):
+    """批量通过审核 / 批量不通过审核 of the rows ticked on the queue."""
+
+    action = forms.ChoiceField(
+        choices=[(BATCH_APPROVE, "批量通过审核"), (BATCH_REJECT, "批量不通过审核")]
+    )
+    ids = IdListField(error_messages={"required": "请先勾选要审核的申报。"})
+    reason = forms.CharField(
+        label="审核意见 / 不通过原因",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "批量不通过审核时必须填写原因"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["reason"] = (data.get("reason") or "").strip()
+        if data.get("action") == BATCH_REJECT and not data["reason"]:
+            self.add_error("reason", "批量不通过审核必须填写不通过原因。")
+        return data
+
+
+class DeleteApprovedForm(StyledForm):
+    reason = forms.CharField(
+        label="删除原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写删除原因。"},
+    )

@@ -1,0 +1,440 @@
+"""Review pages: the queue of a level, one claim's detail with the verdicts, results, removal.
+
+Thin: reads come from selectors, every change from one service function. The services refuse
+what is not allowed; the views turn their refusals into messages (AlreadyHandled), form errors
+(ValidationError) and 404 (PermissionDenied, outside the scope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.declarations.permissions import declarations_in_scope, may_review_step
+from xueshi.declarations.services import AlreadyHandled
+
+from . import selectors, services
+from .forms import (
+    BATCH_REJECT,
+    ApproveForm,
+    BatchForm,
+    DeleteApprovedForm,
+    QueueFilterForm,
+    ReasonForm,
+    ResultFilterForm,
+    VerdictForm,
+)
+
+PAGE_SIZE = 20
+REVIEW_ROLES = frozenset(
+    {
+        RoleKind.UNIT_ADMIN,
+        RoleKind.DEPARTMENT_ADMIN,
+        RoleKind.SUPERVISOR_ADMIN,
+        RoleKind.AUTHORITY_ADMIN,
+    }
+)
+DELETE_WARNING = "删除后该学时将从年度学时中扣除，已生成的继续教育合格证书将自动失效。"
+GUIDANCE = (
+    "认定内容必须属于专业技术人员从事专业工作应当掌握的专业知识，"
+    "由用人单位或行业主管部门根据其所聘岗位和所从事专业确定。"
+)
+
+# The three verdicts: (service, Chinese verb, what the comment or reason is called).
+VERDICTS: dict[str, tuple[Callable[..., Declaration], str, str]] = {
+    "approve": (services.declaration_approve, "通过", "审核意见"),
+    "return": (services.declaration_return, "退回", "退回原因"),
+    "reject": (services.declaration_reject, "不予认定", "不予认定原因"),
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _reviewer(request: HttpRequest) -> RoleAssignment:
+    role: RoleAssignment | None = getattr(request, "active_role", None)
+    if role is None or role.kind not in REVIEW_ROLES:
+        raise PermissionDenied("当前角色无权审核学时申报。")
+    return role
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _in_scope(role: RoleAssignment, pk: int) -> Declaration:
+    try:
+        return selectors.review_detail(role, pk)
+    except Declaration.DoesNotExist as error:
+        raise Http404("申报不存在。") from error
+
+
+def _verdict_form(
+    action: str, declaration: Declaration, data: Any = None, *, next_url: str = ""
+) -> VerdictForm:
+    """The form of one verdict for one claim; ids unique per claim (many rows on a page)."""
+    auto_id = f"id_{action}_{declaration.pk}_%s"
+    initial = {"expected_position": declaration.current_position, "next": next_url}
+    if action == "approve":
+        initial["hours_granted"] = declaration.hours_counted
+        return ApproveForm(data, auto_id=auto_id, initial=initial)
+    return ReasonForm(data, auto_id=auto_id, initial=initial, label=VERDICTS[action][2])
+
+
+def _page(request: HttpRequest, queryset: Any) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    declaration: Declaration
+    forms: dict[str, VerdictForm] = field(default_factory=dict)
+    error: str = ""
+    done: bool = False
+
+
+def _queue_row(
+    declaration: Declaration, next_url: str, bound: tuple[str, VerdictForm] | None = None
+) -> QueueRow:
+    forms = {action: _verdict_form(action, declaration, next_url=next_url) for action in VERDICTS}
+    if bound is not None:
+        forms[bound[0]] = bound[1]
+    return QueueRow(declaration, forms)
+
+
+def _queue_response(
+    request: HttpRequest,
+    role: RoleAssignment,
+    *,
+    batch_form: BatchForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    categories = selectors.category_choices(role)
+    filter_form = QueueFilterForm(request.GET or None, categories=categories)
+    page = _page(request, selectors.review_queue_page(role, filter_form.filters()))
+    next_url = request.get_full_path()
+    rows = [_queue_row(declaration, next_url) for declaration in page.object_list]
+    levels = selectors.review_levels(role)
+    selected = set(request.POST.getlist("ids")) if batch_form is not None else set()
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "role": role,
+            "level_title": "／".join(levels) or "学时审核",
+            "filter_form": filter_form,
+            "page": page,
+            "rows": rows,
+            "batch_form": batch_form or BatchForm(),
+            "selected": selected,
+            "next_url": next_url,
+            "page_query": _query_without_page(request),
+            "guidance": GUIDANCE,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """审核 page of the active role's level: pending claims waiting for it, with filters."""
+    return _queue_response(request, _reviewer(request))
+
+
+# --- detail -----------------------------------------------------------------------------------
+
+
+def _detail_response(
+    request: HttpRequest,
+    role: RoleAssignment,
+    declaration: Declaration,
+    *,
+    bound: tuple[str, VerdictForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    steps = list(declaration.chain_steps.all())
+    current = selectors.current_step(declaration)
+    may_act = current is not None and may_review_step(declaration, role, current)
+    next_url = _safe_next(request, reverse("review:queue"))
+    forms: dict[str, VerdictForm] = {}
+    if may_act:
+        forms = {
+            action: _verdict_form(action, declaration, next_url=next_url) for action in VERDICTS
+        }
+        if bound is not None:
+            forms[bound[0]] = bound[1]
+    return render(
+        request,
+        "review/detail.html",
+        {
+            "role": role,
+            "declaration": declaration,
+            "person": declaration.person,
+            "steps": steps,
+            "current": current,
+            "may_act": may_act,
+            "forms": forms,
+            "attachments": list(declaration.attachments.all()),
+            "extra_items": selectors.extra_items(declaration),
+            "trail": list(selectors.trail_of(declaration)),
+            "may_delete": _may_delete(role, declaration),
+            "guidance": GUIDANCE,
+            "back_url": next_url,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    role = _reviewer(request)
+    return _detail_response(request, role, _in_scope(role, pk))
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+
+def _row_response(
+    request: HttpRequest,
+    declaration: Declaration,
+    *,
+    bound: tuple[str, VerdictForm] | None = None,
+    error: str = "",
+    done: bool = False,
+) -> HttpResponse:
+    """The queue row after an HTMX action: its new state, or its forms with the errors."""
+    next_url = _safe_next(request, reverse("review:queue"))
+    row = _queue_row(declaration, next_url, bound)
+    row.error, row.done = error, done
+    if done:
+        # Reload: the new status and level to show in place of the actions.
+        row.declaration = selectors.with_current_level(
+            Declaration.objects.select_related("person", "unit")
+        ).get(pk=declaration.pk)
+    return render(request, "review/_queue_row.html", {"row": row, "next_url": next_url})
+
+
+def _success_message(declaration: Declaration, action: str) -> str:
+    name = f"{declaration.person.name}的申报“{declaration.title}”"
+    if action == "approve" and declaration.status == DeclarationStatus.PENDING:
+        return f"已通过{name}，已转入下一级审核。"
+    if action == "approve":
+        hours = f"{declaration.hours_counted.normalize():f}"
+        return f"已通过{name}，审核完成（通过认定，批准 {hours} 学时）。"
+    if action == "return":
+        return f"已退回{name}。"
+    return f"已对{name}作出不予认定。"
+
+
+def _verdict(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    role = _reviewer(request)
+    declaration = _in_scope(role, pk)
+    service, verb, _ = VERDICTS[action]
+    form = _verdict_form(action, declaration, request.POST)
+    fallback = reverse("review:queue")
+    if form.is_valid():
+        data = form.cleaned_data
+        arguments: dict[str, Any] = {
+            "declaration_id": declaration.pk,
+            "actor": request.user,
+            "role": role,
+            "expected_position": data["expected_position"],
+            "request": request,
+        }
+        if action == "approve":
+            arguments.update(comment=data["comment"], hours_granted=data["hours_granted"])
+        else:
+            arguments["reason"] = data["reason"]
+        try:
+            updated = service(**arguments)
+        except AlreadyHandled as error:
+            message = "；".join(error.messages)
+            if _htmx(request):
+                return _row_response(request, declaration, error=message)
+            messages.warning(request, message)
+            return redirect(_safe_next(request, fallback))
+        except PermissionDenied as error:
+            raise Http404("申报不存在。") from error
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            if _htmx(request):
+                return _row_response(request, updated, done=True)
+            messages.success(request, _success_message(updated, action))
+            return redirect(_safe_next(request, fallback))
+    if _htmx(request):
+        return _row_response(request, declaration, bound=(action, form))
+    messages.error(request, f"未能{verb}：请按提示修改后重新提交。")
+    return _detail_response(request, role, declaration, bound=(action, form), status=400)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _verdict(request, pk, "approve")
+
+
+@login_required
+@require_POST
+def return_(request: HttpRequest, pk: int) -> HttpResponse:
+    return _verdict(request, pk, "return")
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _verdict(request, pk, "reject")
+
+
+@login_required
+@require_POST
+def batch(request: HttpRequest) -> HttpResponse:
+    """批量通过审核 / 批量不通过审核 of the ticked rows; each claim is its own transition."""
+    role = _reviewer(request)
+    form = BatchForm(request.POST)
+    if not form.is_valid():  # nothing ticked, or 批量不通过 without a reason: nothing changes
+        return _queue_response(request, role, batch_form=form, status=400)
+    data = form.cleaned_data
+    rejecting = data["action"] == BATCH_REJECT
+    kwargs: dict[str, Any] = {"actor": request.user, "role": role, "request": request}
+    if rejecting:
+        kwargs["reason"] = data["reason"]
+    else:
+        kwargs["comment"] = data["reason"]
+    results = services.review_many(
+        services.declaration_reject if rejecting else services.declaration_approve,
+        declaration_ids=_visible_ids(role, data["ids"]),
+        **kwargs,
+    )
+    done = sum(1 for result in results if result.ok)
+    verb = "不通过" if rejecting else "通过"
+    if done:
+        messages.success(request, f"已批量{verb}审核 {done} 条申报。")
+    failed = [result for result in results if not result.ok]
+    missing = len(data["ids"]) - len(results)
+    for result in failed[:10]:
+        messages.warning(request, f"申报 #{result.declaration_id} 未处理：{result.message}")
+    if len(failed) > 10:
+        messages.warning(request, f"另有 {len(failed) - 10} 条未处理，请刷新后查看。")
+    if missing:
+        messages.warning(request, f"{missing} 条申报不存在或不在您的管理范围内，未处理。")
+    return redirect(_safe_next(request, reverse("review:queue")))
+
+
+def _visible_ids(role: RoleAssignment, ids: list[int]) -> list[int]:
+    """The ticked ids the role may see, in the order ticked; the rest are never touched."""
+    visible = set(declarations_in_scope(role).filter(pk__in=ids).values_list("pk", flat=True))
+    return [pk for pk in dict.fromkeys(ids) if pk in visible]
+
+
+# --- results and removal ----------------------------------------------------------------------
+
+
+def _may_delete(role: RoleAssignment, declaration: Declaration) -> bool:
+    return role.kind in services.REMOVER_ROLES and declaration.status == DeclarationStatus.APPROVED
+
+
+@login_required
+@require_GET
+def results(request: HttpRequest) -> HttpResponse:
+    """专业科目学时审核结果: decided claims in the role's scope, filtered by status."""
+    role = _reviewer(request)
+    filter_form = ResultFilterForm(request.GET or None)
+    page = _page(request, selectors.review_results(role, filter_form.filters()))
+    return render(
+        request,
+        "review/results.html",
+        {
+            "role": role,
+            "filter_form": filter_form,
+            "page": page,
+            "rows": list(page.object_list),
+            "may_delete": role.kind in services.REMOVER_ROLES,
+            "page_query": _query_without_page(request),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_approved(request: HttpRequest, pk: int) -> HttpResponse:
+    """删除 an approved claim: a confirmation with the consequence, and a required reason."""
+    role = _reviewer(request)
+    declaration = _in_scope(role, pk)
+    if role.kind not in services.REMOVER_ROLES:
+        raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
+    fallback = reverse("review:results")
+    if declaration.status != DeclarationStatus.APPROVED:
+        messages.warning(
+            request, f"该申报当前为“{declaration.get_status_display()}”，不是已通过的申报。"
+        )
+        return redirect(fallback)
+    form = DeleteApprovedForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.approved_declaration_delete(
+                declaration_id=declaration.pk,
+                actor=request.user,
+                role=role,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except AlreadyHandled as error:
+            messages.warning(request, "；".join(error.messages))
+            return redirect(fallback)
+        except PermissionDenied as error:
+            raise Http404("申报不存在。") from error
+        except ValidationError as error:
+            form.add_error("reason" if hasattr(error, "error_dict") else None, error.messages)
+        else:
+            messages.success(
+                request,
+                f"已删除{declaration.person.name}的申报“{declaration.title}”，"
+                "该学时已从年度学时中扣除。",
+            )
+            return redirect(_safe_next(request, fallback))
+    return render(
+        request,
+        "review/delete_approved.html",
+        {
+            "declaration": declaration,
+            "form": form,
+            "warning": DELETE_WARNING,
+            "next_url": _safe_next(request, fallback),
+        },
+        status=400 if form.is_bound else 200,
+    )
