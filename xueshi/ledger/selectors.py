@@ -5,15 +5,38 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Sum
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
-from xueshi.accounts.models import Person
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import people_in_scope
+from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.rules import version_for
+from xueshi.orgs.models import Organization
 from xueshi.policy.hours import fmt
 from xueshi.policy.schema import ProfileVersion
 
-from .models import LedgerEntry, SubjectKind, YearTotal
+from .models import GeneralRecord, LedgerEntry, SubjectKind, YearTotal
+from .services import GeneralRecordRow
 
 ZERO = Decimal(0)
 
@@ -53,6 +76,17 @@ def requirement_for(person: Person, credit_year: int) -> ProfileVersion | None:
     return version_for(key, datetime.date(credit_year, 1, 1))
 
 
+def required_hours(version: ProfileVersion) -> tuple[Decimal, Decimal, Decimal]:
+    """(total, general, professional) a year requires; professional at least the share."""
+    requirement = version.requirement
+    share = requirement.professional_share
+    required_professional = max(
+        requirement.professional_hours or ZERO,
+        (requirement.total_hours * share.numerator / share.denominator).quantize(Decimal("0.1")),
+    )
+    return requirement.total_hours, requirement.general_hours or ZERO, required_professional
+
+
 def year_compliance(person: Person, credit_year: int) -> Compliance:
     by_category = (
         LedgerEntry.objects.filter(
@@ -80,12 +114,7 @@ def year_compliance(person: Person, credit_year: int) -> Compliance:
             credit_year, general, counted, claimed, None, ZERO, ZERO, ["未找到适用的学时要求"]
         )
     requirement = version.requirement
-    share = requirement.professional_share
-    required_professional = max(
-        requirement.professional_hours or ZERO,
-        (requirement.total_hours * share.numerator / share.denominator).quantize(Decimal("0.1")),
-    )
-    required_general = requirement.general_hours or ZERO
+    _, required_general, required_professional = required_hours(version)
     shortfalls = []
     if general + counted < requirement.total_hours:
         shortfalls.append(f"总学时差 {fmt(requirement.total_hours - general - counted)}")
@@ -109,3 +138,256 @@ def person_years(person: Person) -> list[Compliance]:
     """培训总体查询: one row per year with hours, newest first."""
     years = YearTotal.objects.filter(person=person).values_list("credit_year", flat=True)
     return [year_compliance(person, year) for year in sorted(set(years), reverse=True)]
+
+
+# --- a year's records (培训总体查询 → one year) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearRecord:
+    """One line of a year's records: a general-subject course or an approved claim."""
+
+    subject: str  # SubjectKind
+    title: str
+    kind: str  # provider for a course, category for a claim
+    hours: Decimal
+    on: datetime.date | None
+    declaration_id: int | None = None
+
+    @property
+    def subject_label(self) -> str:
+        return str(SubjectKind(self.subject).label)
+
+
+def year_records(person: Person, credit_year: int) -> list[YearRecord]:
+    """The general-subject records, then the approved claims, of one credit year (2 queries)."""
+    records = [
+        YearRecord(
+            SubjectKind.GENERAL, record.course, record.provider, record.hours, record.completed_on
+        )
+        for record in GeneralRecord.objects.filter(person=person, credit_year=credit_year)
+    ]
+    claims = Declaration.objects.filter(
+        person=person, credit_year=credit_year, status=DeclarationStatus.APPROVED
+    ).order_by("-decided_at", "-id")
+    records += [
+        YearRecord(
+            SubjectKind.PROFESSIONAL,
+            claim.title,
+            claim.category_name,
+            claim.hours_counted,
+            claim.end_date or (timezone.localdate(claim.decided_at) if claim.decided_at else None),
+            claim.pk,
+        )
+        for claim in claims
+    ]
+    return records
+
+
+# --- administrators' query (专业科目学时查询 / 全学时查询) ------------------------------------
+
+DECIMAL = DecimalField(max_digits=10, decimal_places=2)
+
+
+def _hours(value: Decimal | int) -> Value:
+    return Value(Decimal(value), output_field=DECIMAL)
+
+
+@dataclass(frozen=True)
+class YearRule:
+    """What one profile requires in a year, and its yearly caps per category."""
+
+    key: str
+    total: Decimal
+    general: Decimal
+    professional: Decimal
+    caps: dict[str, Decimal]
+
+
+def year_rules(credit_year: int) -> tuple[list[tuple[str, str]], dict[str, YearRule]]:
+    """(path, profile key) of every organisation naming a profile, deepest first; each rule.
+
+    One query: a person's profile is the one on their unit or its nearest ancestor, i.e. the
+    first of these paths their unit's path starts with.
+    """
+    nodes = sorted(
+        Organization.objects.exclude(policy_profile="").values_list("path", "policy_profile"),
+        key=lambda node: -len(node[0]),
+    )
+    rules: dict[str, YearRule] = {}
+    for key in {key for _, key in nodes}:
+        try:
+            version = version_for(key, datetime.date(credit_year, 1, 1))
+        except ValidationError:
+            continue
+        total, general, professional = required_hours(version)
+        caps = {
+            leaf.code: cap
+            for leaf in version.leaf_categories()
+            if (cap := version.yearly_cap_for(leaf.code)) is not None
+        }
+        rules[key] = YearRule(key, total, general, professional, caps)
+    return nodes, rules
+
+
+def people_year_hours(
+    people: QuerySet[Person], credit_year: int, *, compliance: str = ""
+) -> QuerySet[Person]:
+    """`people` annotated with the year's hours and compliance, in the database.
+
+    general_hours, professional_claimed (stored, before caps), professional_hours (after each
+    category's yearly cap of the person's profile), total_hours, required_total (None when no
+    profile applies) and met. `compliance` "met" / "unmet" filters. No per-person query: the
+    stored YearTotal row is joined, caps (only if a profile has any) are correlated subqueries.
+    """
+    nodes, rules = year_rules(credit_year)
+    profile = Case(
+        *[When(unit__path__startswith=path, then=Value(key)) for path, key in nodes],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    people = people.annotate(
+        year_total=FilteredRelation(
+            "year_totals", condition=Q(year_totals__credit_year=credit_year)
+        ),
+        profile_key=profile,
+        general_hours=Coalesce(F("year_total__general_hours"), _hours(0), output_field=DECIMAL),
+        professional_claimed=Coalesce(
+            F("year_total__professional_hours"), _hours(0), output_field=DECIMAL
+        ),
+    )
+    over_cap = [
+        When(profile_key=rule.key, then=_excess(rule.caps, credit_year))
+        for rule in rules.values()
+        if rule.caps
+    ]
+    if over_cap:
+        counted: Any = ExpressionWrapper(
+            F("professional_claimed") - Case(*over_cap, default=_hours(0), output_field=DECIMAL),
+            output_field=DECIMAL,
+        )
+    else:
+        counted = F("professional_claimed")
+
+    def required(attribute: str) -> Case:
+        return Case(
+            *[
+                When(profile_key=rule.key, then=_hours(getattr(rule, attribute)))
+                for rule in rules.values()
+            ],
+            default=Value(None, output_field=DECIMAL),
+            output_field=DECIMAL,
+        )
+
+    people = people.annotate(
+        professional_hours=counted,
+        total_hours=ExpressionWrapper(
+            F("general_hours") + F("professional_hours"), output_field=DECIMAL
+        ),
+        required_total=required("total"),
+        required_general=required("general"),
+        required_professional=required("professional"),
+    ).annotate(
+        met=Case(
+            When(
+                Q(required_total__isnull=False)
+                & Q(total_hours__gte=F("required_total"))
+                & Q(general_hours__gte=F("required_general"))
+                & Q(professional_hours__gte=F("required_professional")),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    if compliance == "met":
+        people = people.filter(met=True)
+    elif compliance == "unmet":
+        people = people.filter(met=False)
+    return people
+
+
+def _excess(caps: dict[str, Decimal], credit_year: int) -> Any:
+    """Hours above the yearly caps, summed over the capped categories (one subquery each)."""
+    terms = []
+    for code, cap in sorted(caps.items()):
+        granted = (
+            LedgerEntry.objects.filter(
+                person=OuterRef("pk"),
+                credit_year=credit_year,
+                subject=SubjectKind.PROFESSIONAL,
+                category_code=code,
+            )
+            .order_by()
+            .values("person")
+            .annotate(hours=Sum("hours"))
+            .values("hours")
+        )
+        hours = Coalesce(Subquery(granted, output_field=DECIMAL), _hours(0), output_field=DECIMAL)
+        terms.append(
+            Greatest(
+                ExpressionWrapper(hours - _hours(cap), output_field=DECIMAL),
+                _hours(0),
+                output_field=DECIMAL,
+            )
+        )
+    total: Any = terms[0]
+    for term in terms[1:]:
+        total = ExpressionWrapper(total + term, output_field=DECIMAL)
+    return total
+
+
+def search_people(people: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """By name (part of it) or the full ID number."""
+    query = query.strip()
+    if not query:
+        return people
+    return people.filter(Q(name__contains=query) | Q(id_number__iexact=query))
+
+
+def credit_years(people: QuerySet[Person], *, today: datetime.date, back: int = 5) -> list[int]:
+    """Years to choose from: the last few and any year with hours in scope, newest first."""
+    recorded = YearTotal.objects.filter(person__in=people.values("pk")).values_list(
+        "credit_year", flat=True
+    )
+    years = set(range(today.year - back, today.year + 1)) | set(recorded.distinct())
+    return sorted(years, reverse=True)
+
+
+def rows_in_scope(
+    rows: list[GeneralRecordRow], role: RoleAssignment
+) -> tuple[list[GeneralRecordRow], list[tuple[int, str]]]:
+    """Split imported rows: people the role may not record hours for are reported by row.
+
+    Unknown ID numbers pass through, so the service reports them; a platform admin has no limit.
+    """
+    if role.kind == RoleKind.PLATFORM_ADMIN:
+        return rows, []
+    numbers = sorted({row.id_number.strip().upper() for row in rows})
+    scope = people_in_scope(role).values("pk")
+    outside: set[str] = set()
+    for start in range(0, len(numbers), 5000):
+        outside |= set(
+            Person.objects.filter(id_number__in=numbers[start : start + 5000])
+            .exclude(pk__in=scope)
+            .values_list("id_number", flat=True)
+        )
+    kept = [row for row in rows if row.id_number.strip().upper() not in outside]
+    problems = [
+        (row.row_number, f"身份证号 {row.id_number.strip().upper()} 的人员不在本机构管辖范围内。")
+        for row in rows
+        if row.id_number.strip().upper() in outside
+    ]
+    return kept, problems
+
+
+def shortfall_text(compliance: Compliance) -> str:
+    """ "还差 X 学时" and what is missing, from Compliance.shortfalls ("" when met)."""
+    if compliance.met or compliance.required_total is None:
+        return ""
+    gaps = [
+        compliance.required_total - compliance.total_hours,
+        compliance.required_professional - compliance.professional_hours,
+        compliance.required_general - compliance.general_hours,
+    ]
+    return f"还差 {fmt(max(gaps))} 学时：{'，'.join(compliance.shortfalls)}"

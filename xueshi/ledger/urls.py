@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_years, name="my_years"),
+    path("query/", views.unit_query, name="unit_query"),
+    path("people/<int:pk>/<int:year>/", views.person_year, name="person_year"),
+    path("general-import/", views.general_import, name="general_import"),
+    path(
+        "general-import/template/",
+        views.general_import_template,
+        name="general_import_template",
+    ),
+]
