@@ -126,7 +126,7 @@ def unit_query(request: HttpRequest) -> HttpResponse:
     matching = selectors.search_people(scope, filters.get("q", ""))
     people = selectors.people_year_hours(matching, year, compliance=filters.get("compliance", ""))
     counts = selectors.people_year_hours(matching, year).aggregate(
-        people=Count("pk"), met=Count("pk", filter=Q(met=True))
+        people=Count("pk"), met_count=Count("pk", filter=Q(met=True))
     )
     page = Paginator(
         people.order_by("unit__name", "department__name", "name", "pk"), PAGE_SIZE
@@ -139,8 +139,8 @@ def unit_query(request: HttpRequest) -> HttpResponse:
         "year": year,
         "page": page,
         "counts": counts,
-        "unmet": counts["people"] - counts["met"],
-        "met_percent": round(counts["met"] * 100 / counts["people"]) if counts["people"] else 0,
+        "unmet": counts["people"] - counts["met_count"],
+        "met_percent": round(counts["met_count"] * 100 / counts["people"]) if counts["people"] else 0,
         "page_query": keep.urlencode(),
         "wide": wide,
         "page_title": "全学时查询" if wide else "专业科目学时查询",
