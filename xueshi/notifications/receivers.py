@@ -10,7 +10,6 @@ from django.urls import NoReverseMatch, reverse
 
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
-
 from xueshi.policy.hours import fmt
 
 from .services import notify
@@ -41,10 +40,8 @@ def on_rejected(sender: Any, declaration: Declaration, reason: str, **kwargs: An
 
 @receiver(events.declaration_approved)
 def on_approved(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
-    _tell(
-        declaration,
-        f"您的学时申报“{declaration.title}”已通过认定，批准 {fmt(declaration.hours_counted)} 学时。",
-    )
+    hours = fmt(declaration.hours_counted)
+    _tell(declaration, f"您的学时申报“{declaration.title}”已通过认定，批准 {hours} 学时。")
 
 
 @receiver(events.approved_declaration_deleted)
