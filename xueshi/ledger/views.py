@@ -140,7 +140,9 @@ def unit_query(request: HttpRequest) -> HttpResponse:
         "page": page,
         "counts": counts,
         "unmet": counts["people"] - counts["met_count"],
-        "met_percent": round(counts["met_count"] * 100 / counts["people"]) if counts["people"] else 0,
+        "met_percent": round(counts["met_count"] * 100 / counts["people"])
+        if counts["people"]
+        else 0,
         "page_query": keep.urlencode(),
         "wide": wide,
         "page_title": "全学时查询" if wide else "专业科目学时查询",
