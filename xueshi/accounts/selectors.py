@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
-from xueshi.orgs.models import Department
+from xueshi.orgs.models import Department, Organization
 
-from .models import Person, RoleAssignment
+from .models import Person, RoleAssignment, RoleKind
+from .permissions import people_in_scope
+
+# Roles that manage a unit's staff: the main admin (whole unit) and department admins.
+STAFF_MANAGER_ROLES = frozenset({RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN})
+# The department filter's value for people without a department.
+NO_DEPARTMENT = "none"
 
 
 def person_for_user(user: Any) -> Person | None:
@@ -44,3 +50,51 @@ def first_role_of_user(user: Any) -> RoleAssignment | None:
         .order_by("id")
         .first()
     )
+
+
+# ---- a unit's staff and admins ------------------------------------------------------------
+
+
+def staff_in_scope(
+    role: RoleAssignment | None, *, query: str = "", department: str = ""
+) -> QuerySet[Person]:
+    """The people a unit or department admin manages, searched by name or ID number.
+
+    `department` is a department id, NO_DEPARTMENT for people without one, or "" for all.
+    Unit, department and login are joined, so a page of any size costs the same queries.
+    """
+    if role is None or role.kind not in STAFF_MANAGER_ROLES:
+        return Person.objects.none()
+    people = people_in_scope(role)
+    text = "".join((query or "").split())
+    if text:
+        people = people.filter(Q(name__icontains=text) | Q(id_number__icontains=text.upper()))
+    if department == NO_DEPARTMENT:
+        people = people.filter(department__isnull=True)
+    elif department.isdigit():
+        people = people.filter(department_id=int(department))
+    return people.order_by("name", "id_number")
+
+
+def staff_departments(role: RoleAssignment | None) -> QuerySet[Department]:
+    """The departments a unit's admin may filter by and place people in."""
+    if role is None or role.kind not in STAFF_MANAGER_ROLES or role.organization_id is None:
+        return Department.objects.none()
+    departments = Department.objects.filter(unit_id=role.organization_id)
+    if role.kind == RoleKind.DEPARTMENT_ADMIN:
+        departments = departments.filter(pk=role.department_id or 0)
+    return departments.order_by("name")
+
+
+def unit_admins(unit: Organization) -> QuerySet[RoleAssignment]:
+    """The unit's admins (总管理员 first, then department admins by department), with names."""
+    return (
+        RoleAssignment.objects.filter(organization=unit, kind__in=STAFF_MANAGER_ROLES)
+        .select_related("user", "user__person", "department", "unit_admin_info")
+        .order_by(F("department__name").asc(nulls_first=True), "user__full_name", "pk")
+    )
+
+
+def main_admin_count(unit: Organization) -> int:
+    """How many main admins (总管理员, role unit_admin) the unit has."""
+    return RoleAssignment.objects.filter(organization=unit, kind=RoleKind.UNIT_ADMIN).count()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from xueshi.core.audit import audit_record
@@ -17,7 +17,9 @@ from xueshi.core.identifiers import (
 from xueshi.orgs.models import Department, Organization
 
 from .models import Person, RoleAssignment, RoleKind, User
+from .permissions import people_in_scope
 from .roles import ACTIVE_ROLE_SESSION_KEY
+from .selectors import main_admin_count
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -39,9 +41,14 @@ def person_create(
     specialty: str = "",
     in_establishment: bool = False,
     can_log_in: bool = True,
+    login_allowed: bool = True,
     actor: Any = None,
 ) -> Person:
-    """Create a person; with a login whose initial password must be changed at first login."""
+    """Create a person; with a login whose initial password must be changed at first login.
+
+    `can_log_in` creates the login at all; `login_allowed` is whether it may be used now
+    (允许登录系统, the unit enabling its staff): a disallowed login exists but is inactive.
+    """
     id_number = clean_id_number(id_number)
     if Person.objects.filter(id_number=id_number).exists():
         raise ValidationError({"id_number": "该身份证号已登记。"})
@@ -59,14 +66,19 @@ def person_create(
         in_establishment=in_establishment,
     )
     if can_log_in:
-        user = User(username=id_number, full_name=person.name, must_change_password=True)
-        user.set_password(initial_password(id_number))
-        user.save()
-        person.user = user
-        RoleAssignment.objects.create(user=user, kind=RoleKind.PROFESSIONAL)
+        person.user = _login_create(id_number=id_number, name=person.name, active=login_allowed)
     person.save()
     audit_record(action="person.create", actor=actor, target=person)
     return person
+
+
+def _login_create(*, id_number: str, name: str, active: bool = True) -> User:
+    """A person's login: ID number, initial password (to be changed), the professional role."""
+    user = User(username=id_number, full_name=name, must_change_password=True, is_active=active)
+    user.set_password(initial_password(id_number))
+    user.save()
+    RoleAssignment.objects.create(user=user, kind=RoleKind.PROFESSIONAL)
+    return user
 
 
 @transaction.atomic
@@ -167,3 +179,274 @@ def person_update_profile(
         details={"changed": changed},
     )
     return person
+
+
+# ---- staff, as a unit's admins manage them (专业技术人员管理) ------------------------------
+
+STAFF_ADMIN_ROLES = frozenset({RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN})
+UNIT_ADMIN_ROLES = STAFF_ADMIN_ROLES
+
+STAFF_IN_UNIT = "该人员已是本单位人员。"
+STAFF_ELSEWHERE = "该人员已登记在“{unit}”；如已调入本单位，请其本人在“更换单位”中选择本单位。"
+STAFF_NO_UNIT = "该人员已在平台登记，目前为“其他单位”（无工作单位）。确认后可将其加入本单位。"
+STAFF_NAME_MISMATCH = "姓名与该身份证号已登记的姓名不一致，请核对。"
+DEPARTMENT_ADMIN_CANNOT_MOVE_OUT = "二级管理员只能管理本部门人员，不能将人员调出本部门。"
+LAST_MAIN_ADMIN = "该人员是本单位唯一的总管理员，请先设置其他总管理员。"
+
+
+def _require_staff_admin(role: RoleAssignment | None) -> RoleAssignment:
+    if role is None or role.kind not in STAFF_ADMIN_ROLES or role.organization_id is None:
+        raise PermissionDenied("当前角色无权管理专业技术人员。")
+    return role
+
+
+def _staff_department(role: RoleAssignment, department: Department | None) -> Department | None:
+    """The department a person of the role's unit may be placed in by this role."""
+    if role.kind == RoleKind.DEPARTMENT_ADMIN:
+        if department is None:
+            department = role.department
+        if department is None or department.pk != role.department_id:
+            raise ValidationError({"department": DEPARTMENT_ADMIN_CANNOT_MOVE_OUT})
+    if department is not None and department.unit_id != role.organization_id:
+        raise ValidationError({"department": "只能选择本单位的部门。"})
+    return department
+
+
+def _lock_person_in_scope(person: Person, role: RoleAssignment) -> Person:
+    locked = people_in_scope(role).select_for_update(of=("self",)).filter(pk=person.pk).first()
+    if locked is None:
+        raise PermissionDenied("该人员不在您的管理范围内。")
+    return locked
+
+
+@transaction.atomic
+def person_set_login_allowed(*, person: Person, allowed: bool, actor: Any = None) -> Person:
+    """允许登录系统 or not: the unit enables (or stops) its staff member's login.
+
+    A person without a login gets one with the initial password when first allowed.
+    """
+    if person.user is None:
+        if allowed:
+            person.user = _login_create(id_number=person.id_number, name=person.name)
+            person.save(update_fields=["user"])
+            audit_record(action="person.login_allow", actor=actor, target=person, to_state="1")
+        return person
+    user = person.user
+    if user.is_active == allowed:
+        return person
+    if not allowed and actor is not None and user.pk == getattr(actor, "pk", None):
+        raise ValidationError({"login_allowed": "不能停用自己的登录账号。"})
+    user.is_active = allowed
+    user.save(update_fields=["is_active"])
+    audit_record(
+        action="person.login_allow" if allowed else "person.login_deny",
+        actor=actor,
+        target=person,
+        from_state="0" if allowed else "1",
+        to_state="1" if allowed else "0",
+    )
+    return person
+
+
+@transaction.atomic
+def staff_add(
+    *,
+    role: RoleAssignment | None,
+    id_number: str,
+    name: str,
+    phone: str = "",
+    department: Department | None = None,
+    specialty: str = "",
+    in_establishment: bool = False,
+    login_allowed: bool = True,
+    adopt: bool = False,
+    actor: Any = None,
+) -> Person:
+    """Add a professional to the role's unit (新增人员).
+
+    A new ID number creates the person (initial password = last six characters, changed at
+    first login). A person already registered without a unit (其他单位) joins the unit only
+    when `adopt` confirms it; a person of another unit is never taken over: they change
+    unit themselves (更换单位).
+    """
+    role = _require_staff_admin(role)
+    unit = Organization.objects.get(pk=role.organization_id or 0)
+    try:
+        id_number = clean_id_number(id_number)
+    except ValidationError as error:
+        raise ValidationError({"id_number": error}) from error
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "请填写姓名。"})
+    try:
+        phone = clean_phone(phone) if phone and phone.strip() else ""
+    except ValidationError as error:
+        raise ValidationError({"phone": error}) from error
+    department = _staff_department(role, department)
+    specialty = (specialty or "").strip()
+
+    existing = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("unit", "user")
+        .filter(id_number=id_number)
+        .first()
+    )
+    if existing is None:
+        return person_create(
+            id_number=id_number,
+            name=name,
+            phone=phone,
+            unit=unit,
+            department=department,
+            specialty=specialty,
+            in_establishment=in_establishment,
+            login_allowed=login_allowed,
+            actor=actor,
+        )
+    if existing.unit_id == unit.pk:
+        raise ValidationError({"id_number": ValidationError(STAFF_IN_UNIT, code="in_unit")})
+    if existing.unit is not None:
+        raise ValidationError(
+            {
+                "id_number": ValidationError(
+                    STAFF_ELSEWHERE.format(unit=existing.unit.name), code="elsewhere"
+                )
+            }
+        )
+    if existing.name != name:
+        raise ValidationError({"name": STAFF_NAME_MISMATCH})
+    if not adopt:
+        raise ValidationError({"id_number": ValidationError(STAFF_NO_UNIT, code="no_unit")})
+    existing.unit = unit
+    existing.department = department
+    existing.in_establishment = in_establishment
+    if phone:
+        existing.phone = phone
+    if specialty:
+        existing.specialty = specialty
+    existing.save(update_fields=["unit", "department", "in_establishment", "phone", "specialty"])
+    audit_record(
+        action="person.join_unit",
+        actor=actor,
+        role=role.kind,
+        target=existing,
+        from_state="",
+        to_state=str(unit.pk),
+    )
+    person_set_login_allowed(person=existing, allowed=login_allowed, actor=actor)
+    return existing
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    person: Person,
+    role: RoleAssignment | None,
+    phone: str,
+    department: Department | None,
+    in_establishment: bool,
+    specialty: str,
+    login_allowed: bool,
+    actor: Any = None,
+) -> Person:
+    """修改 a staff member: phone, department (move), 在编, specialty, 允许登录系统."""
+    role = _require_staff_admin(role)
+    locked = _lock_person_in_scope(person, role)
+    try:
+        phone = clean_phone(phone) if phone and phone.strip() else ""
+    except ValidationError as error:
+        raise ValidationError({"phone": error}) from error
+    department = _staff_department(role, department)
+    specialty = (specialty or "").strip()
+    department_id = department.pk if department is not None else None
+    changed = [
+        field
+        for field, old, new in (
+            ("phone", locked.phone, phone),
+            ("specialty", locked.specialty, specialty),
+            ("department", locked.department_id, department_id),
+            ("in_establishment", locked.in_establishment, in_establishment),
+        )
+        if old != new
+    ]
+    if changed:
+        old_department_id = locked.department_id
+        locked.phone = phone
+        locked.specialty = specialty
+        locked.department = department
+        locked.in_establishment = in_establishment
+        locked.save(update_fields=["phone", "specialty", "department", "in_establishment"])
+        audit_record(
+            action="person.update_by_unit",
+            actor=actor,
+            role=role.kind,
+            target=locked,
+            details={"changed": changed},
+        )
+        if "department" in changed:
+            audit_record(
+                action="person.move_department",
+                actor=actor,
+                role=role.kind,
+                target=locked,
+                from_state=str(old_department_id or ""),
+                to_state=str(department_id or ""),
+            )
+    person_set_login_allowed(person=locked, allowed=login_allowed, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def staff_leave_unit(
+    *, person: Person, role: RoleAssignment | None, reason: str = "", actor: Any = None
+) -> Person:
+    """离职/调出: the person no longer belongs to the unit; their past claims keep the unit.
+
+    Only the main admin does this; the person's admin roles at the unit end with it.
+    """
+    if role is None or role.kind != RoleKind.UNIT_ADMIN or role.organization_id is None:
+        raise PermissionDenied("只有单位总管理员可以办理人员离职或调出。")
+    unit = Organization.objects.select_for_update().get(pk=role.organization_id)
+    locked = _lock_person_in_scope(person, role)
+    if locked.user_id is not None and locked.user_id == getattr(actor, "pk", None):
+        raise ValidationError("不能将自己调出本单位。")
+    admin_roles = list(
+        RoleAssignment.objects.filter(
+            user_id=locked.user_id, organization=unit, kind__in=UNIT_ADMIN_ROLES
+        )
+        if locked.user_id is not None
+        else RoleAssignment.objects.none()
+    )
+    main_roles = [r for r in admin_roles if r.kind == RoleKind.UNIT_ADMIN]
+    if main_roles and main_admin_count(unit) <= len(main_roles):
+        raise ValidationError(LAST_MAIN_ADMIN)
+    for admin_role in admin_roles:
+        role_revoke(role=admin_role, actor=actor)
+    old_department_id = locked.department_id
+    locked.unit = None
+    locked.department = None
+    locked.save(update_fields=["unit", "department"])
+    audit_record(
+        action="person.leave_unit",
+        actor=actor,
+        role=role.kind,
+        target=locked,
+        from_state=str(unit.pk),
+        to_state="",
+        reason=(reason or "").strip()[:200],
+        details={"department_id": old_department_id},
+    )
+    return locked
+
+
+@transaction.atomic
+def role_revoke(*, role: RoleAssignment, actor: Any = None) -> None:
+    """End a role. Callers check the rules around it (e.g. a unit keeps a main admin)."""
+    details = {
+        "user_id": role.user_id,
+        "organization_id": role.organization_id,
+        "department_id": role.department_id,
+    }
+    kind = role.kind
+    audit_record(action="role.revoke", actor=actor, target=role, from_state=kind, details=details)
+    role.delete()

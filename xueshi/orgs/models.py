@@ -177,3 +177,127 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UnitChangeStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "未通过"
+
+
+class UnitChangeRequest(models.Model):
+    """A unit's request to change its name or credit code; its supervisor approves it."""
+
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name="单位",
+        on_delete=models.CASCADE,
+        related_name="change_requests",
+    )
+    old_name = models.CharField("原单位名称", max_length=200)
+    new_name = models.CharField("新单位名称", max_length=200)
+    old_credit_code = models.CharField("原统一社会信用代码", max_length=18, blank=True)
+    new_credit_code = models.CharField("新统一社会信用代码", max_length=18, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=UnitChangeStatus.choices, default=UnitChangeStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    reason = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "单位信息变更申请"
+        verbose_name_plural = "单位信息变更申请"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # At most one request waits per unit.
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(status="pending"),
+                name="unit_change_one_pending_per_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} → {self.new_name}"
+
+    @property
+    def name_changed(self) -> bool:
+        return self.new_name != self.old_name
+
+    @property
+    def credit_code_changed(self) -> bool:
+        return self.new_credit_code != self.old_credit_code
+
+
+class DeclaringWindow(models.Model):
+    """学时登记开放: dates in which a unit's people may declare hours for a credit year."""
+
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name="单位",
+        on_delete=models.CASCADE,
+        related_name="declaring_windows",
+    )
+    credit_year = models.PositiveSmallIntegerField("计入年度")
+    opens_on = models.DateField("开始日期")
+    closes_on = models.DateField("结束日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="设置人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "学时登记开放时间"
+        verbose_name_plural = "学时登记开放时间"
+        ordering = ["-opens_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")),
+                name="declaring_window_closes_after_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_year} 年度：{self.opens_on} 至 {self.closes_on}"
+
+
+class UnitAdminInfo(models.Model):
+    """What the 新增管理员 dialog records beyond the role itself: 分管工作."""
+
+    role = models.OneToOneField(
+        "accounts.RoleAssignment",
+        verbose_name="管理员角色",
+        on_delete=models.CASCADE,
+        related_name="unit_admin_info",
+    )
+    duties = models.CharField("分管工作", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "单位管理员分管工作"
+        verbose_name_plural = "单位管理员分管工作"
+
+    def __str__(self) -> str:
+        return self.duties

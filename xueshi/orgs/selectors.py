@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from stdnum.cn import uscc
 
-from xueshi.accounts.models import RoleAssignment
+from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import organizations_in_scope
 from xueshi.core.identifiers import region_name
+from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
+from xueshi.policy.schema import ProfileVersion
 
-from .models import Department, Organization, OrganizationKind, OrganizationStatus
+from .models import (
+    DeclaringWindow,
+    Department,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    UnitChangeRequest,
+    UnitChangeStatus,
+)
 
 # The seed (Guangxi) shows at most ten units for a fuzzy search; a full name narrows it down.
 UNIT_SEARCH_LIMIT = 10
@@ -118,4 +131,115 @@ def organization_detail(*, role: RoleAssignment | None) -> QuerySet[Organization
         organizations_in_scope(role)
         .select_related("parent", "registered_by", "reviewed_by")
         .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("name")))
+    )
+
+
+# ---- unit administration --------------------------------------------------------------------
+
+CHANGE_REQUEST_DECIDER_ROLES = frozenset(
+    {RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN, RoleKind.PLATFORM_ADMIN}
+)
+
+
+def unit_change_requests_pending(*, role: RoleAssignment | None) -> QuerySet[UnitChangeRequest]:
+    """Name / credit-code changes waiting for this supervisor's or authority's decision."""
+    if role is None or role.kind not in CHANGE_REQUEST_DECIDER_ROLES:
+        return UnitChangeRequest.objects.none()
+    units = organizations_in_scope(role).filter(kind=OrganizationKind.UNIT)
+    if role.organization_id is not None:
+        units = units.exclude(pk=role.organization_id)
+    return (
+        UnitChangeRequest.objects.filter(
+            status=UnitChangeStatus.PENDING, unit__in=units.values("pk")
+        )
+        .select_related("unit", "unit__parent", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def latest_change_request(unit: Organization) -> UnitChangeRequest | None:
+    return (
+        UnitChangeRequest.objects.filter(unit=unit)
+        .select_related("decided_by")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def unit_departments(unit: Organization) -> QuerySet[Department]:
+    """The unit's departments with how many people and admins each has (for 单位部门管理)."""
+    return (
+        Department.objects.filter(unit=unit)
+        .annotate(
+            staff_count=Count("staff", distinct=True),
+            admin_count=Count("role_assignments", distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+# ---- 学时登记开放 -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """Whether a unit's people may declare today, and if not, why (shown on 新登记)."""
+
+    open: bool
+    reason: str = ""
+    opens_on: datetime.date | None = None
+    closes_on: datetime.date | None = None
+    # The credit years the open window(s) are for; empty when the unit sets no windows.
+    credit_years: tuple[int, ...] = ()
+
+
+NO_WINDOW_YET = "本单位尚未开放学时登记。"
+OUTSIDE_WINDOW = "本单位学时登记开放时间为 {opens} 至 {closes}，当前不在开放时间内。"
+WINDOWS_SET_CENTRALLY = "本地区由主管部门统一规定申报时间，单位不能自行设置。"
+
+
+def unit_policy_version(unit: Organization, today: datetime.date) -> ProfileVersion | None:
+    """The unit's profile version in force today (the newest one if none has started yet)."""
+    key = unit.effective_policy_profile()
+    if not key:
+        return None
+    try:
+        profile = get_profile(key)
+    except (ProfileError, ProfileNotFound):
+        return None
+    return profile.version_on(today) or profile.versions[-1]
+
+
+def unit_may_open_window(unit: Organization, today: datetime.date) -> bool:
+    """Whether the unit's region lets units open declaring for their own people (Guangxi)."""
+    version = unit_policy_version(unit, today)
+    return bool(version is not None and version.windows.unit_may_open_window)
+
+
+def declaring_window_state(unit: Organization | None, today: datetime.date) -> WindowState:
+    """Whether declaring is open today for the people of `unit`.
+
+    Where the profile lets units open windows, it is open only inside one of the unit's
+    windows; everywhere else (and for people without a unit) it is open.
+    """
+    if unit is None or not unit_may_open_window(unit, today):
+        return WindowState(open=True)
+    windows = list(DeclaringWindow.objects.filter(unit=unit).order_by("opens_on", "pk"))
+    current = [w for w in windows if w.opens_on <= today <= w.closes_on]
+    if current:
+        return WindowState(
+            open=True,
+            opens_on=min(w.opens_on for w in current),
+            closes_on=max(w.closes_on for w in current),
+            credit_years=tuple(sorted({w.credit_year for w in current}, reverse=True)),
+        )
+    upcoming = [w for w in windows if w.opens_on > today]
+    shown = upcoming[0] if upcoming else (windows[-1] if windows else None)
+    if shown is None:
+        return WindowState(open=False, reason=NO_WINDOW_YET)
+    return WindowState(
+        open=False,
+        reason=OUTSIDE_WINDOW.format(opens=shown.opens_on, closes=shown.closes_on),
+        opens_on=shown.opens_on,
+        closes_on=shown.closes_on,
     )
