@@ -108,6 +108,13 @@ MENU: list[Entry] = [
     ),
     Entry(
         "机构管理",
+        "单位信息变更审批",
+        "orgs:unit_change_requests",
+        "pencil-square",
+        SUPERVISING | PLATFORM,
+    ),
+    Entry(
+        "机构管理",
         "本机构信息",
         "orgs:organization_detail",
         "bank",
