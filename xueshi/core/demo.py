@@ -12,12 +12,15 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.accounts.services import initial_password, person_create, role_grant
 from xueshi.core.testing import make_credit_code, make_id_number
-from xueshi.orgs.models import Department, Organization, OrganizationKind
+from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
+from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
+from xueshi.orgs.unit_services import declaring_window_open
 
 DEMO_PASSWORD = "Xueshi@2026"  # noqa: S105 (printed for the demo on purpose)
 
@@ -404,6 +407,24 @@ def _organization_account(organization: Organization, username: str) -> User:
     return user
 
 
+def _open_declaring_this_year(account: User, unit: Organization) -> None:
+    """Where units open declaring themselves (Guangxi), open it for this whole year."""
+    today = timezone.localdate()
+    if DeclaringWindow.objects.filter(unit=unit, credit_year=today.year).exists():
+        return
+    if not unit_may_open_window(unit, today):
+        return
+    declaring_window_open(
+        role=RoleAssignment.objects.get(user=account, kind=RoleKind.UNIT_ADMIN, organization=unit),
+        credit_year=today.year,
+        opens_on=datetime.date(today.year, 1, 1),
+        closes_on=datetime.date(today.year, 12, 31),
+        note="演示数据：全年开放",
+        today=today,
+        actor=account,
+    )
+
+
 def _person(
     spec: PersonSpec, region: RegionSpec, units: dict[str, Organization], sequence: int
 ) -> Person:
@@ -455,7 +476,9 @@ def load_demo() -> list[Login]:
                 if not organization.departments.filter(name=name).exists():
                     department_create(unit=organization, name=name)
             if spec.account:
-                _organization_account(organization, spec.account)
+                account = _organization_account(organization, spec.account)
+                if spec.kind == OrganizationKind.UNIT:
+                    _open_declaring_this_year(account, organization)
                 role = ROLE_FOR_KIND[OrganizationKind(spec.kind)]
                 logins.append(
                     Login(

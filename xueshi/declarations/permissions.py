@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
 
@@ -39,13 +39,15 @@ def declarations_in_scope(role: RoleAssignment | None) -> QuerySet[Declaration]:
     if role.kind == RoleKind.TRAINING_BASE_ADMIN:
         return declarations.filter(registered_by_organization=organization)
     # Supervisors and authorities: their subtree's claims, and claims sent to them directly.
+    # EXISTS, not IN: inside an OR, PostgreSQL cannot hash a large IN subquery and would scan
+    # it once per claim (measured: minutes over a million claims, 7 s with EXISTS).
     reviewed_here = ChainStep.objects.filter(
-        organization__path__startswith=organization.path
-    ).values("declaration_id")
+        declaration=OuterRef("pk"), organization__path__startswith=organization.path
+    )
     return declarations.filter(
         Q(unit__path__startswith=organization.path)
         | Q(registered_by_organization=organization)
-        | Q(pk__in=reviewed_here)
+        | Exists(reviewed_here)
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,6 +25,7 @@ from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.audit import audit_record
 from xueshi.core.identifiers import clean_id_number
 from xueshi.orgs.models import Organization
+from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
 from xueshi.policy.schema import ProfileVersion
 from xueshi.review.chain import entry_index, resolve_chain
@@ -109,9 +111,17 @@ def declaration_save(
     )
     _check_may_declare_for(person, role, version.declarants_for(data.category_code))
 
+    if role.kind == RoleKind.PROFESSIONAL:
+        window = declaring_window_state(person.unit, timezone.localdate())
+        if not window.open:
+            raise ValidationError(window.reason)
     attachment_count = declaration.attachments.count() if declaration is not None else 0
     inputs = {
         **fields,
+        # What this person already has in the category this year, for its yearly cap.
+        "hours_already_this_year": hours_already_granted(
+            person=person, credit_year=credit_year, category_code=data.category_code
+        ),
         "credit_year": credit_year,
         "level": data.level_code,
         "pledge": data.pledge,
@@ -174,6 +184,16 @@ def declaration_save(
         to_state=declaration.status,
     )
     return declaration
+
+
+def hours_already_granted(*, person: Person, credit_year: int, category_code: str) -> Decimal:
+    """Hours of the category already counted for the person this year (approvals − removals)."""
+    from xueshi.ledger.models import LedgerEntry
+
+    total = LedgerEntry.objects.filter(
+        person=person, credit_year=credit_year, category_code=category_code
+    ).aggregate(hours=Sum("hours"))["hours"]
+    return total or Decimal(0)
 
 
 def _default_credit_year(fields: Mapping[str, Any]) -> int:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.schema import ProfileVersion
 
 from . import services
@@ -212,6 +213,10 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return redirect("accounts:my_info")
+    window = declaring_window_state(person.unit, timezone.localdate())
+    if not window.open:
+        messages.warning(request, window.reason)
+        return redirect("declarations:list")
     values = request.POST if request.method == "POST" else request.GET
     page = FormPage("学时登记", person, key, version_for_inputs(key, values))
     return _form_page(request, role, page, initial=None)

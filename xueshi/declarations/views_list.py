@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.orgs.models import Organization
+from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.review import selectors as review_selectors
 
 from . import picker, selectors, services
@@ -211,6 +212,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     keep.pop("page", None)
     keep.pop("supervisor_q", None)
     context = {
+        "window": None if admin else _window_for(role),
         "admin": admin,
         "role": role,
         "page_title": "单位申报记录" if admin else "申报进度查询",
@@ -229,6 +231,15 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         **_picker_context(request, target),
     }
     return render(request, "declarations/list.html", context)
+
+
+def _window_for(role: RoleAssignment | None) -> WindowState:
+    person = (
+        Person.objects.filter(user_id=role.user_id).select_related("unit").first()
+        if role is not None
+        else None
+    )
+    return declaring_window_state(person.unit if person else None, timezone.localdate())
 
 
 def _without(params: Any, name: str) -> str:

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/export/", views.statistics_export, name="statistics_export"),
+    path("declarations/export/", views.export_declarations, name="export_declarations"),
+]

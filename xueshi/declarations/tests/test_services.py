@@ -178,3 +178,68 @@ def test_guangxi_dates_fill_forty_hours_and_pledge_is_required(demo):
         role=role,
     )
     assert declaration.hours_claimed == Decimal(40)
+
+
+def test_outside_the_units_window_a_person_cannot_declare(demo):
+    """Guangxi units open declaring themselves (学时登记开放); none is open for 广西大学 yet."""
+    from xueshi.orgs.models import DeclaringWindow
+
+    role = demo.professional("覃海燕")
+    data = DeclarationInput(
+        "training_course",
+        "by_dates",
+        {
+            "title": "培训",
+            "start_date": datetime.date(THIS_YEAR, 5, 4),
+            "end_date": datetime.date(THIS_YEAR, 5, 8),
+            "description": "说明",
+            "credit_year": THIS_YEAR,
+        },
+        pledge=True,
+    )
+    person = demo.person("覃海燕")
+    DeclaringWindow.objects.filter(unit=person.unit).delete()
+    with pytest.raises(ValidationError, match="尚未开放"):
+        declaration_save(person=person, data=data, actor=role.user, role=role)
+    today = timezone.localdate()
+    DeclaringWindow.objects.create(
+        unit=person.unit,
+        credit_year=THIS_YEAR,
+        opens_on=today - datetime.timedelta(days=1),
+        closes_on=today + datetime.timedelta(days=30),
+        created_by=role.user,
+    )
+    assert declaration_save(person=person, data=data, actor=role.user, role=role).pk
+
+
+def test_yearly_cap_counts_hours_already_granted(demo, settings, tmp_path):
+    """With a 120-hour cap on degree education, a second claim gets only what is left."""
+    import shutil
+
+    import yaml
+
+    from xueshi.policy.loader import profiles_dir, reload_profiles
+
+    for path in profiles_dir().glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    data = yaml.safe_load((tmp_path / "anyang.yaml").read_text(encoding="utf-8"))
+    for category in data["versions"][-1]["categories"]:
+        if category["code"] == "degree_education":
+            category["yearly_cap_hours"] = 120
+    (tmp_path / "anyang.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    original = profiles_dir()
+    settings.POLICY_PROFILES_DIR = tmp_path
+    reload_profiles()
+    try:
+        first = anyang_degree(demo, courses=6)  # 90
+        role = demo.professional("李明")
+        declaration_submit(declaration_id=first.pk, actor=role.user, role=role)
+        for username in ("ay_yiyuan", "ay_weijian", "ay_xiehui"):
+            reviewer = demo.role(username)
+            declaration_approve(declaration_id=first.pk, actor=reviewer.user, role=reviewer)
+        second = anyang_degree(demo, courses=6)  # 90 asked, 30 left under the cap
+        assert second.hours_claimed == Decimal(30)
+        assert "年度上限 120" in second.hours_explanation
+    finally:
+        settings.POLICY_PROFILES_DIR = original
+        reload_profiles()

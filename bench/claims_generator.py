@@ -1,0 +1,321 @@
+"""Deterministic synthetic claims for the statistics and export benchmarks.
+
+Written because `bench/generate.py` (the shared generator) did not exist yet when these
+benchmarks were built; it can replace this module once it offers the same tables.
+
+Five regions (one authority each, with its policy profile), 4 supervisors per authority,
+units under the supervisors (one in five straight under the authority), people with valid ID
+numbers (`make_id_number`, born 1985 or later) and title tracks, and claims spread over units,
+18 categories (the Anyang seed's list), statuses and credit years 2019–2025, each submitted
+claim with its review chain (ChainStep) and verdicts (TrailEntry), and YearTotal rows summed
+from the approved claims. The same `seed` always gives the same data.
+
+On PostgreSQL everything is loaded with COPY (explicit ids, sequences reset afterwards);
+elsewhere with bulk_create in batches.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from django.db import connection, models
+from django.utils import timezone
+
+from xueshi.accounts.models import Person, User
+from xueshi.core.testing import make_id_number
+from xueshi.declarations.models import Declaration
+from xueshi.orgs.models import Organization
+from xueshi.review.models import ChainStep, TrailEntry
+
+REGIONS = [
+    ("anyang", "安阳市专业技术人员继续教育协会", "410500", "410502"),
+    ("henan", "河南省人力资源和社会保障厅", "410000", "410105"),
+    ("guangxi", "广西壮族自治区人力资源和社会保障厅", "450000", "450102"),
+    ("zhejiang_construction", "浙江省建设厅", "330000", "330106"),
+    ("xinjiang", "新疆维吾尔自治区人力资源和社会保障厅", "650000", "650102"),
+]
+CATEGORIES = [
+    "参加国家部委、省、市有关部门、行业组织主办或委托举办的学习、培训、研修班等活动",
+    "参加学历、学位教育",
+    "参加国家部委举办的学术、交流会议或参加省级举办的学术、交流会议",
+    "参加国家级课题（项目）研究",
+    "参加省级课题（项目）",
+    "公开发行出版著作（译作）、在专业刊物上发表论文或论文被收录",
+    "获得中国专利局授予的发明专利、实用新型和外观设计专利",
+    "获得科学技术进步奖、自然科学奖、技术发明奖和社科奖等奖项",
+    "专题调研报告被省委、省政府领导或当地党委、政府主要领导批示",
+    "参加计算机应用能力或专业技术职务外语考试",
+    "参加全国高级、中级或初级专业技术资格考试",
+    "参加援藏、援疆、援外及到基层、贫困地区支教、支农、支医、扶贫和挂职锻炼",
+    "参加人力资源和社会保障部门或单位、行业组织举办的培训",
+    "其他类别的继续教育形式",
+    "年度内在境外工作超过6个月或病假、生育等其他情况",
+    "平时工作中好的体会或经验做成小课件上传",
+    "在本系统内由主管部门组织的专业技术人员专业科目培训",
+    "上报下一年度专业科目自学计划",
+]
+# Skewed on purpose: training courses dominate, like real data.
+CATEGORY_WEIGHTS = [30, 6, 10, 2, 3, 8, 2, 1, 1, 4, 4, 1, 12, 6, 1, 2, 5, 1]
+STATUSES = ["approved", "pending", "returned", "rejected", "draft", "deleted"]
+STATUS_WEIGHTS = [58, 14, 5, 8, 12, 3]
+TRACKS = [
+    "教师系列/高校教师/讲师(中级)",
+    "教师系列/中小学教师/一级教师(中级)",
+    "卫生系列/临床医学/主治医师(中级)",
+    "卫生系列/护理/主管护师(中级)",
+    "工程系列/土木工程/工程师(中级)",
+    "工程系列/电子信息/高级工程师(副高)",
+    "会计系列/会计/会计师(中级)",
+    "经济系列/人力资源/经济师(中级)",
+    "农业系列/农学/农艺师(中级)",
+    "",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国海燕晓东新雪梅林琳宇浩凯欣怡佳"
+)
+YEARS = list(range(2019, 2026))
+BATCH = 5000
+
+
+def _reset_sequence(model: type[models.Model]) -> None:
+    """After COPY with explicit ids, the next id comes after the highest one."""
+    if connection.vendor != "postgresql":
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        )
+
+
+def _copy_or_bulk(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert rows (tuples in `columns` order, ids included) as fast as the database allows."""
+    count = 0
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        names = ", ".join(
+            f'"{cast(models.Field, model._meta.get_field(column)).column}"' for column in columns
+        )
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    batch: list[models.Model] = []
+    for row in rows:
+        batch.append(model(**dict(zip(columns, row, strict=True))))
+        if len(batch) >= BATCH:
+            model._default_manager.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model._default_manager.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def _build_organizations(rng: random.Random, units_per_region: int) -> list[dict[str, Any]]:
+    """The tree, with saves (paths are computed on save); returns one dict per unit."""
+    units = []
+    for index, (profile, name, region_code, county_code) in enumerate(REGIONS):
+        authority = Organization.objects.create(
+            kind="authority", name=name, region_code=region_code, policy_profile=profile
+        )
+        supervisors = [
+            Organization.objects.create(
+                kind="supervisor",
+                name=f"{name[:2]}第{number + 1}主管部门",
+                region_code=region_code,
+                parent=authority,
+            )
+            for number in range(4)
+        ]
+        for number in range(units_per_region):
+            parent = authority if number % 5 == 0 else supervisors[number % 4]
+            unit = Organization.objects.create(
+                kind="unit",
+                name=f"{name[:2]}单位{index + 1:02d}{number + 1:04d}",
+                region_code=county_code,
+                parent=parent,
+            )
+            chain = [unit.pk] + ([parent.pk] if parent is not authority else []) + [authority.pk]
+            units.append({"id": unit.pk, "county": county_code, "profile": profile, "chain": chain})
+    return units
+
+
+def _people(
+    rng: random.Random, units: list[dict[str, Any]], count: int, first_id: int
+) -> Iterator[tuple[Any, ...]]:
+    now = timezone.now()
+    for offset in range(count):
+        pk = first_id + offset
+        unit = units[offset % len(units)]
+        birth = datetime.date(1985, 1, 1) + datetime.timedelta(days=offset // 500)
+        female = rng.random() < 0.5
+        id_number = make_id_number(unit["county"], birth, offset, female=female)
+        name = (
+            rng.choice(SURNAMES)
+            + rng.choice(GIVEN)
+            + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+        )
+        yield (
+            pk,
+            id_number,
+            name,
+            "",
+            birth,
+            "F" if female else "M",
+            rng.choice(TRACKS),
+            unit["id"],
+            False,
+            now,
+        )
+
+
+PERSON_COLUMNS = [
+    "id", "id_number", "name", "phone", "birth_date", "sex", "specialty", "unit",
+    "in_establishment", "created_at",
+]  # fmt: skip
+DECLARATION_COLUMNS = [
+    "id", "person", "unit", "created_by", "policy_profile", "profile_version", "category_code",
+    "category_name", "level_code", "level_name", "title", "description", "certificate_number",
+    "extra", "credit_year", "hours_claimed", "hours_explanation", "hours_granted", "pledge",
+    "status", "current_position", "entry_position", "submitted_at", "decided_at", "created_at",
+    "updated_at",
+]  # fmt: skip
+STEP_COLUMNS = ["id", "declaration", "position", "level_code", "level_name", "organization"]
+TRAIL_COLUMNS = [
+    "id", "declaration", "action", "level_name", "organization", "actor", "actor_role",
+    "from_status", "to_status", "comment", "hours_granted", "at",
+]  # fmt: skip
+LEVEL_NAMES = {1: "单位审核", 2: "主管部门审核", 3: "人社部门审核"}
+
+
+def _level(position: int, length: int) -> str:
+    return LEVEL_NAMES[3] if position == length else LEVEL_NAMES[min(position, 2)]
+
+
+def generate(*, claims: int, seed: int = 20260101, people_per_claim: float = 0.1) -> dict[str, Any]:
+    """Create the whole data set in an empty database; returns counts and timings."""
+    started = time.perf_counter()
+    rng = random.Random(seed)  # noqa: S311 (synthetic data, reproducible on purpose)
+    tz = timezone.get_current_timezone()
+    user = User.objects.create(username="bench", full_name="基准测试")
+    units_per_region = max(4, min(200, claims // 5000))
+    units = _build_organizations(rng, units_per_region)
+    person_count = max(len(units), int(claims * people_per_claim))
+    first_person = (Person.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    person_units: list[dict[str, Any]] = [
+        units[offset % len(units)] for offset in range(person_count)
+    ]
+    _copy_or_bulk(Person, PERSON_COLUMNS, _people(rng, units, person_count, first_person))
+    _reset_sequence(Person)
+
+    steps: list[tuple[Any, ...]] = []
+    trail: list[tuple[Any, ...]] = []
+    step_id = trail_id = 0
+
+    def declarations(first: int, last: int) -> Iterator[tuple[Any, ...]]:
+        nonlocal step_id, trail_id
+        for pk in range(first, last + 1):
+            person_offset = rng.randrange(person_count)
+            unit = person_units[person_offset]
+            year = rng.choices(YEARS, weights=[4, 5, 6, 8, 10, 12, 14])[0]
+            category = rng.choices(range(len(CATEGORIES)), weights=CATEGORY_WEIGHTS)[0]
+            status = rng.choices(STATUSES, weights=STATUS_WEIGHTS)[0]
+            hours = Decimal(rng.choice((2, 4, 6, 8, 10, 12, 15, 16, 20, 24, 30, 40, 60)))
+            day = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+            created = datetime.datetime.combine(day, datetime.time(9), tz) + datetime.timedelta(
+                minutes=rng.randrange(600)
+            )
+            chain = unit["chain"]
+            submitted: datetime.datetime | None = created + datetime.timedelta(
+                hours=rng.randrange(1, 72)
+            )
+            if status == "draft":
+                submitted = None
+            position = rng.randrange(1, len(chain) + 1) if status == "pending" else None
+            granted = hours if status == "approved" and rng.random() < 0.85 else None
+            if status == "approved" and granted is None:
+                granted = (hours * Decimal("0.5")).quantize(Decimal("1"))
+            decided = (
+                submitted + datetime.timedelta(days=rng.randrange(1, 60))
+                if submitted and status in ("approved", "rejected")
+                else None
+            )
+            yield (
+                pk, first_person + person_offset, unit["id"], user.pk, unit["profile"],
+                datetime.date(2014, 1, 1), f"cat{category + 1:02d}", CATEGORIES[category],
+                "l1", "按主办单位认定的学时申报", f"继续教育学习活动{pk}", "", "", "{}", year,
+                hours, "", granted, True, status, position, 1 if submitted else None,
+                submitted, decided, created, decided or submitted or created,
+            )  # fmt: skip
+            if submitted is None:
+                continue
+            for index, organization in enumerate(chain, start=1):
+                step_id += 1
+                name = _level(index, len(chain))
+                steps.append((step_id, pk, index, name, name, organization))
+            # Verdicts: every level approves up to where the claim stands now.
+            acted = {
+                "approved": len(chain),
+                "pending": (position or 1) - 1,
+                "returned": rng.randrange(1, len(chain) + 1),
+                "rejected": rng.randrange(1, len(chain) + 1),
+                "deleted": 0,
+            }[status]
+            at = submitted
+            for index in range(1, acted + 1):
+                at = at + datetime.timedelta(days=rng.randrange(1, 20))
+                last = index == acted
+                action = {"returned": "return", "rejected": "reject"}.get(status, "approve")
+                action = action if last else "approve"
+                trail_id += 1
+                trail.append(
+                    (
+                        trail_id, pk, action, _level(index, len(chain)), chain[index - 1],
+                        user.pk, "unit_admin", "pending", status if last else "pending", "",
+                        granted if last and status == "approved" else None, at,
+                    )
+                )  # fmt: skip
+
+    counts: dict[str, Any] = {"people": person_count, "units": len(units)}
+    counts.update(declarations=0, chain_steps=0, trail_entries=0)
+    chunk = 50_000  # claims per round: steps and verdicts of one round are held in memory
+    for first in range(1, claims + 1, chunk):
+        last = min(claims, first + chunk - 1)
+        counts["declarations"] += _copy_or_bulk(
+            Declaration, DECLARATION_COLUMNS, declarations(first, last)
+        )
+        counts["chain_steps"] += _copy_or_bulk(ChainStep, STEP_COLUMNS, steps)
+        counts["trail_entries"] += _copy_or_bulk(TrailEntry, TRAIL_COLUMNS, trail)
+        steps.clear()
+        trail.clear()
+    for model in (Declaration, ChainStep, TrailEntry):
+        _reset_sequence(model)
+    with connection.cursor() as cursor:
+        # Yearly totals from the approved claims (the ledger's stored sums), general hours made up.
+        cursor.execute(
+            "INSERT INTO ledger_yeartotal (person_id, credit_year, general_hours,"
+            " professional_hours, updated_at)"
+            " SELECT person_id, credit_year, MOD(person_id * 7 + credit_year, 40),"
+            " SUM(hours_granted), %s FROM declarations_declaration"
+            " WHERE status = 'approved' GROUP BY person_id, credit_year",
+            [timezone.now()],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts

@@ -1,0 +1,998 @@
+"""Bulk imports: 导入学员培训信息 (draft claims registered by the unit) and 导入人员信息.
+
+``import_start`` checks the whole file first (xlsx by content, not empty, the template's
+headers) and refuses it with the reason before anything is stored. It then records an
+``ImportBatch`` with the file and runs it at once (small files) or as a background task with
+a progress bar (more than ``BACKGROUND_ROW_THRESHOLD`` rows). ``import_run`` does the work for
+both, so the inline and background paths give the same result.
+
+Rows are streamed and handled in chunks of ``CHUNK_SIZE``. For claims, each chunk is checked
+with the same rules ``declarations.services.declaration_save`` applies (the same profile
+version choice, scope, validator, credit years and hours calculator) with one query per chunk
+for the people, and written with bulk inserts in one transaction together with the
+fingerprints, the audit entries, the row errors and the batch's progress: a crash leaves no
+half row and the batch says how far it got. If a chunk's insert fails (another import created
+the same row meanwhile), the chunk is redone row by row through ``declaration_save``, each row
+in its own transaction. Fingerprints (person, category, level, dates, title, year) are unique
+per unit, so importing the same rows again creates nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import CharField, F, ForeignKey, IntegerField
+from django.utils import timezone
+
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import people_in_scope
+from xueshi.accounts.services import person_create
+from xueshi.core.identifiers import clean_id_number, clean_phone
+from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
+from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
+from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.declarations.rules import allowed_credit_years, rules_date, version_for
+from xueshi.declarations.services import COLUMN_FIELDS, DeclarationInput, declaration_save
+from xueshi.orgs.models import Department, Organization
+from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
+from xueshi.policy.schema import FieldSpec, LeafCategory, ProfileVersion
+
+from . import columns as col
+from .columns import Column, claim_columns, column_positions, staff_columns
+from .models import ImportBatch, ImportedRow, ImportKind, ImportRowError, ImportStatus
+from .workbooks import bad_rows_workbook, claims_template, staff_template
+from .xlsx import (
+    ERROR_COLUMN,
+    CellError,
+    ImportRefused,
+    Sheet,
+    cell_date,
+    cell_text,
+    check_workbook_bytes,
+    is_blank_row,
+    open_sheet,
+)
+
+logger = logging.getLogger(__name__)
+
+# Files with more data rows than this run as a background task with a progress bar.
+BACKGROUND_ROW_THRESHOLD = 500
+# Staff rows are slower (each new login hashes its initial password), so fewer run inline.
+STAFF_BACKGROUND_ROW_THRESHOLD = 50
+CHUNK_SIZE = 1000
+MAX_ROWS = 200_000
+SKIPPED_CLAIM = "已导入，未重复创建"
+SKIPPED_PERSON = "已存在，未重复创建"
+OUT_OF_SCOPE = "该人员不在您的管理范围内"
+CLAIM_ROLES = (RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN)
+SHEET_TITLES = {ImportKind.CLAIMS: "学员培训信息", ImportKind.STAFF: "人员信息"}
+JOB_KINDS = {ImportKind.CLAIMS: "import_claims", ImportKind.STAFF: "import_staff"}
+
+
+# --- who may import, and the columns for them ---------------------------------------------------
+
+
+def check_import_role(kind: str, role: RoleAssignment | None) -> Organization:
+    """The unit the role imports for; refuses roles that may not import this kind."""
+    allowed = CLAIM_ROLES if kind == ImportKind.CLAIMS else (RoleKind.UNIT_ADMIN,)
+    if role is None or role.kind not in allowed or role.organization is None:
+        what = "学员培训信息" if kind == ImportKind.CLAIMS else "人员信息"
+        who = "单位管理员或二级管理员" if kind == ImportKind.CLAIMS else "单位总管理员"
+        raise PermissionDenied(f"只有{who}可以导入{what}。")
+    return role.organization
+
+
+def unit_version(unit: Organization, on_date: datetime.date | None = None) -> ProfileVersion:
+    key = unit.effective_policy_profile()
+    if not key:
+        raise ValidationError("本单位未设置适用的学时认定细则，请联系平台管理员。")
+    return version_for(key, on_date or timezone.localdate())
+
+
+def unit_departments(unit: Organization) -> list[str]:
+    return list(
+        Department.objects.filter(unit=unit).order_by("name").values_list("name", flat=True)
+    )
+
+
+def columns_for(kind: str, unit: Organization) -> list[Column]:
+    if kind == ImportKind.CLAIMS:
+        return claim_columns(unit_version(unit))
+    return staff_columns(unit_departments(unit))
+
+
+def template_for(kind: str, role: RoleAssignment) -> tuple[str, bytes]:
+    """(download name, xlsx content) of the import template for the role's unit."""
+    unit = check_import_role(kind, role)
+    if kind == ImportKind.CLAIMS:
+        return "学员培训信息导入模板.xlsx", claims_template(unit_version(unit), unit.name)
+    return "人员信息导入模板.xlsx", staff_template(columns_for(kind, unit), unit.name)
+
+
+# --- starting an import --------------------------------------------------------------------------
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for piece in upload.chunks():
+        digest.update(piece)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _first_data_row(sheet: Sheet) -> bool:
+    return any(not is_blank_row(cells) for _number, cells in sheet.rows)
+
+
+def import_start(
+    *, kind: str, upload: UploadedFile, role: RoleAssignment, actor: Any
+) -> ImportBatch:
+    """Check the file, record the batch, and run it now or in the background."""
+    unit = check_import_role(kind, role)
+    upload.seek(0)
+    check_workbook_bytes(upload.read(8), upload.size or 0)
+    upload.seek(0)
+    sheet = open_sheet(upload)
+    column_positions(sheet.headers, columns_for(kind, unit))
+    if not _first_data_row(sheet):
+        raise ImportRefused("文件中只有表头，没有数据行。")
+    if sheet.height > MAX_ROWS:
+        raise ImportRefused(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件导入。")
+    batch = ImportBatch(
+        unit=unit,
+        kind=kind,
+        role=role,
+        created_by=actor,
+        file_name=(upload.name or "导入文件.xlsx")[-200:],
+        sha256=_sha256(upload),
+        total_rows=sheet.height,
+    )
+    batch.file.save("upload.xlsx", upload, save=False)
+    batch.save()
+    threshold = (
+        BACKGROUND_ROW_THRESHOLD if kind == ImportKind.CLAIMS else STAFF_BACKGROUND_ROW_THRESHOLD
+    )
+    if sheet.height > threshold:
+        from .tasks import run_import
+
+        job = job_create(
+            kind=JOB_KINDS[ImportKind(kind)],
+            created_by=actor,
+            title=f"导入{batch.get_kind_display()}：{batch.file_name}",
+            total=sheet.height,
+        )
+        batch.job = job
+        batch.save(update_fields=["job"])
+        job_enqueue(job, run_import, batch.pk)
+    else:
+        import_run(batch.pk)
+        batch.refresh_from_db()
+    return batch
+
+
+def earlier_same_file(batch: ImportBatch) -> ImportBatch | None:
+    """The last finished import of the same file for the same unit, before this one."""
+    return (
+        ImportBatch.objects.filter(
+            unit_id=batch.unit_id, kind=batch.kind, sha256=batch.sha256, pk__lt=batch.pk
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+# --- running an import ---------------------------------------------------------------------------
+
+
+@dataclass
+class RowOutcome:
+    created: int = 0
+    skipped: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+    error_rows: int = 0
+
+
+def _chunks(
+    rows: Iterator[tuple[int, list[Any]]], size: int
+) -> Iterator[list[tuple[int, list[Any]]]]:
+    chunk: list[tuple[int, list[Any]]] = []
+    for row in rows:
+        if is_blank_row(row[1]):
+            continue
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def import_run(batch_id: int, job_id: int | None = None) -> ImportBatch:
+    """Run a recorded batch to the end. Used inline and by the background task."""
+    batch = ImportBatch.objects.select_related("unit", "role", "created_by").get(pk=batch_id)
+    if batch.is_finished:
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING)
+    try:
+        role = batch.role
+        check_import_role(batch.kind, role)
+        if role is None:  # check_import_role refused it already; for the type checker
+            raise PermissionDenied("导入角色已被取消。")
+        with batch.file.open("rb") as handle:
+            sheet = open_sheet(handle)
+            positions = column_positions(sheet.headers, columns_for(batch.kind, batch.unit))
+            importer: RowImporter = (
+                ClaimsImporter(batch, role, positions)
+                if batch.kind == ImportKind.CLAIMS
+                else StaffImporter(batch, role, positions)
+            )
+            processed = 0
+            for chunk in _chunks(sheet.rows, importer.chunk_size):
+                # The chunk's rows (each in its own savepoint), its errors and the batch's
+                # progress commit together: after a crash the batch says what is in.
+                with transaction.atomic():
+                    outcome = importer.import_chunk(chunk)
+                    processed += len(chunk)
+                    _record_chunk(batch, outcome, processed)
+                if job_id is not None:
+                    job_progress(job_id, done=processed)
+        return _finish(batch.pk, job_id)
+    except Exception as error:
+        message = str(error) if isinstance(error, ImportRefused | PermissionDenied) else ""
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.FAILED,
+            message=(f"导入失败：{message or error.__class__.__name__}")[:500],
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _record_chunk(batch: ImportBatch, outcome: RowOutcome, processed: int) -> None:
+    ImportRowError.objects.bulk_create(outcome.errors, batch_size=CHUNK_SIZE)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        processed_rows=processed,
+        created_count=F("created_count") + outcome.created,
+        skipped_count=F("skipped_count") + outcome.skipped,
+        error_count=F("error_count") + outcome.error_rows,
+    )
+
+
+def _finish(batch_id: int, job_id: int | None) -> ImportBatch:
+    batch = ImportBatch.objects.get(pk=batch_id)
+    batch.total_rows = batch.processed_rows
+    batch.status = ImportStatus.DONE
+    batch.finished_at = timezone.now()
+    noun = "条学时登记" if batch.kind == ImportKind.CLAIMS else "名人员"
+    batch.message = (
+        f"共 {batch.processed_rows} 行：新建 {batch.created_count} {noun}，"
+        f"{batch.skipped_count} 行已存在未重复创建，{batch.error_count} 行有错误。"
+    )
+    content = errors_workbook(batch) if batch.error_count else None
+    if content is not None:
+        batch.error_file.save("errors.xlsx", ContentFile(content), save=False)
+    batch.save()
+    if job_id is not None:
+        job_finish(
+            job_id,
+            message=batch.message,
+            result={"batch": batch.pk},
+            file_name=error_file_name(batch) if content is not None else "",
+            content=content,
+        )
+    return batch
+
+
+def error_file_name(batch: ImportBatch) -> str:
+    return f"{SHEET_TITLES[ImportKind(batch.kind)]}-错误行-{batch.pk}.xlsx"
+
+
+def errors_workbook(batch: ImportBatch) -> bytes:
+    """The bad rows of a batch, read again from the stored file, with a 错误原因 column."""
+    reasons: dict[int, list[str]] = {}
+    for number, column, message in batch.row_errors.values_list("row_number", "column", "message"):
+        reasons.setdefault(number, []).append(f"{column}：{message}" if column else message)
+    with batch.file.open("rb") as handle:
+        sheet = open_sheet(handle)
+        width = len(sheet.headers)
+        while width and not sheet.headers[width - 1]:
+            width -= 1
+        kept = sheet.headers[:width]
+        # A bad-rows file uploaded again: its old reasons make way for the new ones.
+        drop = kept.index(ERROR_COLUMN) if ERROR_COLUMN in kept else None
+        names = [h for i, h in enumerate(kept) if i != drop]
+
+        def rows() -> Iterator[tuple[int, list[Any], str]]:
+            for number, cells in sheet.rows:
+                if number in reasons:
+                    values = [v for i, v in enumerate(cells[:width]) if i != drop]
+                    yield number, values, "；".join(reasons[number])
+
+        return bad_rows_workbook(names, rows(), sheet_title=SHEET_TITLES[ImportKind(batch.kind)])
+
+
+# --- reading cells -------------------------------------------------------------------------------
+
+
+class RowImporter:
+    columns: dict[str, Column]
+    chunk_size = CHUNK_SIZE
+
+    def __init__(self, batch: ImportBatch, role: RoleAssignment, positions: dict[str, int]):
+        self.batch = batch
+        self.role = role
+        self.actor = batch.created_by
+        self.positions = positions
+
+    def import_chunk(self, chunk: list[tuple[int, list[Any]]]) -> RowOutcome:
+        raise NotImplementedError
+
+    def raw(self, cells: Sequence[Any], key: str) -> Any:
+        index = self.positions.get(key)
+        if index is None or index >= len(cells):
+            return None
+        value = cells[index]
+        return None if value == "" else value
+
+    def text(self, cells: Sequence[Any], key: str) -> str:
+        return cell_text(self.raw(cells, key))
+
+    def header(self, key: str) -> str:
+        column = self.columns.get(key)
+        return column.header if column is not None else ""
+
+    def id_text(self, cells: Sequence[Any]) -> str:
+        """The ID number as typed, compacted (not yet checked)."""
+        value = self.raw(cells, col.ID_NUMBER)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # Typed as a number: Excel kept only 15 significant digits.
+            raise ValidationError(
+                "证件号码被保存为数字，后几位已丢失：请将该列设为文本格式后重新填写。"
+            )
+        return cell_text(value).replace(" ", "").upper()
+
+    def id_number(self, cells: Sequence[Any]) -> str:
+        return clean_id_number(self.id_text(cells))
+
+
+def _messages(error: ValidationError | PermissionDenied) -> list[str]:
+    if isinstance(error, ValidationError):
+        return [str(m).rstrip("。") for m in error.messages]
+    return [str(error).rstrip("。") or "无权操作"]
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreparedClaim:
+    row_number: int
+    person: Person
+    data: DeclarationInput
+    declaration: Declaration
+    fingerprint: str
+
+
+class ClaimsImporter(RowImporter):
+    def __init__(self, batch: ImportBatch, role: RoleAssignment, positions: dict[str, int]):
+        super().__init__(batch, role, positions)
+        self.version_today = unit_version(batch.unit)
+        self.columns = {c.key: c for c in claim_columns(self.version_today)}
+        self.field_columns = {
+            key: column
+            for key, column in self.columns.items()
+            if key not in (col.ID_NUMBER, col.NAME, col.CATEGORY, col.LEVEL)
+        }
+        self.scope = people_in_scope(role)
+        self.today = timezone.localdate()
+        self._versions: dict[tuple[str, datetime.date], ProfileVersion] = {}
+        self._keys: dict[int | None, str] = {}
+        self._leaf_names: dict[int, dict[str, LeafCategory | None]] = {}
+        self._years: dict[int, list[int]] = {}
+
+    # lookups cached for the whole file
+
+    def profile_key(self, person: Person) -> str:
+        key = self._keys.get(person.unit_id)
+        if key is None:
+            source = person.unit or self.role.organization
+            key = source.effective_policy_profile() if source is not None else ""
+            if not key:
+                raise ValidationError("未找到适用的学时认定细则。")
+            self._keys[person.unit_id] = key
+        return key
+
+    def version(self, key: str, on_date: datetime.date) -> ProfileVersion:
+        cache_key = (key, on_date)
+        found = self._versions.get(cache_key)
+        if found is None:
+            found = self._versions[cache_key] = version_for(key, on_date)
+        return found
+
+    def leaf_by_name(self, version: ProfileVersion, text: str) -> LeafCategory | None:
+        names = self._leaf_names.get(id(version))
+        if names is None:
+            names = {}
+            for leaf in version.leaf_categories():
+                names[leaf.full_name] = leaf
+                names[leaf.code] = leaf
+                # A second-level name alone, if no other category uses it.
+                short = leaf.category.name
+                names[short] = None if short in names and names[short] is not leaf else leaf
+            self._leaf_names[id(version)] = names
+        compact = text.replace(" ", "").replace("－", "-").replace("—", "-")
+        return names.get(text) or names.get(compact)
+
+    def credit_years(self, version: ProfileVersion) -> list[int]:
+        years = self._years.get(id(version))
+        if years is None:
+            years = self._years[id(version)] = allowed_credit_years(version, self.today)
+        return years
+
+    # the rows
+
+    def import_chunk(self, chunk: list[tuple[int, list[Any]]]) -> RowOutcome:
+        outcome = RowOutcome()
+        bad: dict[int, list[tuple[str, str]]] = {}
+
+        def fail(row_number: int, column: str, message: str) -> None:
+            bad.setdefault(row_number, []).append((column, message))
+
+        # A person's stored ID number was checked when they were added, so an exact match
+        # needs no second check; only the others go through the full check for the reason.
+        texts: dict[int, str] = {}
+        for row_number, cells in chunk:
+            try:
+                texts[row_number] = self.id_text(cells)
+            except ValidationError as error:
+                for message in _messages(error):
+                    fail(row_number, "证件号码", message)
+        people = {p.id_number: p for p in self.scope.filter(id_number__in=set(texts.values()))}
+        ids: dict[int, str] = {}
+        for row_number, text in texts.items():
+            if text in people:
+                ids[row_number] = text
+                continue
+            try:
+                ids[row_number] = clean_id_number(text)
+            except ValidationError as error:
+                for message in _messages(error):
+                    fail(row_number, "证件号码", message)
+        missing = {id_number for id_number in ids.values() if id_number not in people}
+        elsewhere: set[str] = set()
+        if missing:
+            people.update((p.id_number, p) for p in self.scope.filter(id_number__in=missing))
+            elsewhere = set(
+                Person.objects.filter(id_number__in=missing - people.keys()).values_list(
+                    "id_number", flat=True
+                )
+            )
+        prepared: list[PreparedClaim] = []
+        for row_number, cells in chunk:
+            id_number = ids.get(row_number)
+            if id_number is None:
+                continue
+            person = people.get(id_number)
+            if person is None:
+                fail(
+                    row_number,
+                    "证件号码",
+                    OUT_OF_SCOPE
+                    if id_number in elsewhere
+                    else "未找到该证件号码的专业技术人员，请先导入人员信息",
+                )
+                continue
+            claim = self.prepare(row_number, cells, person, fail)
+            if claim is not None:
+                prepared.append(claim)
+
+        fresh = self._drop_duplicates(prepared, outcome)
+        if fresh:
+            try:
+                self._write(fresh)
+            except IntegrityError:
+                # Someone imported some of these rows meanwhile: row by row, each atomic.
+                fresh = self._write_one_by_one(fresh, outcome, fail)
+            outcome.created += len(fresh)
+
+        for row_number, problems in sorted(bad.items()):
+            outcome.error_rows += 1
+            for column, message in problems:
+                outcome.errors.append(
+                    ImportRowError(
+                        batch=self.batch,
+                        row_number=row_number,
+                        column=column,
+                        message=message[:500],
+                    )
+                )
+        return outcome
+
+    def prepare(
+        self,
+        row_number: int,
+        cells: list[Any],
+        person: Person,
+        fail: Callable[[int, str, str], None],
+    ) -> PreparedClaim | None:
+        """The same checks as declaration_save, without the per-row queries."""
+        failed = False
+
+        def error(column: str, message: str) -> None:
+            nonlocal failed
+            failed = True
+            fail(row_number, column, message)
+
+        name = self.text(cells, col.NAME)
+        if name and name.replace(" ", "") != person.name.replace(" ", ""):
+            error("姓名", f"姓名“{name}”与证件号码登记的姓名“{person.name}”不一致")
+        category_text = self.text(cells, col.CATEGORY)
+        if not category_text:
+            error("认定类型", "请填写认定类型")
+            return None
+        if "公需" in category_text:
+            error("认定类型", "公需科目学时无需导入，系统将根据学习完成情况自动计算")
+            return None
+
+        raw_fields: dict[str, Any] = {}
+        for key, column in self.field_columns.items():
+            value = self.raw(cells, key)
+            if value is None:
+                continue
+            try:
+                raw_fields[key] = _convert(column, value)
+            except CellError as problem:
+                error(column.header, str(problem))
+        year_value = raw_fields.get("credit_year")
+        if year_value is not None and not (
+            isinstance(year_value, int) and 1900 < year_value < 3000
+        ):
+            error(self.header("credit_year") or "计入年度", "计入年度应为四位数年份，例如 2025")
+        if failed:
+            return None
+        credit_year = year_value or _default_credit_year(raw_fields, self.today)
+        try:
+            key = self.profile_key(person)
+        except ValidationError as problem:
+            error("证件号码", _messages(problem)[0])
+            return None
+        version = self.version(
+            key, rules_date(credit_year=credit_year, start_date=raw_fields.get("start_date"))
+        )
+        leaf = self.leaf_by_name(version, category_text)
+        if leaf is None:
+            error("认定类型", f"认定类型“{category_text}”不存在")
+            return None
+        level_text = self.text(cells, col.LEVEL)
+        levels = leaf.category.levels
+        level = next((lv for lv in levels if level_text in (lv.name, lv.code)), None)
+        if not level_text and len(levels) == 1:
+            level = levels[0]
+        if level is None:
+            names = "、".join(lv.name for lv in levels)
+            reason = "请选择申报等级" if not level_text else f"申报等级“{level_text}”不存在"
+            error("申报等级", f"{reason}（可选：{names}）")
+            return None
+        if self.role.kind not in version.declarants_for(leaf.code):
+            error("认定类型", "本地区该申报类型不允许您的角色代为申报")
+            return None
+
+        shown = {name: spec for name, spec, _required in version.fields_for(leaf.code)}
+        fields = {name: value for name, value in raw_fields.items() if name in shown}
+        inputs = {
+            **fields,
+            "credit_year": credit_year,
+            "level": level.code,
+            "pledge": False,
+            "attachment_count": 0,
+        }
+        problems = validate_declaration_inputs(version, leaf.code, inputs)
+        problems.pop("attachments", None)
+        if version.pledge is not None:
+            problems.pop("pledge", None)  # the pledge is the person's own promise
+        years = self.credit_years(version)
+        if credit_year not in years:
+            problems.setdefault("credit_year", []).append(
+                f"计入年度只能选择 {'、'.join(str(year) for year in years)}"
+            )
+        result = None
+        if not problems:
+            try:
+                result = calculate_hours(version, leaf.code, level.code, inputs)
+            except HoursInputError as hours_error:
+                problems = hours_error.errors
+        if problems or result is None:
+            for field_name, messages in problems.items():
+                column_header = self._column_for_field(field_name, shown)
+                for message in messages:
+                    error(column_header, str(message).rstrip("。"))
+            return None
+
+        data = DeclarationInput(leaf.code, level.code, fields, pledge=False)
+        declaration = _build_declaration(
+            person=person,
+            role=self.role,
+            actor=self.actor,
+            key=key,
+            version=version,
+            leaf=leaf,
+            level_code=level.code,
+            level_name=level.name,
+            fields=fields,
+            credit_year=credit_year,
+            hours=result.hours,
+            explanation=result.explanation,
+        )
+        return PreparedClaim(
+            row_number,
+            person,
+            data,
+            declaration,
+            claim_fingerprint(declaration),
+        )
+
+    def _column_for_field(self, field_name: str, shown: dict[str, FieldSpec]) -> str:
+        if field_name == "category":
+            return "认定类型"
+        if field_name == "level":
+            return "申报等级"
+        column = self.columns.get(field_name)
+        if column is not None:
+            return column.header
+        spec = shown.get(field_name)
+        return spec.label if spec is not None else ""
+
+    def _drop_duplicates(
+        self, prepared: list[PreparedClaim], outcome: RowOutcome
+    ) -> list[PreparedClaim]:
+        existing = set(
+            ImportedRow.objects.filter(
+                unit_id=self.batch.unit_id,
+                fingerprint__in=[claim.fingerprint for claim in prepared],
+            ).values_list("fingerprint", flat=True)
+        )
+        fresh = []
+        for claim in prepared:
+            if claim.fingerprint in existing:
+                outcome.skipped += 1
+                continue
+            existing.add(claim.fingerprint)  # the same row twice in one file: once
+            fresh.append(claim)
+        return fresh
+
+    @transaction.atomic
+    def _write(self, claims: list[PreparedClaim]) -> None:
+        declarations = Declaration.objects.bulk_create([c.declaration for c in claims])
+        # The two tables without ids to return are written with executemany: Django's bulk
+        # insert compiler costs more per value than the database does.
+        _insert_many(
+            ImportedRow,
+            ("unit_id", "fingerprint", "batch_id", "row_number", "declaration_id"),
+            [
+                (self.batch.unit_id, c.fingerprint, self.batch.pk, c.row_number, d.pk)
+                for c, d in zip(claims, declarations, strict=True)
+            ],
+        )
+        now = timezone.now()
+        target_type = Declaration._meta.label_lower
+        _insert_many(
+            AuditLog,
+            AUDIT_COLUMNS,
+            [
+                (
+                    now,
+                    self.actor.pk,
+                    self.role.kind,
+                    None,
+                    "declaration.create",
+                    target_type,
+                    str(d.pk),
+                    "",
+                    DeclarationStatus.DRAFT,
+                    "",
+                    {"import_batch": self.batch.pk, "row": c.row_number},
+                )
+                for c, d in zip(claims, declarations, strict=True)
+            ],
+        )
+
+    def _write_one_by_one(
+        self,
+        claims: list[PreparedClaim],
+        outcome: RowOutcome,
+        fail: Callable[[int, str, str], None],
+    ) -> list[PreparedClaim]:
+        created = []
+        for claim in claims:
+            try:
+                with transaction.atomic():
+                    if ImportedRow.objects.filter(
+                        unit_id=self.batch.unit_id, fingerprint=claim.fingerprint
+                    ).exists():
+                        outcome.skipped += 1
+                        continue
+                    declaration = declaration_save(
+                        person=claim.person, data=claim.data, actor=self.actor, role=self.role
+                    )
+                    ImportedRow.objects.create(
+                        unit_id=self.batch.unit_id,
+                        fingerprint=claim.fingerprint,
+                        batch=self.batch,
+                        row_number=claim.row_number,
+                        declaration=declaration,
+                    )
+            except IntegrityError:
+                outcome.skipped += 1
+            except (ValidationError, PermissionDenied) as error:
+                for message in _messages(error):
+                    fail(claim.row_number, "", message)
+            else:
+                created.append(claim)
+        return created
+
+
+AUDIT_COLUMNS = (
+    "at", "actor_id", "role", "ip_address", "action", "target_type", "target_id", "from_state",
+    "to_state", "reason", "details",
+)  # fmt: skip
+
+
+def _insert_many(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT rows with executemany, each value prepared by its field as the ORM would."""
+    if not rows:
+        return
+    fields = [next(f for f in model._meta.concrete_fields if f.attname == a) for a in attnames]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
+        quote(model._meta.db_table),
+        ", ".join(quote(str(f.column)) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    plain = (CharField, IntegerField, ForeignKey)
+    params = [
+        [
+            value
+            if value is None or isinstance(f, plain)
+            else f.get_db_prep_save(value, connection)
+            for f, value in zip(fields, row, strict=True)
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _convert(column: Column, value: Any) -> Any:
+    if column.kind == "date":
+        return cell_date(value, column.header)
+    if column.kind in ("integer", "year"):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        text = cell_text(value)
+        try:
+            return int(Decimal(text)) if Decimal(text) == int(Decimal(text)) else text
+        except (InvalidOperation, ValueError):
+            return text  # the validator says what is wrong with it
+    if column.kind == "decimal":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return Decimal(str(value))
+        return cell_text(value)
+    if column.kind == "boolean":
+        return _yes_no(value, column.header)
+    return cell_text(value)
+
+
+def _yes_no(value: Any, label: str) -> bool:
+    text = cell_text(value)
+    if text in ("是", "Y", "y", "1", "TRUE", "True", "true"):
+        return True
+    if text in ("否", "N", "n", "0", "FALSE", "False", "false", ""):
+        return False
+    raise CellError(f"{label}请填写“是”或“否”")
+
+
+def _default_credit_year(fields: dict[str, Any], today: datetime.date) -> int:
+    """As declaration_save: the year the activity ended (or started), else this year."""
+    for name in ("end_date", "start_date"):
+        value = fields.get(name)
+        if isinstance(value, datetime.date):
+            return value.year
+    return today.year
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _build_declaration(
+    *,
+    person: Person,
+    role: RoleAssignment,
+    actor: Any,
+    key: str,
+    version: ProfileVersion,
+    leaf: LeafCategory,
+    level_code: str,
+    level_name: str,
+    fields: dict[str, Any],
+    credit_year: int,
+    hours: Decimal,
+    explanation: str,
+) -> Declaration:
+    """The draft declaration_save would make for these inputs (kept equal by a test)."""
+    declaration = Declaration(
+        person=person,
+        unit=person.unit,
+        registered_by_organization=role.organization,
+        created_by=actor,
+        policy_profile=key,
+        profile_version=version.effective_from,
+        category_code=leaf.code,
+        category_name=leaf.full_name,
+        level_code=level_code,
+        level_name=level_name,
+        status=DeclarationStatus.DRAFT,
+    )
+    for name in COLUMN_FIELDS:
+        setattr(declaration, name, fields.get(name) if name != "credit_year" else credit_year)
+    declaration.description = declaration.description or ""
+    declaration.title = declaration.title or (declaration.description or leaf.full_name)[:200]
+    declaration.certificate_number = declaration.certificate_number or ""
+    declaration.extra = {
+        name: _jsonable(value)
+        for name, value in fields.items()
+        if name not in COLUMN_FIELDS and name != "hours_claimed" and value not in (None, "")
+    }
+    declaration.hours_claimed = hours
+    declaration.hours_explanation = explanation[:500]
+    declaration.pledge = False
+    return declaration
+
+
+def claim_fingerprint(declaration: Declaration) -> str:
+    parts = (
+        declaration.person_id,
+        declaration.category_code,
+        declaration.level_code,
+        declaration.start_date,
+        declaration.end_date,
+        declaration.title.strip(),
+        declaration.credit_year,
+    )
+    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+class StaffImporter(RowImporter):
+    # Each new login hashes its initial password (slow on purpose): small chunks keep the
+    # chunk's transaction, and SQLite's write lock, short.
+    chunk_size = 20
+
+    def __init__(self, batch: ImportBatch, role: RoleAssignment, positions: dict[str, int]):
+        super().__init__(batch, role, positions)
+        self.departments = {d.name: d for d in Department.objects.filter(unit=batch.unit)}
+        self.columns = {c.key: c for c in staff_columns(list(self.departments))}
+
+    def import_chunk(self, chunk: list[tuple[int, list[Any]]]) -> RowOutcome:
+        outcome = RowOutcome()
+        ids: dict[int, str] = {}
+        bad: dict[int, list[tuple[str, str]]] = {}
+        for row_number, cells in chunk:
+            try:
+                ids[row_number] = self.id_number(cells)
+            except ValidationError as error:
+                bad.setdefault(row_number, []).extend(("证件号码", m) for m in _messages(error))
+        known = {
+            p.id_number: p
+            for p in Person.objects.select_related("unit").filter(id_number__in=set(ids.values()))
+        }
+        for row_number, cells in chunk:
+            id_number = ids.get(row_number)
+            if id_number is None:
+                continue
+            problems = self.import_row(id_number, cells, known)
+            if problems is None:
+                outcome.created += 1
+            elif problems == []:
+                outcome.skipped += 1
+            else:
+                bad[row_number] = problems
+        for row_number, problems in sorted(bad.items()):
+            outcome.error_rows += 1
+            outcome.errors.extend(
+                ImportRowError(batch=self.batch, row_number=row_number, column=c, message=m[:500])
+                for c, m in problems
+            )
+        return outcome
+
+    def import_row(
+        self, id_number: str, cells: list[Any], known: dict[str, Person]
+    ) -> list[tuple[str, str]] | None:
+        """None: created; []: already in this unit; else the problems."""
+        existing = known.get(id_number)
+        if existing is not None:
+            if existing.unit_id == self.batch.unit_id:
+                return []
+            where = existing.unit.name if existing.unit else "其他单位（未选择工作单位）"
+            return [
+                ("证件号码", f"该人员已登记在{where}，不能导入；请其本人在“我的信息”中变更工作单位")
+            ]
+        problems: list[tuple[str, str]] = []
+        name = self.text(cells, col.NAME)
+        if not name:
+            problems.append(("姓名", "请填写姓名"))
+        elif len(name) > 50:
+            problems.append(("姓名", "姓名最多 50 个字"))
+        phone = self.text(cells, col.PHONE)
+        if phone:
+            try:
+                phone = clean_phone(phone)
+            except ValidationError as error:
+                problems.extend(("联系电话", m) for m in _messages(error))
+        department_name = self.text(cells, col.DEPARTMENT)
+        department = self.departments.get(department_name) if department_name else None
+        if department_name and department is None:
+            problems.append(
+                ("部门", f"本单位没有部门“{department_name}”，请先在单位部门管理中建立")
+            )
+        try:
+            in_establishment = _yes_no(self.raw(cells, col.IN_ESTABLISHMENT), "在编")
+        except CellError as error:
+            problems.append(("在编", str(error)))
+            in_establishment = False
+        if problems:
+            return problems
+        try:
+            person = person_create(
+                id_number=id_number,
+                name=name,
+                phone=phone,
+                unit=self.batch.unit,
+                department=department,
+                in_establishment=in_establishment,
+                can_log_in=True,
+                actor=self.actor,
+            )
+        except ValidationError as error:
+            if Person.objects.filter(id_number=id_number, unit=self.batch.unit).exists():
+                return []
+            return [("", m) for m in _messages(error)]
+        known[id_number] = person
+        return None
+
+
+# --- reads for the pages ---------------------------------------------------------------------
+
+
+def recent_batches(user: Any, kind: str, limit: int = 10) -> list[ImportBatch]:
+    return list(
+        ImportBatch.objects.filter(created_by=user, kind=kind)
+        .select_related("job")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def running_jobs(batches: Sequence[ImportBatch]) -> list[BackgroundJob]:
+    return [
+        batch.job
+        for batch in batches
+        if batch.job is not None and batch.job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+    ]

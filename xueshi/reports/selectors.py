@@ -1,0 +1,680 @@
+"""学时申报统计: every figure is a database aggregate over the claims the active role may see.
+
+No function here loops over claims in Python: each table is one GROUP BY (a handful of rows
+come back), and Python only attaches labels. The organisation table rolls the claims of a
+whole subtree up to the direct children of the current node in SQL, by cutting the child's id
+out of the unit's materialised path (``/1/7/42/`` → under ``/1/`` the child is ``7``).
+
+Compliance per unit is a simplification of the ledger's rule, documented on
+:func:`compliance_by_unit`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, StrIndex, Substr, TruncMonth
+from django.utils import timezone
+
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import organizations_in_scope, people_in_scope
+from xueshi.core.identifiers import region_name
+from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.declarations.permissions import declarations_in_scope
+from xueshi.ledger.models import YearTotal
+from xueshi.orgs.models import Organization
+from xueshi.review.models import ChainStep, TrailAction, TrailEntry
+
+logger = logging.getLogger(__name__)
+ZERO = Decimal(0)
+HOURS = DecimalField(max_digits=14, decimal_places=2)
+# Roles that see the statistics page (the menu shows it to the same roles).
+STATISTICS_ROLES = frozenset(
+    {
+        RoleKind.UNIT_ADMIN,
+        RoleKind.DEPARTMENT_ADMIN,
+        RoleKind.SUPERVISOR_ADMIN,
+        RoleKind.AUTHORITY_ADMIN,
+        RoleKind.PLATFORM_ADMIN,
+    }
+)
+SELF_KEY = "self"
+OTHER_KEY = "other"
+NO_TRACK = "未填写"
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The conditions of the statistics page; every table and export applies the same."""
+
+    credit_year: int | None = None
+    status: str = ""
+    category_code: str = ""
+    organization: Organization | None = None  # drill-down node: its subtree only
+    region_code: str = ""
+    track: str = ""  # title series, the text of Person.specialty before the first "/"
+    submitted_from: datetime.date | None = None
+    submitted_to: datetime.date | None = None
+
+    def as_params(self) -> dict[str, str]:
+        """The query-string form, so a background export can rebuild the same filters."""
+        params = {
+            "year": str(self.credit_year or ""),
+            "status": self.status,
+            "category": self.category_code,
+            "org": str(self.organization.pk) if self.organization else "",
+            "region": self.region_code,
+            "track": self.track,
+            "submitted_from": self.submitted_from.isoformat() if self.submitted_from else "",
+            "submitted_to": self.submitted_to.isoformat() if self.submitted_to else "",
+        }
+        return {key: value for key, value in params.items() if value}
+
+
+def region_prefix(region_code: str) -> str:
+    """450100 (a prefecture) → 4501, so its counties match too; 450102 stays whole."""
+    code = region_code
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def track_expression(prefix: str = "person__") -> Case:
+    """The title series: 教师系列/高校教师/教授 → 教师系列 (computed in SQL)."""
+    specialty = f"{prefix}specialty"
+    return Case(
+        When(
+            **{f"{specialty}__contains": "/"},
+            then=Substr(specialty, 1, StrIndex(specialty, Value("/")) - 1),
+        ),
+        default=F(specialty),
+        output_field=CharField(),
+    )
+
+
+def apply_filters(
+    declarations: QuerySet[Declaration], filters: Filters, *, skip: Iterable[str] = ()
+) -> QuerySet[Declaration]:
+    """Narrow `declarations` by every condition except those named in `skip`."""
+    skipped = set(skip)
+    if filters.credit_year and "credit_year" not in skipped:
+        declarations = declarations.filter(credit_year=filters.credit_year)
+    if filters.status and "status" not in skipped:
+        declarations = declarations.filter(status=filters.status)
+    if filters.category_code and "category_code" not in skipped:
+        declarations = declarations.filter(category_code=filters.category_code)
+    if filters.organization is not None and "organization" not in skipped:
+        declarations = declarations.filter(unit__path__startswith=filters.organization.path)
+    if filters.region_code and "region_code" not in skipped:
+        declarations = declarations.filter(
+            unit__region_code__startswith=region_prefix(filters.region_code)
+        )
+    if filters.track and "track" not in skipped:
+        if filters.track == NO_TRACK:
+            declarations = declarations.filter(person__specialty="")
+        else:
+            declarations = declarations.filter(
+                Q(person__specialty=filters.track)
+                | Q(person__specialty__startswith=f"{filters.track}/")
+            )
+    if filters.submitted_from and "submitted" not in skipped:
+        declarations = declarations.filter(submitted_at__gte=_day_start(filters.submitted_from))
+    if filters.submitted_to and "submitted" not in skipped:
+        end = _day_start(filters.submitted_to + datetime.timedelta(days=1))
+        declarations = declarations.filter(submitted_at__lt=end)
+    return declarations
+
+
+def scoped_declarations(role: RoleAssignment | None) -> QuerySet[Declaration]:
+    """The claims the role may count: those it may see, drafts excluded (never sent)."""
+    return declarations_in_scope(role).exclude(status=DeclarationStatus.DRAFT)
+
+
+def filtered_declarations(
+    role: RoleAssignment | None, filters: Filters, *, skip: Iterable[str] = ()
+) -> QuerySet[Declaration]:
+    return apply_filters(scoped_declarations(role), filters, skip=skip)
+
+
+def default_node(role: RoleAssignment | None) -> Organization | None:
+    """Where the organisation table starts: the role's own organisation (platform: the roots)."""
+    if role is None or role.kind == RoleKind.PLATFORM_ADMIN:
+        return None
+    return role.organization
+
+
+def node_in_scope(role: RoleAssignment | None, organization_id: int | None) -> Organization | None:
+    """The drill-down node named in the query string, if the role may see it."""
+    if organization_id is None:
+        return None
+    return organizations_in_scope(role).filter(pk=organization_id).first()
+
+
+# --- table rows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatRow:
+    """One line of a count-and-hours table."""
+
+    key: str
+    label: str
+    count: int
+    hours_claimed: Decimal
+    hours_granted: Decimal
+    approved: int = 0
+    organization_id: int | None = None  # organisation rows: drill down into this node
+    drillable: bool = False
+
+
+@dataclass(frozen=True)
+class StatTable:
+    key: str
+    title: str
+    dimension: str  # header of the first column
+    rows: list[StatRow]
+
+    @property
+    def total(self) -> StatRow:
+        return StatRow(
+            key="total",
+            label="合计",
+            count=sum(row.count for row in self.rows),
+            hours_claimed=sum((row.hours_claimed for row in self.rows), ZERO),
+            hours_granted=sum((row.hours_granted for row in self.rows), ZERO),
+            approved=sum(row.approved for row in self.rows),
+        )
+
+
+def _measures() -> dict[str, Any]:
+    return {
+        "n": Count("id"),
+        "approved": Count("id", filter=Q(status=DeclarationStatus.APPROVED)),
+        "claimed": Coalesce(Sum("hours_claimed"), Value(ZERO), output_field=HOURS),
+        "granted": Coalesce(Sum("hours_granted"), Value(ZERO), output_field=HOURS),
+    }
+
+
+def _grouped(declarations: QuerySet[Declaration], *keys: str, **expressions: Any) -> list[dict]:
+    query = declarations.order_by()
+    if expressions:
+        query = query.annotate(**expressions)
+    return list(query.values(*keys, *expressions).annotate(**_measures()).order_by())
+
+
+def _row(key: Any, label: str, values: Mapping[str, Any], **extra: Any) -> StatRow:
+    return StatRow(
+        key=str(key),
+        label=label,
+        count=values["n"],
+        hours_claimed=values["claimed"],
+        hours_granted=values["granted"],
+        approved=values["approved"],
+        **extra,
+    )
+
+
+def child_key_expression(node: Organization | None) -> Case:
+    """For each claim, which direct child of `node` its unit lies under (an id as text)."""
+    prefix = node.path if node is not None else "/"
+    rest = Substr("unit__path", len(prefix) + 1)
+    whens = [
+        When(unit__path__startswith=prefix, then=Substr(rest, 1, StrIndex(rest, Value("/")) - 1))
+    ]
+    if node is not None:
+        whens.insert(0, When(unit__path=node.path, then=Value(SELF_KEY)))
+    return Case(*whens, default=Value(OTHER_KEY), output_field=CharField())
+
+
+def by_organization(
+    role: RoleAssignment | None, filters: Filters, node: Organization | None
+) -> StatTable:
+    """Direct children of `node`, each with its whole subtree's claims; drill down by clicking."""
+    grouped = _grouped(filtered_declarations(role, filters), child=child_key_expression(node))
+    in_scope = organizations_in_scope(role)
+    children = (
+        in_scope.filter(parent=node) if node is not None else in_scope.filter(parent__isnull=True)
+    )
+    names = {str(child.pk): child for child in children.order_by("name")}
+    with_children = set(
+        Organization.objects.filter(parent__in=list(names.values()))
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
+    by_key = {row["child"]: row for row in grouped}
+    empty = {"n": 0, "approved": 0, "claimed": ZERO, "granted": ZERO}
+    rows: list[StatRow] = []
+    if node is not None and SELF_KEY in by_key:
+        rows.append(_row(SELF_KEY, f"{node.name}（本级）", by_key[SELF_KEY]))
+    for key, child in names.items():
+        rows.append(
+            _row(
+                key,
+                child.name,
+                by_key.get(key, empty),
+                organization_id=child.pk,
+                drillable=child.pk in with_children,
+            )
+        )
+    other = {key: row for key, row in by_key.items() if key not in names and key != SELF_KEY}
+    if other:
+        merged = {measure: sum(row[measure] for row in other.values()) for measure in empty}
+        rows.append(_row(OTHER_KEY, "其他（直接报送或下属范围以外的单位）", merged))
+    title = f"按机构统计（{node.name}的下级）" if node is not None else "按机构统计"
+    return StatTable("organization", title, "机构", rows)
+
+
+def by_region(role: RoleAssignment | None, filters: Filters) -> StatTable:
+    grouped = _grouped(filtered_declarations(role, filters), "unit__region_code")
+    rows = [
+        _row(
+            row["unit__region_code"] or "",
+            region_name(row["unit__region_code"]) if row["unit__region_code"] else "无单位",
+            row,
+        )
+        for row in sorted(grouped, key=lambda item: item["unit__region_code"] or "")
+    ]
+    return StatTable("region", "按地区统计", "地区", rows)
+
+
+def by_category(role: RoleAssignment | None, filters: Filters) -> StatTable:
+    grouped = _grouped(filtered_declarations(role, filters), "category_code", "category_name")
+    grouped.sort(key=lambda item: (-item["n"], item["category_name"]))
+    rows = [_row(row["category_code"], row["category_name"], row) for row in grouped]
+    return StatTable("category", "按申报类型统计", "申报类型", rows)
+
+
+def by_status(role: RoleAssignment | None, filters: Filters) -> StatTable:
+    grouped = {
+        row["status"]: row for row in _grouped(filtered_declarations(role, filters), "status")
+    }
+    rows = [
+        _row(status, label, grouped[status])
+        for status, label in DeclarationStatus.choices
+        if status in grouped
+    ]
+    return StatTable("status", "按状态统计", "状态", rows)
+
+
+def by_year(role: RoleAssignment | None, filters: Filters) -> StatTable:
+    grouped = _grouped(filtered_declarations(role, filters), "credit_year")
+    rows = [
+        _row(row["credit_year"], f"{row['credit_year']}年度", row)
+        for row in sorted(grouped, key=lambda item: item["credit_year"])
+    ]
+    return StatTable("year", "按计入年度统计", "计入年度", rows)
+
+
+def by_track(role: RoleAssignment | None, filters: Filters) -> StatTable:
+    grouped = _grouped(filtered_declarations(role, filters), track=track_expression())
+    grouped.sort(key=lambda item: (-item["n"], item["track"] or ""))
+    rows = [_row(row["track"] or NO_TRACK, row["track"] or NO_TRACK, row) for row in grouped]
+    return StatTable("track", "按职称系列统计", "职称系列", rows)
+
+
+def by_month(role: RoleAssignment | None, filters: Filters) -> StatTable:
+    """Submissions per month (by the date the claim was sent)."""
+    grouped = _grouped(
+        filtered_declarations(role, filters).filter(submitted_at__isnull=False),
+        month=TruncMonth("submitted_at"),
+    )
+    rows = [
+        _row(f"{row['month']:%Y-%m}", f"{row['month']:%Y年%m月}", row)
+        for row in sorted(grouped, key=lambda item: item["month"])
+    ]
+    return StatTable("month", "按提交月份统计", "提交月份", rows)
+
+
+# --- compliance ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    unit_id: int
+    unit_name: str
+    people: int
+    met: int
+    required_total: Decimal | None
+
+    @property
+    def rate(self) -> float:
+        return self.met * 100 / self.people if self.people else 0.0
+
+
+def requirement_expression(credit_year: int, prefix: str = "person__unit__") -> Case | None:
+    """The yearly total required for a unit, from the profile named on it or its ancestors.
+
+    Few organisations name a profile (usually the authorities), so this is a CASE with one
+    branch per such organisation, longest path first (the nearest profile wins).
+    """
+    from xueshi.declarations.rules import version_for
+
+    named = Organization.objects.exclude(policy_profile="").values_list("path", "policy_profile")
+    whens = []
+    for path, profile in sorted(named, key=lambda item: -len(item[0])):
+        try:
+            version = version_for(profile, datetime.date(credit_year, 1, 1))
+        except Exception:  # an unknown or broken profile: that subtree has no requirement
+            logger.warning("统计：政策配置 %s 无法读取，其下单位不计达标率。", profile)
+            continue
+        whens.append(
+            When(**{f"{prefix}path__startswith": path}, then=Value(version.requirement.total_hours))
+        )
+    if not whens:
+        return None
+    return Case(*whens, default=Value(None), output_field=HOURS)
+
+
+def compliance_by_unit(
+    role: RoleAssignment | None, filters: Filters, credit_year: int
+) -> list[ComplianceRow]:
+    """Share of each unit's people whose year meets the requirement total.
+
+    Simplifications (the exact rule is `ledger.selectors.year_compliance`, per person):
+    the stored YearTotal sums are compared with the profile's *total* requirement only
+    (category caps, the professional share and the general minimum are not applied), for the
+    profile version in force on 1 January of the year, and people count under their current
+    unit. Two grouped queries: people per unit, and people meeting the total per unit.
+    """
+    people: QuerySet[Person] = people_in_scope(role).filter(unit__isnull=False)
+    if filters.organization is not None:
+        people = people.filter(unit__path__startswith=filters.organization.path)
+    if filters.region_code:
+        people = people.filter(unit__region_code__startswith=region_prefix(filters.region_code))
+    if filters.track:
+        if filters.track == NO_TRACK:
+            people = people.filter(specialty="")
+        else:
+            people = people.filter(
+                Q(specialty=filters.track) | Q(specialty__startswith=f"{filters.track}/")
+            )
+    headcount = list(
+        people.order_by().values("unit_id", "unit__name", "unit__path").annotate(n=Count("id"))
+    )
+    required_case = requirement_expression(credit_year)
+    met: dict[int, int] = {}
+    required: dict[int, Decimal | None] = {}
+    if required_case is not None:
+        totals = (
+            YearTotal.objects.filter(person__in=people.values("pk"), credit_year=credit_year)
+            .annotate(
+                required=required_case,
+                total=ExpressionWrapper(
+                    F("general_hours") + F("professional_hours"), output_field=HOURS
+                ),
+            )
+            .filter(required__isnull=False, total__gte=F("required"))
+            .order_by()
+            .values("person__unit_id")
+            .annotate(met=Count("id"))
+        )
+        met = {row["person__unit_id"]: row["met"] for row in totals}
+        unit_required = (
+            Organization.objects.filter(pk__in=[row["unit_id"] for row in headcount])
+            .annotate(required=requirement_expression(credit_year, prefix=""))
+            .values_list("pk", "required")
+        )
+        required = dict(unit_required)
+    rows = [
+        ComplianceRow(
+            unit_id=row["unit_id"],
+            unit_name=row["unit__name"],
+            people=row["n"],
+            met=met.get(row["unit_id"], 0),
+            required_total=required.get(row["unit_id"]),
+        )
+        for row in headcount
+    ]
+    rows.sort(key=lambda item: (item.rate, item.unit_name))
+    return rows
+
+
+# --- reviewers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThroughputRow:
+    organization_name: str
+    level_name: str
+    approved: int
+    returned: int
+    rejected: int
+
+    @property
+    def total(self) -> int:
+        return self.approved + self.returned + self.rejected
+
+
+def reviewer_throughput(role: RoleAssignment | None, filters: Filters) -> list[ThroughputRow]:
+    """Verdicts given per organisation and level, in the period (the submitted-date range
+    applies to the verdict's date here), over the claims matching the other conditions."""
+    declarations = filtered_declarations(role, filters, skip=("status", "submitted"))
+    entries = TrailEntry.objects.filter(
+        declaration__in=declarations.values("pk"),
+        action__in=(TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT),
+    )
+    if filters.submitted_from:
+        entries = entries.filter(at__gte=_day_start(filters.submitted_from))
+    if filters.submitted_to:
+        entries = entries.filter(
+            at__lt=_day_start(filters.submitted_to + datetime.timedelta(days=1))
+        )
+    grouped = (
+        entries.order_by()
+        .values("organization__name", "level_name")
+        .annotate(
+            approved=Count("id", filter=Q(action=TrailAction.APPROVE)),
+            returned=Count("id", filter=Q(action=TrailAction.RETURN)),
+            rejected=Count("id", filter=Q(action=TrailAction.REJECT)),
+        )
+        .order_by("organization__name", "level_name")
+    )
+    return [
+        ThroughputRow(
+            organization_name=row["organization__name"] or "—",
+            level_name=row["level_name"] or "—",
+            approved=row["approved"],
+            returned=row["returned"],
+            rejected=row["rejected"],
+        )
+        for row in grouped
+    ]
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    level_name: str
+    organization_name: str
+    count: int
+    average_days: float
+    max_days: float
+
+
+def pending_age(
+    role: RoleAssignment | None, filters: Filters, *, now: datetime.datetime | None = None
+) -> list[PendingRow]:
+    """Pending claims by the level that must act now: how many, and how long they have waited."""
+    now = now or timezone.now()
+    declarations = filtered_declarations(role, filters, skip=("status",)).filter(
+        status=DeclarationStatus.PENDING
+    )
+    waiting = ExpressionWrapper(
+        Value(now) - F("declaration__submitted_at"), output_field=DurationField()
+    )
+    grouped = (
+        ChainStep.objects.filter(
+            declaration__in=declarations.values("pk"),
+            position=F("declaration__current_position"),
+        )
+        .order_by()
+        .values("level_name", "organization__name")
+        .annotate(n=Count("id"), average=Avg(waiting), oldest=Min("declaration__submitted_at"))
+    )
+    day = datetime.timedelta(days=1)
+    rows = [
+        PendingRow(
+            level_name=row["level_name"],
+            organization_name=row["organization__name"],
+            count=row["n"],
+            average_days=round(_as_duration(row["average"]) / day, 1),
+            max_days=round((now - row["oldest"]) / day, 1) if row["oldest"] else 0.0,
+        )
+        for row in grouped
+    ]
+    rows.sort(key=lambda item: (-item.average_days, item.organization_name))
+    return rows
+
+
+def _as_duration(value: Any) -> datetime.timedelta:
+    if value is None:
+        return datetime.timedelta(0)
+    if isinstance(value, datetime.timedelta):
+        return value
+    return datetime.timedelta(microseconds=float(value))  # SQLite: microseconds
+
+
+# --- the whole page ------------------------------------------------------------------------
+
+
+@dataclass
+class Statistics:
+    filters: Filters
+    node: Organization | None
+    compliance_year: int
+    tables: dict[str, StatTable] = field(default_factory=dict)
+    compliance: list[ComplianceRow] = field(default_factory=list)
+    throughput: list[ThroughputRow] = field(default_factory=list)
+    pending: list[PendingRow] = field(default_factory=list)
+
+
+def count_tables(
+    role: RoleAssignment | None, filters: Filters, node: Organization | None
+) -> dict[str, StatTable]:
+    """The count-and-hours tables, one GROUP BY each (the part the benchmark measures)."""
+    tables = [
+        by_organization(role, filters, node),
+        by_category(role, filters),
+        by_status(role, filters),
+        by_year(role, filters),
+        by_region(role, filters),
+        by_track(role, filters),
+        by_month(role, filters),
+    ]
+    return {table.key: table for table in tables}
+
+
+def statistics(role: RoleAssignment | None, filters: Filters) -> Statistics:
+    node = filters.organization or default_node(role)
+    compliance_year = filters.credit_year or default_compliance_year()
+    return Statistics(
+        filters=filters,
+        node=node,
+        compliance_year=compliance_year,
+        tables=count_tables(role, filters, node),
+        compliance=compliance_by_unit(role, filters, compliance_year),
+        throughput=reviewer_throughput(role, filters),
+        pending=pending_age(role, filters),
+    )
+
+
+def default_compliance_year() -> int:
+    """Without a year chosen, compliance is shown for the current year (who is still short)."""
+    return timezone.localdate().year
+
+
+def with_node(filters: Filters, node: Organization | None) -> Filters:
+    return replace(filters, organization=node)
+
+
+# --- filter choices ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    years: list[int]
+    categories: list[tuple[str, str]]
+    regions: list[tuple[str, str]]
+    tracks: list[str]
+    organizations: list[tuple[int, str]]
+
+
+ORGANIZATION_CHOICES_LIMIT = 500
+
+
+def filter_choices(role: RoleAssignment | None) -> FilterChoices:
+    """What the filter selects offer: values present in the role's claims (a query each)."""
+    declarations = scoped_declarations(role).order_by()
+    years = sorted(set(declarations.values_list("credit_year", flat=True).distinct()), reverse=True)
+    categories = sorted(
+        set(declarations.values_list("category_code", "category_name").distinct()),
+        key=lambda item: (item[1], item[0]),
+    )
+    region_codes = sorted(
+        {
+            code
+            for code in declarations.values_list("unit__region_code", flat=True).distinct()
+            if code
+        }
+    )
+    tracks = sorted(
+        {
+            track or NO_TRACK
+            for track in declarations.annotate(track=track_expression())
+            .values_list("track", flat=True)
+            .distinct()
+        }
+    )
+    organizations = [
+        (organization.pk, "　" * organization.depth + organization.name)
+        for organization in organizations_in_scope(role).order_by("path")[
+            :ORGANIZATION_CHOICES_LIMIT
+        ]
+    ]
+    return FilterChoices(
+        years=years,
+        categories=categories,
+        regions=[(code, region_name(code)) for code in region_codes],
+        tracks=tracks,
+        organizations=organizations,
+    )
+
+
+def breadcrumbs(role: RoleAssignment | None, node: Organization | None) -> list[Organization]:
+    """The path from the role's own organisation down to the drill-down node (inclusive)."""
+    if node is None:
+        return []
+    top = default_node(role)
+    ids = [int(part) for part in node.path.strip("/").split("/") if part]
+    nodes = {org.pk: org for org in Organization.objects.filter(pk__in=ids)}
+    chain = [nodes[pk] for pk in ids if pk in nodes]
+    if top is not None and top.pk in ids:
+        chain = chain[ids.index(top.pk) :]
+    return chain

@@ -1,0 +1,208 @@
+"""Exports: xlsx and CSV contents, masking by permission, audit, background jobs, LibreOffice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from xueshi.core.identifiers import mask_id_number
+from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
+from xueshi.reports.exports import Column, write_xlsx
+
+from .factories import act_as, guangxi_claims
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = [
+    "姓名",
+    "证件号码",
+    "单位",
+    "申报类型",
+    "认定内容",
+    "计入年度",
+    "申请学时",
+    "批准学时",
+    "状态",
+    "提交时间",
+]
+
+
+def _content(response: Any) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[list], Any]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    return [list(row) for row in sheet.iter_rows(values_only=True)], sheet
+
+
+def _export(client: Client, fmt: str, **params) -> bytes:
+    response = client.get(reverse("reports:export_declarations"), {"format": fmt, **params})
+    assert response.status_code == 200, response
+    return _content(response)
+
+
+def test_xlsx_has_chinese_headers_rows_and_a_frozen_header(demo, client: Client):
+    claims = guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    rows, sheet = _xlsx_rows(_export(client, "xlsx"))
+    assert rows[0] == HEADERS
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width == 22
+    assert len(rows) == 1 + 6  # the draft is not exported
+    qin = claims["qin_approved"]
+    first = rows[1]
+    assert first[0] == "覃海燕"
+    assert first[1] == mask_id_number(qin.person.id_number)
+    assert first[2:6] == ["广西大学", "培训班", "覃海燕的培训班", 2025]
+    assert (first[6], first[7], first[8]) == (10, 8, "通过认定")
+
+
+def test_csv_starts_with_bom_and_keeps_chinese(demo, client: Client):
+    guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    data = _export(client, "csv", status="approved")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == HEADERS
+    assert {row[0] for row in rows[1:]} == {"覃海燕", "梁晓东"}
+    assert rows[1][8] == "通过认定"
+
+
+def test_id_numbers_are_full_only_with_the_permission(demo, client: Client):
+    claims = guangxi_claims(demo)
+    role = demo.role("gx_rst")
+    act_as(client, role)
+    full = claims["qin_approved"].person.id_number
+    rows, _ = _xlsx_rows(_export(client, "xlsx"))
+    assert rows[1][1] == mask_id_number(full) and rows[1][1] != full
+    role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    act_as(client, role)
+    rows, _ = _xlsx_rows(_export(client, "xlsx"))
+    assert rows[1][1] == full
+    assert AuditLog.objects.filter(action="export").first().details["full_id_numbers"] is True
+
+
+def test_every_export_is_audited(demo, client: Client):
+    guangxi_claims(demo)
+    role = demo.role("gx_rst")
+    act_as(client, role)
+    _export(client, "csv", year="2025")
+    entry = AuditLog.objects.get(action="export")
+    assert entry.actor == role.user
+    assert entry.role == "authority_admin"
+    assert entry.details["what"] == "学时申报明细"
+    assert entry.details["format"] == "csv"
+    assert entry.details["rows"] == 5
+    assert entry.details["filters"] == {"year": "2025"}
+
+
+def test_department_admin_exports_only_their_department(demo, client: Client):
+    guangxi_claims(demo)
+    act_as(client, demo.role(demo.person("黄伟").user.username, "department_admin"))
+    text = _export(client, "csv").decode("utf-8-sig")
+    assert "覃海燕" in text and "黄伟" in text
+    for outsider in ("蒙丽", "梁晓东", "陈静"):
+        assert outsider not in text
+    response = client.get(
+        reverse("reports:statistics_export"), {"table": "organization", "format": "csv"}
+    )
+    text = _content(response).decode("utf-8-sig")
+    assert "南宁" not in text and "教育厅" not in text
+
+
+def test_statistics_table_export(demo, client: Client):
+    guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    response = client.get(
+        reverse("reports:statistics_export"), {"table": "category", "format": "xlsx"}
+    )
+    rows, _ = _xlsx_rows(_content(response))
+    assert rows[0] == ["申报类型", "申报数", "通过认定数", "申请学时", "批准学时"]
+    assert ["培训班", 4, 1, 23, 8] in rows
+    assert rows[-1][0] == "合计" and rows[-1][1] == 6
+    assert (
+        "按申报类型统计" in response["Content-Disposition"]
+        or "filename*=" in response["Content-Disposition"]
+    )
+    assert client.get(reverse("reports:statistics_export"), {"table": "nope"}).status_code == 403
+
+
+def test_large_export_runs_in_the_background(
+    demo, client: Client, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORTS_EXPORT_BACKGROUND_ROWS = 3
+    guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("reports:export_declarations"), {"format": "xlsx"})
+    job = BackgroundJob.objects.get(kind="export")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:job_status", args=[job.pk])
+    assert job.status == JobStatus.DONE, job.message
+    assert job.total == 6 and job.result["rows"] == 6
+    page = client.get(response["Location"])
+    assert reverse("core:job_download", args=[job.pk]) in page.content.decode()
+    download = client.get(reverse("core:job_download", args=[job.pk]))
+    rows, _ = _xlsx_rows(_content(download))
+    assert len(rows) == 7 and rows[0] == HEADERS
+    audit = AuditLog.objects.get(action="export")
+    assert audit.details["background"] is True and audit.details["rows"] == 6
+
+
+def test_formula_like_text_is_not_run_as_a_formula(tmp_path: Path):
+    target = tmp_path / "x.xlsx"
+    write_xlsx([{"v": "=HYPERLINK(1)"}], [Column("值", "v")], str(target))
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["A2"].value == "'=HYPERLINK(1)"
+    assert sheet["A2"].data_type == "s"
+
+
+@pytest.mark.skipif(
+    shutil.which("libreoffice") is None,
+    reason="libreoffice is not installed (scripts/install-libreoffice.sh installs it; CI runs it)",
+)
+def test_libreoffice_reads_the_xlsx_back(demo, client: Client, tmp_path: Path):
+    guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    data = _export(client, "xlsx")
+    source = tmp_path / "export.xlsx"
+    source.write_bytes(data)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(  # noqa: S603 (fixed arguments, our own temporary files)
+        [  # noqa: S607 (libreoffice from PATH, as CI installs it)
+            "libreoffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",  # comma, quote, UTF-8
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    converted = (tmp_path / "export.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(converted)))
+    expected, _ = _xlsx_rows(data)
+    assert rows[0] == HEADERS
+    assert len(rows) == len(expected)
+    for ours, theirs in zip(expected[1:], rows[1:], strict=True):
+        assert theirs[:6] == [str(value) for value in ours[:6]]
+        assert float(theirs[6]) == float(ours[6])
+        assert theirs[8] == ours[8]

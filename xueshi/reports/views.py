@@ -1,0 +1,120 @@
+"""学时申报统计 and its exports. Thin: the figures come from selectors, files from exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from xueshi.accounts.models import RoleAssignment
+
+from . import selectors
+from .exports import FORMATS, export_or_enqueue
+from .forms import STATUS_CHOICES, read_filters
+from .specs import STATISTICS_EXPORTS
+
+
+def _statistics_role(request: HttpRequest) -> RoleAssignment:
+    role: RoleAssignment | None = getattr(request, "active_role", None)
+    if role is None or role.kind not in selectors.STATISTICS_ROLES:
+        raise PermissionDenied("当前角色不能查看学时申报统计。")
+    return role
+
+
+def _query(params: dict[str, str], **changes: Any) -> str:
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    merged = {**params, **{key: str(value) for key, value in changes.items() if value}}
+    for key in changes:
+        if not changes[key]:
+            merged.pop(key, None)
+    query.update(merged)
+    return query.urlencode()
+
+
+def _chart_data(stats: selectors.Statistics) -> dict[str, Any]:
+    organization = stats.tables["organization"].rows
+    return {
+        "units": {
+            "labels": [row.label for row in organization],
+            "counts": [row.count for row in organization],
+            "approved": [row.approved for row in organization],
+            "hours": [float(row.hours_granted) for row in organization],
+        },
+        "categories": [
+            {"name": row.label, "value": row.count} for row in stats.tables["category"].rows
+        ],
+        "months": {
+            "labels": [row.key for row in stats.tables["month"].rows],
+            "counts": [row.count for row in stats.tables["month"].rows],
+        },
+    }
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    role = _statistics_role(request)
+    filters, form = read_filters(role, request.GET)
+    stats = selectors.statistics(role, filters)
+    params = filters.as_params()
+    tables = stats.tables
+    return render(
+        request,
+        "reports/statistics.html",
+        {
+            "form": form,
+            "filters": filters,
+            "params": params,
+            "choices": selectors.filter_choices(role),
+            "status_choices": STATUS_CHOICES,
+            "stats": stats,
+            "count_tables": [
+                tables[key] for key in ("category", "status", "year", "region", "track", "month")
+            ],
+            "organization_table": tables["organization"],
+            "organization_rows": [
+                (row, _query(params, org=row.organization_id) if row.organization_id else "")
+                for row in tables["organization"].rows
+            ],
+            "breadcrumbs": [
+                (node, _query(params, org=node.pk))
+                for node in selectors.breadcrumbs(role, filters.organization)
+            ],
+            "top_query": _query(params, org=""),
+            "export_query": _query(params),
+            "chart_data": _chart_data(stats),
+        },
+    )
+
+
+@login_required
+@require_GET
+def statistics_export(request: HttpRequest) -> HttpResponseBase:
+    """One table of the statistics page (`table`), in the page's conditions."""
+    _statistics_role(request)
+    key = f"stats_{request.GET.get('table', '')}"
+    if key not in STATISTICS_EXPORTS:
+        raise PermissionDenied("未知的统计表。")
+    return export_or_enqueue(request, key, request.GET, _format(request))
+
+
+@login_required
+@require_GET
+def export_declarations(request: HttpRequest) -> HttpResponseBase:
+    """The claims behind the statistics (same conditions), one row each."""
+    _statistics_role(request)
+    return export_or_enqueue(request, "declarations", request.GET, _format(request))
+
+
+def _format(request: HttpRequest) -> str:
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise PermissionDenied("不支持的导出格式。")
+    return fmt
