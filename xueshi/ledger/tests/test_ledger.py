@@ -154,8 +154,10 @@ def anyang_with_cap(settings, tmp_path):
 def test_yearly_cap_per_category_is_applied(demo, anyang_with_cap):
     """A cap limits what counts toward the requirement, not what is recorded."""
     person = demo.person("李明")
-    approve_all(demo, anyang_claim(demo, courses=6))  # 90
-    approve_all(demo, anyang_claim(demo, courses=6))  # 90 more: 180 granted in the category
+    # Both declared before either was approved, so each was within the cap when declared.
+    first, second = anyang_claim(demo, courses=6), anyang_claim(demo, courses=6)  # 90 + 90
+    approve_all(demo, first)
+    approve_all(demo, second)  # 180 granted in the category
     compliance = year_compliance(person, THIS_YEAR)
     assert compliance.professional_claimed == Decimal(180)
     assert compliance.professional_hours == Decimal(120)

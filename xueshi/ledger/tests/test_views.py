@@ -145,8 +145,10 @@ def test_unit_query_annotations(demo, li_ming):
 
 
 def test_unit_query_applies_caps(client, demo, anyang_with_cap):  # noqa: F811
-    approve_all(demo, anyang_claim(demo, courses=6))  # 90
-    approve_all(demo, anyang_claim(demo, courses=6))  # 90 more; capped at 120
+    # Both declared before either was approved: each was within the cap when declared.
+    first, second = anyang_claim(demo, courses=6), anyang_claim(demo, courses=6)  # 90 + 90
+    approve_all(demo, first)
+    approve_all(demo, second)  # 180 granted; counted up to the 120 cap
     act_as(client, demo.role("ay_yiyuan"))
     assert "已批准 180" in page(client, "ledger:unit_query")
     row = figures(demo, "李明")
