@@ -74,9 +74,9 @@ def declarable_leaves(version: ProfileVersion, role_kind: str) -> list[LeafCateg
     ]
 
 
-def category_choices(leaves: list[LeafCategory]) -> list[Any]:
+def category_choices(leaves: list[LeafCategory], label: str = "申报类型") -> list[Any]:
     """Flat choices for first-level categories, an optgroup for each one with subcategories."""
-    choices: list[Any] = [("", "请选择申报类型")]
+    choices: list[Any] = [("", f"请选择{label}")]
     groups: dict[str, list[tuple[str, str]]] = {}
     for leaf in leaves:
         if leaf.parent is None:
@@ -165,10 +165,11 @@ class DeclarationForm(StyledForm):
             "hx-trigger": "change",
             "data-refresh-fields": "1",
         }
+        label = version.category_label
         self.fields["category"] = forms.ChoiceField(
-            label="申报类型",
-            choices=category_choices(self.leaves),
-            error_messages={"required": "请选择申报类型", "invalid_choice": "请选择有效的申报类型"},
+            label=label,
+            choices=category_choices(self.leaves, label),
+            error_messages={"required": f"请选择{label}", "invalid_choice": f"请选择有效的{label}"},
             widget=forms.Select(attrs=refresh),
         )
         self.fields["category"].initial = self.category_code
@@ -336,7 +337,11 @@ class DeclarationForm(StyledForm):
     def hours_preview(self, values: Any) -> HoursPreview:
         """The hours for `values` (the page's current inputs, as text)."""
         if self.rule is None:
-            hint = "请先选择申报类型" if self.leaf is None else "请先选择申报等级"
+            hint = (
+                f"请先选择{self.version.category_label}"
+                if self.leaf is None
+                else "请先选择申报等级"
+            )
             return HoursPreview(None, [hint], "", False)
         inputs = {name: values.get(name) for name in self.profile_fields}
         inputs["credit_year"] = values.get("credit_year") or str(self.today.year)

@@ -358,6 +358,8 @@ class TitleSeries(StrictModel):
 class ProfileVersion(StrictModel):
     effective_from: date
     note: str = ""
+    # What this region's forms call a category: 申报类型 (Anyang), 学习形式 (Henan), 认定类型…
+    category_label: Label = "申报类型"
     fields: dict[Code, FieldSpec]
     default_fields: list[FieldUseEntry] = Field(default_factory=list)
     categories: list[Category] = Field(min_length=1)
@@ -372,6 +374,11 @@ class ProfileVersion(StrictModel):
     title_tracks: list[TitleSeries] = Field(default_factory=list)
 
     _leaves: dict[str, LeafCategory] = PrivateAttr(default_factory=dict)
+    # fields_for per category code, built once: the validator and the calculator ask for it
+    # several times per declaration, and an import asks for it on every row.
+    _fields_for: dict[str, tuple[tuple[str, FieldSpec, bool], ...]] = PrivateAttr(
+        default_factory=dict
+    )
 
     def model_post_init(self, context: object, /) -> None:
         self._leaves = {leaf.code: leaf for leaf in self._walk_leaves()}
@@ -421,13 +428,17 @@ class ProfileVersion(StrictModel):
 
     def fields_for(self, category_code: str) -> list[tuple[str, FieldSpec, bool]]:
         """(name, spec with this category's label, required) for each field the form shows."""
-        shown = []
-        for use in self.field_uses(category_code):
-            spec = self.fields[use.name]
-            if use.label:
-                spec = spec.model_copy(update={"label": use.label})
-            shown.append((use.name, spec, use.required))
-        return shown
+        cached = self._fields_for.get(category_code)
+        if cached is None:
+            shown = []
+            for use in self.field_uses(category_code):
+                spec = self.fields[use.name]
+                if use.label:
+                    spec = spec.model_copy(update={"label": use.label})
+                shown.append((use.name, spec, use.required))
+            # The version and its specs are frozen, so the list is the same every time.
+            cached = self._fields_for[category_code] = tuple(shown)
+        return list(cached)
 
     def attachments_for(self, category_code: str) -> AttachmentRules:
         leaf = self.leaf(category_code)

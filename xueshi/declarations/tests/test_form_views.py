@@ -80,6 +80,8 @@ def test_henan_fields_change_with_the_form_of_study(client, demo):
     assert 'name="quantity"' not in leave
     assert "申报等级" in leave and "生育" in leave  # several levels: a select
     assert "学时按实际在岗时间计算" in leave
+    # Henan's own word for a category (the profile's category_label).
+    assert "请选择学习形式" in leave and "申报类型" not in leave
 
 
 def test_guangxi_form_has_two_level_types_dates_and_pledge(client, demo):
@@ -88,6 +90,7 @@ def test_guangxi_form_has_two_level_types_dates_and_pledge(client, demo):
     html = page.content.decode()
     assert page.status_code == 200
     assert '<optgroup label="培训进修类">' in html
+    assert "请选择认定类型" in html
     assert 'type="date"' in html and 'name="start_date"' in html
     assert "本人承诺以上信息属实" in html
     # 培训进修类: the hours follow the dates and cannot be typed.
