@@ -187,7 +187,10 @@ STAFF_ADMIN_ROLES = frozenset({RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN})
 UNIT_ADMIN_ROLES = STAFF_ADMIN_ROLES
 
 STAFF_IN_UNIT = "该人员已是本单位人员。"
-STAFF_ELSEWHERE = "该人员已登记在“{unit}”；如已调入本单位，请其本人在“更换单位”中选择本单位。"
+# Says nothing about where: a unit must not learn another unit's staff by typing ID numbers.
+STAFF_ELSEWHERE = (
+    "该人员已在其他单位登记，不能添加；如已调入本单位，请其本人在“更换单位”中选择本单位。"
+)
 STAFF_NO_UNIT = "该人员已在平台登记，目前为“其他单位”（无工作单位）。确认后可将其加入本单位。"
 STAFF_NAME_MISMATCH = "姓名与该身份证号已登记的姓名不一致，请核对。"
 DEPARTMENT_ADMIN_CANNOT_MOVE_OUT = "二级管理员只能管理本部门人员，不能将人员调出本部门。"
@@ -306,13 +309,7 @@ def staff_add(
     if existing.unit_id == unit.pk:
         raise ValidationError({"id_number": ValidationError(STAFF_IN_UNIT, code="in_unit")})
     if existing.unit is not None:
-        raise ValidationError(
-            {
-                "id_number": ValidationError(
-                    STAFF_ELSEWHERE.format(unit=existing.unit.name), code="elsewhere"
-                )
-            }
-        )
+        raise ValidationError({"id_number": ValidationError(STAFF_ELSEWHERE, code="elsewhere")})
     if existing.name != name:
         raise ValidationError({"name": STAFF_NAME_MISMATCH})
     if not adopt:

@@ -57,10 +57,14 @@ def is_declarant(declaration: Declaration, role: RoleAssignment | None) -> bool:
         return False
     if role.kind == RoleKind.PROFESSIONAL:
         return declaration.person.user_id == role.user_id
-    return (
-        declaration.registered_by_organization_id is not None
-        and declaration.registered_by_organization_id == role.organization_id
-    )
+    if (
+        declaration.registered_by_organization_id is None
+        or declaration.registered_by_organization_id != role.organization_id
+    ):
+        return False
+    if role.kind == RoleKind.DEPARTMENT_ADMIN:
+        return declaration.person.department_id == role.department_id
+    return True
 
 
 def may_review_step(declaration: Declaration, role: RoleAssignment | None, step: object) -> bool:

@@ -47,6 +47,11 @@ def resolve_chain(
             raise ValidationError("本地区不允许直接提交至主管部门审核。")
         if direct_supervisor.kind != OrganizationKind.SUPERVISOR:
             raise ValidationError("请选择主管部门。")
+        # Only within the claim's own region: its rules and its authorities must be the same.
+        if unit is not None and (
+            direct_supervisor.effective_policy_profile() != unit.effective_policy_profile()
+        ):
+            raise ValidationError("只能提交至本地区的主管部门。")
         start = direct_supervisor
     else:
         levels = version.review_chain()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from xueshi.core.identifiers import mask_id_number
 from xueshi.core.menu import menu_for
 
 register = template.Library()
@@ -32,3 +33,9 @@ def sidebar_menu(context: template.Context) -> dict[str, Any]:
 def alert_class(message: Any) -> str:
     """The Bootstrap alert colour for a django.contrib.messages message."""
     return ALERT_CLASSES.get(getattr(message, "level_tag", ""), "info")
+
+
+@register.filter
+def masked(id_number: Any) -> str:
+    """An ID number with only the first 6 and last 4 characters shown."""
+    return mask_id_number(str(id_number or ""))

@@ -40,12 +40,14 @@ def test_unit_admin_declares_for_a_person_and_it_enters_at_the_supervisor(client
     act_as(client, demo.role("ha_zzu"))
     person = demo.person("赵磊")
     search = client.get(reverse("declarations:declare_for"), {"q": "赵"}, HTTP_HX_REQUEST="true")
-    assert person.id_number in search.content.decode()
+    # Listed with the masked number: the full one is not needed to choose a person.
+    assert person.masked_id_number in search.content.decode()
+    assert person.id_number not in search.content.decode()
 
     page = client.get(reverse("declarations:declare_for"), {"person": person.pk})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "证件号码" in html and person.id_number in html
+    assert "证件号码" in html and person.masked_id_number in html
     assert "本人承诺" not in html  # the pledge is the person's own
 
     response = client.post(
@@ -72,7 +74,7 @@ def test_unit_admin_may_save_a_draft_for_the_person_and_edit_it(client, demo):
     declaration = Declaration.objects.get()
     assert response.url == reverse("declarations:edit", args=[declaration.pk])
     page = client.get(response.url).content.decode()
-    assert person.id_number in page and "修改代为申报" in page
+    assert person.masked_id_number in page and "修改代为申报" in page
 
 
 def test_guangxi_department_admin_only_declares_within_the_department(client, demo):

@@ -243,3 +243,67 @@ def test_yearly_cap_counts_hours_already_granted(demo, settings, tmp_path):
     finally:
         settings.POLICY_PROFILES_DIR = original
         reload_profiles()
+
+
+def test_a_claim_goes_straight_only_to_a_supervisor_of_its_own_region(demo):
+    """Guangxi allows 提交至主管部门审核, but only to Guangxi's supervisors."""
+    role = demo.professional("覃海燕")
+    declaration = declaration_save(
+        person=demo.person("覃海燕"),
+        data=DeclarationInput(
+            "academic_conference",
+            "by_dates",
+            {
+                "title": "学术会议",
+                "start_date": datetime.date(THIS_YEAR, 6, 1),
+                "end_date": datetime.date(THIS_YEAR, 6, 2),
+                "description": "宣读论文",
+                "credit_year": THIS_YEAR,
+            },
+            pledge=True,
+        ),
+        actor=role.user,
+        role=role,
+    )
+    henan = demo.organization("河南省教育厅")
+    with pytest.raises(ValidationError, match="本地区的主管部门"):
+        declaration_submit(
+            declaration_id=declaration.pk, actor=role.user, role=role, direct_supervisor=henan
+        )
+    declaration.refresh_from_db()
+    assert declaration.status == DeclarationStatus.DRAFT
+    guangxi = demo.organization("南宁市教育局")
+    declaration = declaration_submit(
+        declaration_id=declaration.pk, actor=role.user, role=role, direct_supervisor=guangxi
+    )
+    assert [step.organization for step in declaration.chain_steps.all()] == [guangxi]
+
+
+def test_a_department_admin_is_not_the_declarant_of_another_departments_claim(demo):
+    from xueshi.declarations.permissions import is_declarant
+    from xueshi.declarations.services import declaration_delete
+
+    unit = demo.role("gx_gxu")
+    person = demo.person("蒙丽")  # 财务处
+    declaration = declaration_save(
+        person=person,
+        data=DeclarationInput(
+            "training_course",
+            "by_dates",
+            {
+                "title": "财务培训",
+                "start_date": datetime.date(THIS_YEAR, 3, 2),
+                "end_date": datetime.date(THIS_YEAR, 3, 3),
+                "description": "说明",
+                "credit_year": THIS_YEAR,
+            },
+        ),
+        actor=unit.user,
+        role=unit,
+    )
+    huang = demo.person("黄伟")
+    department_admin = demo.role(huang.user.username, "department_admin")
+    assert is_declarant(declaration, unit)
+    assert not is_declarant(declaration, department_admin)
+    with pytest.raises(PermissionDenied):
+        declaration_delete(declaration_id=declaration.pk, actor=huang.user, role=department_admin)
