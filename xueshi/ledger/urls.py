@@ -6,6 +6,7 @@ app_name = "ledger"
 urlpatterns = [
     path("", views.my_years, name="my_years"),
     path("query/", views.unit_query, name="unit_query"),
+    path("query/export/", views.unit_query_export, name="unit_query_export"),
     path("people/<int:pk>/<int:year>/", views.person_year, name="person_year"),
     path("general-import/", views.general_import, name="general_import"),
     path(

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
+from xueshi.reports.exports import export_or_enqueue
 
 from . import parsers, selectors
 from .forms import GeneralImportForm, UnitQueryForm
@@ -144,10 +146,21 @@ def unit_query(request: HttpRequest) -> HttpResponse:
         if counts["people"]
         else 0,
         "page_query": keep.urlencode(),
+        "export_url": reverse("ledger:unit_query_export"),
         "wide": wide,
         "page_title": "全学时查询" if wide else "专业科目学时查询",
     }
     return render(request, "ledger/unit_query.html", context)
+
+
+@login_required
+@require_GET
+def unit_query_export(request: HttpRequest) -> HttpResponseBase:
+    """The query page's people (same scope, year, search, compliance) as xlsx or CSV."""
+    _role(request, QUERY_ROLES)
+    return export_or_enqueue(
+        request, "ledger_hours", request.GET, request.GET.get("format", "xlsx")
+    )
 
 
 @login_required

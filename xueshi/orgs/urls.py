@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     # 专业技术人员管理
     path("unit/staff/", views_unit.staff_list, name="staff_list"),
+    path("unit/staff/export/", views_unit.staff_export, name="staff_export"),
     path("unit/staff/add/", views_unit.staff_add, name="staff_add"),
     path("unit/staff/<int:pk>/", views_unit.staff_edit, name="staff_edit"),
     path("unit/staff/<int:pk>/leave/", views_unit.staff_leave, name="staff_leave"),

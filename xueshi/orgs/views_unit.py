@@ -14,17 +14,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts import selectors as account_selectors
 from xueshi.accounts import services as account_services
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import organizations_in_scope, people_in_scope
 from xueshi.declarations.rules import allowed_credit_years
+from xueshi.reports.exports import export_or_enqueue
 
 from . import selectors, unit_services
 from .forms import UnitRejectForm
@@ -184,10 +186,19 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "departments": list(account_selectors.staff_departments(role)),
             "no_department": account_selectors.NO_DEPARTMENT,
             "filter_query": urlencode(filters),
+            "export_url": reverse("orgs:staff_export"),
             "is_main_admin": role.kind == RoleKind.UNIT_ADMIN,
             "role": role,
         },
     )
+
+
+@login_required
+@require_GET
+def staff_export(request: HttpRequest) -> HttpResponseBase:
+    """The staff list (same scope, search and department) as xlsx or CSV."""
+    _require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    return export_or_enqueue(request, "staff", request.GET, request.GET.get("format", "xlsx"))
 
 
 def _staff_form_departments(form: StaffAddForm | StaffEditForm, role: RoleAssignment) -> None:

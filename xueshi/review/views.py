@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +26,7 @@ from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope, may_review_step
 from xueshi.declarations.services import AlreadyHandled
+from xueshi.reports.exports import export_or_enqueue
 
 from . import selectors, services
 from .forms import (
@@ -160,6 +162,7 @@ def _queue_response(
             "selected": selected,
             "next_url": next_url,
             "page_query": _query_without_page(request),
+            "export_url": reverse("review:queue_export"),
             "guidance": GUIDANCE,
         },
         status=status,
@@ -171,6 +174,16 @@ def _queue_response(
 def queue(request: HttpRequest) -> HttpResponse:
     """审核 page of the active role's level: pending claims waiting for it, with filters."""
     return _queue_response(request, _reviewer(request))
+
+
+@login_required
+@require_GET
+def queue_export(request: HttpRequest) -> HttpResponseBase:
+    """The queue (same level, scope and filters) as xlsx or CSV."""
+    _reviewer(request)
+    return export_or_enqueue(
+        request, "review_queue", request.GET, request.GET.get("format", "xlsx")
+    )
 
 
 # --- detail -----------------------------------------------------------------------------------
@@ -384,8 +397,19 @@ def results(request: HttpRequest) -> HttpResponse:
             "rows": list(page.object_list),
             "may_delete": role.kind in services.REMOVER_ROLES,
             "page_query": _query_without_page(request),
+            "export_url": reverse("review:results_export"),
             "next_url": request.get_full_path(),
         },
+    )
+
+
+@login_required
+@require_GET
+def results_export(request: HttpRequest) -> HttpResponseBase:
+    """审核结果 (same scope and filters) as xlsx or CSV."""
+    _reviewer(request)
+    return export_or_enqueue(
+        request, "review_results", request.GET, request.GET.get("format", "xlsx")
     )
 
 
