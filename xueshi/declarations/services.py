@@ -69,59 +69,128 @@ def _lock(declaration_id: int) -> Declaration:
     )
 
 
+OUT_OF_SCOPE = "该人员不在您的管理范围内。"
+ROLE_MAY_NOT_DECLARE = "本地区该申报类型不允许您的角色代为申报。"
+
+
+class DeclaringLookups:
+    """What ``declaration_prepare`` looks up, remembered for one request or one import.
+
+    ``declaration_save`` uses a fresh one (nothing changes for it). An import keeps one for the
+    whole file: each unit's profile key, each profile version and the credit years on offer are
+    found once, and the people it fetched through the role's scope (``in_scope``) need no second
+    scope query per row. Only lookups are remembered; every rule still runs for every row.
+    """
+
+    def __init__(self) -> None:
+        self.in_scope: set[int] = set()  # person ids known to be in the declaring role's scope
+        self._keys: dict[tuple[int | None, int | None], str] = {}
+        self._versions: dict[tuple[str, datetime.date], ProfileVersion] = {}
+        self._years: dict[tuple[int, datetime.date], list[int]] = {}
+
+    def profile_key(self, person: Person, organization: Organization | None) -> str:
+        cache_key = (person.unit_id, organization.pk if organization is not None else None)
+        key = self._keys.get(cache_key)
+        if key is None:
+            key = self._keys[cache_key] = profile_key_for(person, organization)
+        return key
+
+    def version(self, key: str, on_date: datetime.date) -> ProfileVersion:
+        found = self._versions.get((key, on_date))
+        if found is None:
+            found = self._versions[(key, on_date)] = version_for(key, on_date)
+        return found
+
+    def credit_years(self, version: ProfileVersion, today: datetime.date) -> list[int]:
+        years = self._years.get((id(version), today))
+        if years is None:
+            years = self._years[(id(version), today)] = allowed_credit_years(version, today)
+        return years
+
+
 def _check_may_declare_for(
-    person: Person, role: RoleAssignment, categories_declarants: list[str]
+    person: Person,
+    role: RoleAssignment,
+    categories_declarants: list[str],
+    lookups: DeclaringLookups,
 ) -> None:
     if role.kind == RoleKind.PROFESSIONAL:
         if person.user_id != role.user_id:
             raise PermissionDenied("只能为本人申报。")
         return
     if role.kind not in categories_declarants:
-        raise PermissionDenied("本地区该申报类型不允许您的角色代为申报。")
+        raise PermissionDenied(ROLE_MAY_NOT_DECLARE)
     if role.kind == RoleKind.TRAINING_BASE_ADMIN:
         return  # a training base declares for whoever attended its course
+    if person.pk in lookups.in_scope:
+        return
     if not people_in_scope(role).filter(pk=person.pk).exists():
-        raise PermissionDenied("该人员不在您的管理范围内。")
+        raise PermissionDenied(OUT_OF_SCOPE)
 
 
-@transaction.atomic
-def declaration_save(
+def credit_year_of(fields: Mapping[str, Any], today: datetime.date) -> int:
+    """The credit year typed, else the year the activity ended (or started), else this year."""
+    year = fields.get("credit_year")
+    if year:
+        return year  # as typed; the validator and the credit-year check judge it
+    for name in ("end_date", "start_date"):
+        value = fields.get(name)
+        if isinstance(value, datetime.date):
+            return value.year
+    return today.year
+
+
+def declaration_prepare(
     *,
     person: Person,
     data: DeclarationInput,
     actor: Any,
     role: RoleAssignment,
     declaration: Declaration | None = None,
-    request: HttpRequest | None = None,
+    today: datetime.date | None = None,
+    hours_already: Decimal | None = None,
+    attachment_count: int = 0,
+    lookups: DeclaringLookups | None = None,
 ) -> Declaration:
-    """Create a draft, or change a draft or returned claim; hours are computed by the rules."""
+    """The rules of creating or changing a draft, without saving it.
+
+    Picks the profile version, checks who may declare for whom, the declaring window (a
+    person's own claims), the inputs against the profile, the credit year and the yearly
+    category cap, computes the hours, and fills ``declaration`` (or a new, unsaved one).
+    Raises ``PermissionDenied``, or ``ValidationError`` (by field where it is about a field).
+    ``hours_already`` is what the person already has in the category that credit year (looked
+    up when not given); ``lookups`` remembers lookups across calls (an import). Reads the
+    database only for what it is not given; never writes.
+    """
+    today = today or timezone.localdate()
+    lookups = lookups or DeclaringLookups()
     if declaration is not None:
-        declaration = _lock(declaration.pk)
-        if not declaration.is_editable:
-            raise AlreadyHandled("该申报已提交或已审核，不能修改。")
-        if not is_declarant(declaration, role):
-            raise PermissionDenied("只有申报人可以修改。")
         person = declaration.person
     declaring_organization = None if role.kind == RoleKind.PROFESSIONAL else role.organization
-    key = profile_key_for(person, declaring_organization)
+    key = lookups.profile_key(person, declaring_organization)
     fields = dict(data.fields)
-    credit_year = fields.get("credit_year") or _default_credit_year(fields)
-    version = version_for(
+    credit_year = credit_year_of(fields, today)
+    version = lookups.version(
         key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
     )
-    _check_may_declare_for(person, role, version.declarants_for(data.category_code))
+    try:
+        declarants = version.declarants_for(data.category_code)
+    except KeyError:
+        raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
+    _check_may_declare_for(person, role, declarants, lookups)
 
     if role.kind == RoleKind.PROFESSIONAL:
-        window = declaring_window_state(person.unit, timezone.localdate())
+        window = declaring_window_state(person.unit, today)
         if not window.open:
             raise ValidationError(window.reason)
-    attachment_count = declaration.attachments.count() if declaration is not None else 0
+    if hours_already is None:
+        hours_already = hours_already_granted(
+            person=person, credit_year=credit_year, category_code=data.category_code
+        )
     inputs = {
         **fields,
         # What this person already has in the category this year, for its yearly cap.
-        "hours_already_this_year": hours_already_granted(
-            person=person, credit_year=credit_year, category_code=data.category_code
-        ),
+        "hours_already_this_year": hours_already,
         "credit_year": credit_year,
         "level": data.level_code,
         "pledge": data.pledge,
@@ -132,7 +201,7 @@ def declaration_save(
     errors.pop("attachments", None)
     if version.pledge is not None and role.kind != RoleKind.PROFESSIONAL:
         errors.pop("pledge", None)  # the pledge is the person's own promise
-    years = allowed_credit_years(version, timezone.localdate())
+    years = lookups.credit_years(version, today)
     if credit_year not in years:
         errors.setdefault("credit_year", []).append(
             f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
@@ -173,6 +242,34 @@ def declaration_save(
     declaration.hours_claimed = result.hours
     declaration.hours_explanation = result.explanation[:500]
     declaration.pledge = data.pledge
+    return declaration
+
+
+@transaction.atomic
+def declaration_save(
+    *,
+    person: Person,
+    data: DeclarationInput,
+    actor: Any,
+    role: RoleAssignment,
+    declaration: Declaration | None = None,
+    request: HttpRequest | None = None,
+) -> Declaration:
+    """Create a draft, or change a draft or returned claim; hours are computed by the rules."""
+    if declaration is not None:
+        declaration = _lock(declaration.pk)
+        if not declaration.is_editable:
+            raise AlreadyHandled("该申报已提交或已审核，不能修改。")
+        if not is_declarant(declaration, role):
+            raise PermissionDenied("只有申报人可以修改。")
+    declaration = declaration_prepare(
+        person=person,
+        data=data,
+        actor=actor,
+        role=role,
+        declaration=declaration,
+        attachment_count=declaration.attachments.count() if declaration is not None else 0,
+    )
     is_new = declaration.pk is None
     declaration.save()
     audit_record(
@@ -196,13 +293,36 @@ def hours_already_granted(*, person: Person, credit_year: int, category_code: st
     return total or Decimal(0)
 
 
+def hours_already_granted_many(
+    keys: Iterable[tuple[int, int, str]],
+) -> dict[tuple[int, int, str], Decimal]:
+    """``hours_already_granted`` for many (person id, credit year, category code) at once, in
+    one query; keys with nothing counted are left out (0)."""
+    from xueshi.ledger.models import LedgerEntry
+
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    rows = (
+        LedgerEntry.objects.filter(
+            person_id__in={person_id for person_id, _year, _code in wanted},
+            credit_year__in={year for _person_id, year, _code in wanted},
+            category_code__in={code for _person_id, _year, code in wanted},
+        )
+        .values_list("person_id", "credit_year", "category_code")
+        .annotate(hours=Sum("hours"))
+        .order_by()
+    )
+    return {
+        (person_id, year, code): hours or Decimal(0)
+        for person_id, year, code, hours in rows
+        if (person_id, year, code) in wanted
+    }
+
+
 def _default_credit_year(fields: Mapping[str, Any]) -> int:
     """From the dates: the year the activity ended (or started), else this year."""
-    for name in ("end_date", "start_date"):
-        value = fields.get(name)
-        if isinstance(value, datetime.date):
-            return value.year
-    return timezone.localdate().year
+    return credit_year_of({**fields, "credit_year": None}, timezone.localdate())
 
 
 def _jsonable(value: Any) -> Any:

@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import CharField, F, ForeignKey, IntegerField
+from django.db.models import BooleanField, CharField, F, ForeignKey, IntegerField, TextField
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
@@ -41,10 +41,17 @@ from xueshi.core.identifiers import clean_id_number, clean_phone
 from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
 from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.rules import allowed_credit_years, rules_date, version_for
-from xueshi.declarations.services import COLUMN_FIELDS, DeclarationInput, declaration_save
+from xueshi.declarations.rules import rules_date, version_for
+from xueshi.declarations.services import (
+    ROLE_MAY_NOT_DECLARE,
+    DeclarationInput,
+    DeclaringLookups,
+    credit_year_of,
+    declaration_prepare,
+    declaration_save,
+    hours_already_granted_many,
+)
 from xueshi.orgs.models import Department, Organization
-from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
 from xueshi.policy.schema import FieldSpec, LeafCategory, ProfileVersion
 
 from . import columns as col
@@ -375,6 +382,17 @@ def _messages(error: ValidationError | PermissionDenied) -> list[str]:
 
 
 @dataclass
+class ParsedRow:
+    """A row read into declaration inputs, before the rules are applied."""
+
+    row_number: int
+    person: Person
+    data: DeclarationInput
+    credit_year: int
+    shown: dict[str, FieldSpec]
+
+
+@dataclass
 class PreparedClaim:
     row_number: int
     person: Person
@@ -393,31 +411,16 @@ class ClaimsImporter(RowImporter):
             for key, column in self.columns.items()
             if key not in (col.ID_NUMBER, col.NAME, col.CATEGORY, col.LEVEL)
         }
-        self.scope = people_in_scope(role)
+        # Only the role's own people are fetched, through its scope; the parts of the person
+        # the rules read are its unit and its name.
+        self.scope = people_in_scope(role).select_related(None).select_related("unit")
         self.today = timezone.localdate()
-        self._versions: dict[tuple[str, datetime.date], ProfileVersion] = {}
-        self._keys: dict[int | None, str] = {}
+        # Lookups (profile keys, versions, credit years, people in scope) for the whole file.
+        self.lookups = DeclaringLookups()
         self._leaf_names: dict[int, dict[str, LeafCategory | None]] = {}
-        self._years: dict[int, list[int]] = {}
+        self._shown: dict[tuple[int, str], dict[str, FieldSpec]] = {}
 
     # lookups cached for the whole file
-
-    def profile_key(self, person: Person) -> str:
-        key = self._keys.get(person.unit_id)
-        if key is None:
-            source = person.unit or self.role.organization
-            key = source.effective_policy_profile() if source is not None else ""
-            if not key:
-                raise ValidationError("未找到适用的学时认定细则。")
-            self._keys[person.unit_id] = key
-        return key
-
-    def version(self, key: str, on_date: datetime.date) -> ProfileVersion:
-        cache_key = (key, on_date)
-        found = self._versions.get(cache_key)
-        if found is None:
-            found = self._versions[cache_key] = version_for(key, on_date)
-        return found
 
     def leaf_by_name(self, version: ProfileVersion, text: str) -> LeafCategory | None:
         names = self._leaf_names.get(id(version))
@@ -433,11 +436,12 @@ class ClaimsImporter(RowImporter):
         compact = text.replace(" ", "").replace("－", "-").replace("—", "-")
         return names.get(text) or names.get(compact)
 
-    def credit_years(self, version: ProfileVersion) -> list[int]:
-        years = self._years.get(id(version))
-        if years is None:
-            years = self._years[id(version)] = allowed_credit_years(version, self.today)
-        return years
+    def shown_fields(self, version: ProfileVersion, category_code: str) -> dict[str, FieldSpec]:
+        shown = self._shown.get((id(version), category_code))
+        if shown is None:
+            shown = {name: spec for name, spec, _required in version.fields_for(category_code)}
+            self._shown[(id(version), category_code)] = shown
+        return shown
 
     # the rows
 
@@ -477,7 +481,9 @@ class ClaimsImporter(RowImporter):
                     "id_number", flat=True
                 )
             )
-        prepared: list[PreparedClaim] = []
+        # Fetched through the role's scope: declaration_prepare need not ask again.
+        self.lookups.in_scope.update(person.pk for person in people.values())
+        parsed: list[ParsedRow] = []
         for row_number, cells in chunk:
             id_number = ids.get(row_number)
             if id_number is None:
@@ -492,7 +498,17 @@ class ClaimsImporter(RowImporter):
                     else "未找到该证件号码的专业技术人员，请先导入人员信息",
                 )
                 continue
-            claim = self.prepare(row_number, cells, person, fail)
+            row = self.parse(row_number, cells, person, fail)
+            if row is not None:
+                parsed.append(row)
+
+        # The yearly category caps: what each person already has, in one query per chunk.
+        already = hours_already_granted_many(
+            (row.person.pk, row.credit_year, row.data.category_code) for row in parsed
+        )
+        prepared: list[PreparedClaim] = []
+        for row in parsed:
+            claim = self.prepare(row, already, fail)
             if claim is not None:
                 prepared.append(claim)
 
@@ -518,14 +534,15 @@ class ClaimsImporter(RowImporter):
                 )
         return outcome
 
-    def prepare(
+    def parse(
         self,
         row_number: int,
         cells: list[Any],
         person: Person,
         fail: Callable[[int, str, str], None],
-    ) -> PreparedClaim | None:
-        """The same checks as declaration_save, without the per-row queries."""
+    ) -> ParsedRow | None:
+        """The row's cells as declaration inputs: category and level found by name, values
+        converted by column type. The rules themselves are declaration_prepare's."""
         failed = False
 
         def error(column: str, message: str) -> None:
@@ -560,14 +577,17 @@ class ClaimsImporter(RowImporter):
             error(self.header("credit_year") or "计入年度", "计入年度应为四位数年份，例如 2025")
         if failed:
             return None
-        credit_year = year_value or _default_credit_year(raw_fields, self.today)
         try:
-            key = self.profile_key(person)
+            key = self.lookups.profile_key(person, self.role.organization)
         except ValidationError as problem:
             error("证件号码", _messages(problem)[0])
             return None
-        version = self.version(
-            key, rules_date(credit_year=credit_year, start_date=raw_fields.get("start_date"))
+        version = self.lookups.version(
+            key,
+            rules_date(
+                credit_year=credit_year_of(raw_fields, self.today),
+                start_date=raw_fields.get("start_date"),
+            ),
         )
         leaf = self.leaf_by_name(version, category_text)
         if leaf is None:
@@ -583,60 +603,62 @@ class ClaimsImporter(RowImporter):
             reason = "请选择申报等级" if not level_text else f"申报等级“{level_text}”不存在"
             error("申报等级", f"{reason}（可选：{names}）")
             return None
-        if self.role.kind not in version.declarants_for(leaf.code):
-            error("认定类型", "本地区该申报类型不允许您的角色代为申报")
-            return None
 
-        shown = {name: spec for name, spec, _required in version.fields_for(leaf.code)}
-        fields = {name: value for name, value in raw_fields.items() if name in shown}
-        inputs = {
-            **fields,
-            "credit_year": credit_year,
-            "level": level.code,
-            "pledge": False,
-            "attachment_count": 0,
+        # The template has every category's columns: keep those this category asks for (and
+        # the credit year, which every claim has).
+        shown = self.shown_fields(version, leaf.code)
+        fields = {
+            name: value
+            for name, value in raw_fields.items()
+            if name in shown or name == "credit_year"
         }
-        problems = validate_declaration_inputs(version, leaf.code, inputs)
-        problems.pop("attachments", None)
-        if version.pledge is not None:
-            problems.pop("pledge", None)  # the pledge is the person's own promise
-        years = self.credit_years(version)
-        if credit_year not in years:
-            problems.setdefault("credit_year", []).append(
-                f"计入年度只能选择 {'、'.join(str(year) for year in years)}"
-            )
-        result = None
-        if not problems:
-            try:
-                result = calculate_hours(version, leaf.code, level.code, inputs)
-            except HoursInputError as hours_error:
-                problems = hours_error.errors
-        if problems or result is None:
-            for field_name, messages in problems.items():
-                column_header = self._column_for_field(field_name, shown)
-                for message in messages:
-                    error(column_header, str(message).rstrip("。"))
-            return None
-
-        data = DeclarationInput(leaf.code, level.code, fields, pledge=False)
-        declaration = _build_declaration(
-            person=person,
-            role=self.role,
-            actor=self.actor,
-            key=key,
-            version=version,
-            leaf=leaf,
-            level_code=level.code,
-            level_name=level.name,
-            fields=fields,
-            credit_year=credit_year,
-            hours=result.hours,
-            explanation=result.explanation,
-        )
-        return PreparedClaim(
+        return ParsedRow(
             row_number,
             person,
-            data,
+            DeclarationInput(leaf.code, level.code, fields, pledge=False),
+            credit_year_of(fields, self.today),
+            shown,
+        )
+
+    def prepare(
+        self,
+        row: ParsedRow,
+        already: dict[tuple[int, int, str], Decimal],
+        fail: Callable[[int, str, str], None],
+    ) -> PreparedClaim | None:
+        """declaration_save's rules (declaration_prepare), with the per-row queries answered
+        from the chunk's."""
+        try:
+            declaration = declaration_prepare(
+                person=row.person,
+                data=row.data,
+                actor=self.actor,
+                role=self.role,
+                today=self.today,
+                hours_already=already.get(
+                    (row.person.pk, row.credit_year, row.data.category_code), Decimal(0)
+                ),
+                lookups=self.lookups,
+            )
+        except PermissionDenied as denied:
+            column = "认定类型" if str(denied) == ROLE_MAY_NOT_DECLARE else "证件号码"
+            for message in _messages(denied):
+                fail(row.row_number, column, message)
+            return None
+        except ValidationError as invalid:
+            if hasattr(invalid, "error_dict"):
+                for field_name, messages in invalid.message_dict.items():
+                    column_header = self._column_for_field(field_name, row.shown)
+                    for message in messages:
+                        fail(row.row_number, column_header, str(message).rstrip("。"))
+            else:
+                for message in _messages(invalid):
+                    fail(row.row_number, "", message)
+            return None
+        return PreparedClaim(
+            row.row_number,
+            row.person,
+            row.data,
             declaration,
             claim_fingerprint(declaration),
         )
@@ -672,7 +694,8 @@ class ClaimsImporter(RowImporter):
 
     @transaction.atomic
     def _write(self, claims: list[PreparedClaim]) -> None:
-        declarations = Declaration.objects.bulk_create([c.declaration for c in claims])
+        declarations = [c.declaration for c in claims]
+        _insert_returning_ids(declarations)
         # The two tables without ids to return are written with executemany: Django's bulk
         # insert compiler costs more per value than the database does.
         _insert_many(
@@ -747,6 +770,70 @@ AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
+PLAIN_FIELDS = (CharField, TextField, IntegerField, BooleanField, ForeignKey)
+
+
+def _db_value(field: models.Field[Any, Any], value: Any) -> Any:
+    if value is None or isinstance(field, PLAIN_FIELDS):
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def _insert_returning_ids(objects: Sequence[models.Model]) -> None:
+    """Insert new model instances with one multi-row INSERT … RETURNING (per parameter limit),
+    as ``bulk_create`` would (defaults already set, auto_now fields filled by ``pre_save``,
+    values prepared by their fields), and set their ids. On SQLite Django's bulk insert splits
+    a chunk into many statements by a 999-parameter limit the library no longer has, and its
+    compiler costs more per value than the database does; on PostgreSQL ``bulk_create`` is
+    already one statement."""
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor == "postgresql":
+        # Django 5.2 inserts literal rows through UNNEST here: one statement, one array per
+        # column, no per-value placeholders for psycopg to parse.
+        model._default_manager.bulk_create(objects)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
+        quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
+    )
+    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
+    returning = f" RETURNING {quote(str(meta.pk.column))}" if meta.pk is not None else ""
+    per_statement = max(_max_query_params() // len(fields), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), per_statement):
+            batch = objects[start : start + per_statement]
+            params: list[Any] = []
+            for obj in batch:
+                for f in stamped:
+                    f.pre_save(obj, add=True)
+                params.extend(_db_value(f, getattr(obj, f.attname)) for f in fields)
+            cursor.execute(head + ", ".join([row_sql] * len(batch)) + returning, params)
+            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+def _max_query_params() -> int:
+    """Parameters one statement may carry: SQLite says its own limit (32,766 since 3.32;
+    Django assumes 999)."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        raw = connection.connection
+        if raw is not None and hasattr(raw, "getlimit"):
+            return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return connection.features.max_query_params or 999
+
+
 def _insert_many(
     model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -760,16 +847,7 @@ def _insert_many(
         ", ".join(quote(str(f.column)) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    plain = (CharField, IntegerField, ForeignKey)
-    params = [
-        [
-            value
-            if value is None or isinstance(f, plain)
-            else f.get_db_prep_save(value, connection)
-            for f, value in zip(fields, row, strict=True)
-        ]
-        for row in rows
-    ]
+    params = [[_db_value(f, value) for f, value in zip(fields, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -801,68 +879,6 @@ def _yes_no(value: Any, label: str) -> bool:
     if text in ("否", "N", "n", "0", "FALSE", "False", "false", ""):
         return False
     raise CellError(f"{label}请填写“是”或“否”")
-
-
-def _default_credit_year(fields: dict[str, Any], today: datetime.date) -> int:
-    """As declaration_save: the year the activity ended (or started), else this year."""
-    for name in ("end_date", "start_date"):
-        value = fields.get(name)
-        if isinstance(value, datetime.date):
-            return value.year
-    return today.year
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _build_declaration(
-    *,
-    person: Person,
-    role: RoleAssignment,
-    actor: Any,
-    key: str,
-    version: ProfileVersion,
-    leaf: LeafCategory,
-    level_code: str,
-    level_name: str,
-    fields: dict[str, Any],
-    credit_year: int,
-    hours: Decimal,
-    explanation: str,
-) -> Declaration:
-    """The draft declaration_save would make for these inputs (kept equal by a test)."""
-    declaration = Declaration(
-        person=person,
-        unit=person.unit,
-        registered_by_organization=role.organization,
-        created_by=actor,
-        policy_profile=key,
-        profile_version=version.effective_from,
-        category_code=leaf.code,
-        category_name=leaf.full_name,
-        level_code=level_code,
-        level_name=level_name,
-        status=DeclarationStatus.DRAFT,
-    )
-    for name in COLUMN_FIELDS:
-        setattr(declaration, name, fields.get(name) if name != "credit_year" else credit_year)
-    declaration.description = declaration.description or ""
-    declaration.title = declaration.title or (declaration.description or leaf.full_name)[:200]
-    declaration.certificate_number = declaration.certificate_number or ""
-    declaration.extra = {
-        name: _jsonable(value)
-        for name, value in fields.items()
-        if name not in COLUMN_FIELDS and name != "hours_claimed" and value not in (None, "")
-    }
-    declaration.hours_claimed = hours
-    declaration.hours_explanation = explanation[:500]
-    declaration.pledge = False
-    return declaration
 
 
 def claim_fingerprint(declaration: Declaration) -> str:

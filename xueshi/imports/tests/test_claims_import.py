@@ -18,7 +18,15 @@ from xueshi.imports.models import ImportBatch, ImportedRow, ImportKind, ImportSt
 from xueshi.imports.services import import_start
 from xueshi.imports.xlsx import ImportRefused
 
-from .helpers import claim_row, day, fill_template, plain_workbook, read_sheet, upload
+from .helpers import (
+    claim_row,
+    day,
+    fill_template,
+    plain_workbook,
+    read_sheet,
+    this_year,
+    upload,
+)
 
 
 def bad_checksum(id_number: str) -> str:
@@ -130,14 +138,16 @@ def test_imported_draft_equals_what_declaration_save_makes(demo, gxu):
         actor=gxu.user,
         role=gxu,
     )
-    compared = [
-        "person_id", "unit_id", "registered_by_organization_id", "created_by_id",
-        "policy_profile", "profile_version", "category_code", "category_name", "level_code",
-        "level_name", "title", "description", "certificate_number", "start_date", "end_date",
-        "quantity", "extra", "credit_year", "hours_claimed", "hours_explanation", "pledge",
-        "status",
-    ]  # fmt: skip
-    assert {f: getattr(imported, f) for f in compared} == {f: getattr(saved, f) for f in compared}
+    assert {f: getattr(imported, f) for f in COMPARED} == {f: getattr(saved, f) for f in COMPARED}
+
+
+COMPARED = [
+    "person_id", "unit_id", "registered_by_organization_id", "created_by_id",
+    "policy_profile", "profile_version", "category_code", "category_name", "level_code",
+    "level_name", "title", "description", "certificate_number", "start_date", "end_date",
+    "quantity", "extra", "credit_year", "hours_claimed", "hours_explanation", "pledge",
+    "status",
+]  # fmt: skip
 
 
 def test_field_errors_are_mapped_to_their_columns(demo, gxu):
@@ -299,3 +309,102 @@ def test_large_file_runs_in_the_background_with_the_same_result(
     assert (batch.status, batch.created_count, batch.error_count) == (ImportStatus.DONE, 3, 2)
     assert [(r, c) for r, c, _m in errors_of(batch)] == [(5, "证件号码"), (6, "认定类型")]
     assert client.get(reverse("imports:batch_state", args=[batch.pk]))["HX-Refresh"] == "true"
+
+
+@pytest.fixture
+def capped_training(settings, tmp_path):
+    """Guangxi's rules with a 20-hour yearly cap on 培训进修类-培训班 (a copy of the profiles)."""
+    import shutil
+
+    import yaml
+
+    from xueshi.policy.loader import profiles_dir, reload_profiles
+
+    for path in profiles_dir().glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    data = yaml.safe_load((tmp_path / "guangxi.yaml").read_text(encoding="utf-8"))
+    for version in data["versions"]:
+        for category in version["categories"]:
+            for sub in category.get("subcategories") or ():
+                if sub["code"] == "training_course":
+                    sub["yearly_cap_hours"] = 20
+    (tmp_path / "guangxi.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    original = profiles_dir()
+    settings.POLICY_PROFILES_DIR = tmp_path
+    reload_profiles()
+    yield
+    settings.POLICY_PROFILES_DIR = original
+    reload_profiles()
+
+
+def test_import_respects_the_yearly_cap_as_declaration_save_does(
+    demo, gxu, capped_training, monkeypatch
+):
+    """Hours already granted count against the cap: looked up once per chunk, same result."""
+    from xueshi.declarations import services as declaring
+    from xueshi.ledger.models import EntrySource, LedgerEntry, SubjectKind
+
+    qin, meng = demo.person("覃海燕"), demo.person("蒙丽")
+    LedgerEntry.objects.create(
+        person=qin,
+        credit_year=this_year(),
+        subject=SubjectKind.PROFESSIONAL,
+        category_code="training_course",
+        hours=Decimal(10),
+        source=EntrySource.APPROVAL,
+    )
+    row = claim_row(qin.id_number, qin.name)
+
+    def no_row_by_row_lookup(**_kwargs):
+        raise AssertionError("the import looks up hours already granted once per chunk")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(declaring, "hours_already_granted", no_row_by_row_lookup)
+        batch = start(gxu, fill_template(gxu, [row, claim_row(meng.id_number, meng.name)]))
+    assert (batch.created_count, batch.error_count) == (2, 0)
+    imported = Declaration.objects.get(person=qin)
+    assert imported.hours_claimed == Decimal(10)  # 16 asked, 10 left under the cap of 20
+    assert "年度上限 20 学时，本年度已有 10 学时" in imported.hours_explanation
+    assert Declaration.objects.get(person=meng).hours_claimed == Decimal(16)
+
+    saved = declaration_save(
+        person=qin,
+        data=DeclarationInput(
+            "training_course",
+            "by_dates",
+            {
+                "title": row["认定内容"],
+                "start_date": row["开始时间"],
+                "end_date": row["结束时间"],
+                "description": row["认定内容说明"],
+            },
+        ),
+        actor=gxu.user,
+        role=gxu,
+    )
+    assert {f: getattr(imported, f) for f in COMPARED} == {f: getattr(saved, f) for f in COMPARED}
+
+
+def test_declaration_prepare_saves_nothing_and_refuses_like_declaration_save(demo, gxu):
+    from django.core.exceptions import ValidationError
+
+    from xueshi.declarations.services import declaration_prepare
+
+    qin = demo.person("覃海燕")
+    inputs = {
+        "title": "培训",
+        "description": "线下",
+        "start_date": day(3, 5),
+        "end_date": day(3, 1),
+    }
+    data = DeclarationInput("training_course", "by_dates", inputs)
+    with pytest.raises(ValidationError) as prepared:
+        declaration_prepare(person=qin, data=data, actor=gxu.user, role=gxu)
+    with pytest.raises(ValidationError) as saved:
+        declaration_save(person=qin, data=data, actor=gxu.user, role=gxu)
+    assert prepared.value.message_dict == saved.value.message_dict
+    assert prepared.value.message_dict["end_date"] == ["结束时间不能早于开始时间"]
+    good = DeclarationInput("training_course", "by_dates", {**inputs, "end_date": day(3, 6)})
+    draft = declaration_prepare(person=qin, data=good, actor=gxu.user, role=gxu)
+    assert draft.pk is None and draft.hours_claimed == Decimal(16)
+    assert not Declaration.objects.exists()
