@@ -581,7 +581,7 @@ def declaration_delete(
         target=declaration,
         from_state=declaration.status,
         to_state="",
-        details={"title": declaration.title, "person": declaration.person.id_number},
+        details={"title": declaration.title, "person_id": declaration.person_id},
     )
     files = [attachment.file for attachment in declaration.attachments.all()]
     declaration.delete()
@@ -641,6 +641,16 @@ def _check_course(role: RoleAssignment, data: DeclarationInput) -> ProfileVersio
     return version
 
 
+NOT_DECLARABLE_BY_BASE = "未找到可由本基地申报的专业技术人员，请核对证件号码，或请其先在平台注册。"
+
+
+def _in_region(person: Person, organization: Organization | None, key: str) -> bool:
+    try:
+        return profile_key_for(person, organization) == key
+    except ValidationError:
+        return False
+
+
 def training_base_declare(
     *,
     role: RoleAssignment,
@@ -675,22 +685,12 @@ def training_base_declare(
             continue
         seen.add(id_number)
         person = Person.objects.select_related("unit", "user").filter(id_number=id_number).first()
-        if person is None:
-            results.append(
-                BatchResult(
-                    0,
-                    False,
-                    "未找到该证件号码的专业技术人员，请核对，或请其先在平台注册。",
-                    id_number=id_number,
-                )
-            )
+        if person is None or not _in_region(person, role.organization, base_key):
+            # One answer for "unknown" and "elsewhere": a base must not learn who exists where.
+            results.append(BatchResult(0, False, NOT_DECLARABLE_BY_BASE, id_number=id_number))
             continue
         try:
             with transaction.atomic():
-                if profile_key_for(person, role.organization) != base_key:
-                    raise ValidationError(
-                        "该人员的工作单位适用其他地区的学时认定细则，不能由本基地统一申报。"
-                    )
                 declaration = declaration_save(
                     person=person, data=data, actor=actor, role=role, request=request
                 )
@@ -699,9 +699,8 @@ def training_base_declare(
                 )
                 step = current_step(declaration)
         except (ValidationError, PermissionDenied) as error:
-            results.append(
-                BatchResult(0, False, _message(error), id_number=id_number, name=person.name)
-            )
+            # No name: it is shown only for people the base did declare for.
+            results.append(BatchResult(0, False, _message(error), id_number=id_number))
         else:
             results.append(
                 BatchResult(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xueshi.accounts.models import RoleKind
+from xueshi.core.identifiers import mask_id_number
 from xueshi.core.testing import make_id_number
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import current_step
@@ -120,9 +121,25 @@ def test_training_base_declares_for_three_attendees_and_reports_an_unknown_id(cl
     assert claims.count() == 3
     assert set(claims.values_list("status", flat=True)) == {DeclarationStatus.PENDING}
     assert sorted(claims.values_list("person__id_number", flat=True)) == sorted(attendees)
-    assert unknown in html and "未找到该证件号码的专业技术人员" in html
+    # The result lists the typed numbers masked, with one neutral reason for unknown people.
+    assert mask_id_number(unknown) in html
+    assert "未找到可由本基地申报的专业技术人员" in html
     assert "身份证号应为 18 位" in html
     assert "成功 3 人" in html
+
+
+def test_training_base_learns_nothing_about_people_of_other_regions(client, demo):
+    """A Guangxi person's ID number gets the same answer as an unknown one, and no name."""
+    act_as(client, demo.role("ha_jidi"))
+    stranger = demo.person("覃海燕")
+    response = client.post(
+        reverse("declarations:training_base_declare"),
+        {**henan_training(), "attendees": stranger.id_number},
+    )
+    html = response.content.decode()
+    assert "未找到可由本基地申报的专业技术人员" in html
+    assert stranger.name not in html
+    assert not Declaration.objects.filter(person=stranger).exists()
 
 
 def test_training_base_course_errors_are_shown_before_anyone_is_declared(client, demo):
