@@ -133,4 +133,17 @@ def region_name(region_code: str) -> str:
         # KeyError: stdnum knows some codes (e.g. 450199) without a county entry.
         return region_code
     province, county = place.get("province", ""), place.get("county", "")
-    return province if county in ("", province) else f"{province}{county}"
+    if county in ("", province):
+        return province
+    # A county (410502 文峰区) reads better with its prefecture (410500 安阳市) in between.
+    city_code = f"{region_code[:4]}00"
+    if region_code[4:] != "00" and city_code != region_code and region_code[2:4] != "00":
+        city = region_name(city_code)
+        # Municipalities list their districts under "市辖区": no prefecture to name there.
+        if (
+            city not in (city_code, province)
+            and city.startswith(province)
+            and not city.endswith(("市辖区", "县"))
+        ):
+            return f"{city}{county}"
+    return f"{province}{county}"

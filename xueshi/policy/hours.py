@@ -195,6 +195,12 @@ def _check_claimed(
         add("hours_claimed", f"{label}应为数字")
     elif claimed <= 0:
         add("hours_claimed", f"{label}必须大于 0")
+    elif (spec := version.fields.get("hours_claimed")) is not None and (
+        messages := _field_errors(spec, raw)
+    ):
+        # The field's own limits (Xinjiang: at most 3 digits) hold for the live figure too.
+        for message in messages:
+            add("hours_claimed", message)
     elif check_caps and rule.max_hours_per_item is not None and claimed > rule.max_hours_per_item:
         add("hours_claimed", f"{label}单项最多 {fmt(rule.max_hours_per_item)} 学时")
 

@@ -106,3 +106,11 @@ def test_region_names():
     # Unknown, or known to stdnum without a county entry: the code itself comes back.
     assert region_name("990000") == "990000"
     assert region_name("450199") == "450199"
+
+
+def test_county_names_carry_their_prefecture():
+    from xueshi.core.identifiers import region_name
+
+    assert region_name("410502") == "河南省安阳市文峰区"
+    assert region_name("650102") == "新疆维吾尔自治区乌鲁木齐市天山区"
+    assert region_name("110101") == "北京市东城区"

@@ -323,6 +323,10 @@ def test_xinjiang_hours_field_refuses_four_digits() -> None:
         xinjiang, "advanced_study", {**inputs, "hours_claimed": 1000}
     )
     assert errors == {"hours_claimed": ["申请学时最多 3 位数"]}
+    # The live calculation refuses the same figure (the form shows it beside 申请学时).
+    with pytest.raises(HoursInputError) as refused:
+        calculate_hours(xinjiang, "advanced_study", "as_claimed", {**inputs, "hours_claimed": 1000})
+    assert refused.value.errors == {"hours_claimed": ["申请学时最多 3 位数"]}
     oversized = {**inputs, "attachment_sizes": [5 * 1024 * 1024 + 1], "attachment_kinds": ["png"]}
     assert validate_declaration_inputs(xinjiang, "advanced_study", oversized) == {
         "attachments": ["只能上传 jpg/pdf 文件", "单个附件不能超过 5 MB"]
