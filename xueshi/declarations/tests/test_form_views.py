@@ -384,3 +384,10 @@ def test_evidence_of_a_submitted_claim_cannot_change(client, demo, guangxi_draft
     html = client.post(url, {"files": [upload]}, HTTP_HX_REQUEST="true").content.decode()
     assert "不能再上传附件" in html
     assert not guangxi_draft.attachments.exists()
+
+
+def test_a_single_level_is_shown_as_text(client, demo):
+    """Anyang degree education has one level; its wording tells the declarant what to type."""
+    act_as(client, demo.professional("李明"))
+    html = client.get(reverse("declarations:create"), {"category": "degree_education"}).content
+    assert "考试合格者，每门课程15学时，请在学时系数中输入课程数" in html.decode()
