@@ -85,7 +85,7 @@ MENU: list[Entry] = [
     Entry("学时管理", "代为申报", "declarations:declare_for", "person-plus", DECLARING_FOR),
     Entry("学时管理", "统一申报", "declarations:training_base_declare", "people", TRAINING_BASE),
     Entry("学时管理", "单位申报记录", "declarations:list", "journal-text", ADMINS),
-    Entry("学时管理", "审核结果", "review:results", "clipboard-data", REVIEWERS),
+    Entry("学时管理", "审核结果", "review:results", "clipboard-data", REVIEWERS | PLATFORM),
     Entry("学时管理", "学时查询", "ledger:unit_query", "search", REVIEWERS | PLATFORM),
     Entry("学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", UNIT_ADMINS),
     Entry("学时管理", "学时申报统计", "reports:statistics", "bar-chart", REVIEWERS | PLATFORM),

@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from xueshi.accounts.permissions import active_role
+
 from . import selectors
 from .menu import menu_for
 
@@ -26,7 +28,7 @@ def _url_or_empty(name: str) -> str:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    role = getattr(request, "active_role", None)
+    role = active_role(request)
     kind = role.kind if role is not None and role.kind in HOME_KINDS else "none"
     shortcuts = [
         item for section in menu_for(role) for item in section.items if item.url_name != "core:home"

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
+from xueshi.core.errors import error_messages, error_text
 from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.schema import ProfileVersion
 
@@ -44,13 +46,6 @@ from .forms import (
 from .models import Attachment, Declaration
 from .permissions import declarations_in_scope, is_declarant
 from .rules import profile_key_for, version_for
-
-
-def _role(request: HttpRequest) -> RoleAssignment:
-    role: RoleAssignment | None = getattr(request, "active_role", None)
-    if role is None:
-        raise PermissionDenied("当前账号没有可用的角色。")
-    return role
 
 
 def _shows_pledge(version: ProfileVersion, role: RoleAssignment) -> bool:
@@ -158,7 +153,7 @@ def _form_page(
                 request=request,
             )
         except PermissionDenied as error:
-            form.add_error(None, str(error) or "无权操作。")
+            form.add_error(None, error_text(error))
         except ValidationError as error:
             form.apply_errors(error)
         else:
@@ -184,8 +179,7 @@ def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) 
             declaration_id=saved.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
-        reason = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, f"已保存为待提交，但未能提交：{reason}")
+        messages.error(request, f"已保存为待提交，但未能提交：{error_text(error)}")
         return redirect(edit_url)
     step = services.current_step(submitted)
     where = f"{step.organization.name}（{step.level_name}）" if step else "审核单位"
@@ -199,7 +193,7 @@ def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) 
 @login_required
 @require_http_methods(["GET", "POST"])
 def declaration_create(request: HttpRequest) -> HttpResponse:
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     if role.kind != RoleKind.PROFESSIONAL:
         if may_declare_for_others(role):
             messages.info(request, "管理员请通过“代为申报”为本单位人员登记学时。")
@@ -211,7 +205,7 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
     try:
         key = profile_key_for(person)
     except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
+        messages.error(request, error_text(error))
         return redirect("accounts:my_info")
     window = declaring_window_state(person.unit, timezone.localdate())
     if not window.open:
@@ -225,7 +219,7 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     try:
         declaration = (
             declarations_in_scope(role).select_related("person", "person__unit").get(pk=pk)
@@ -259,11 +253,11 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def form_fields(request: HttpRequest) -> HttpResponse:
     """The category's block: level, fields, hours; the materials box swapped out of band."""
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     try:
         version = version_from_query(request.GET)
     except ValidationError as error:
-        return HttpResponseBadRequest("；".join(error.messages))
+        return HttpResponseBadRequest(error_text(error))
     form = _build_form(request, version=version, role=role)
     preview = form.hours_preview(request.GET)
     if preview.fill is not None:
@@ -281,11 +275,11 @@ def form_fields(request: HttpRequest) -> HttpResponse:
 @require_GET
 def form_hours(request: HttpRequest) -> HttpResponse:
     """The hours for what is typed so far, with the sentence that explains them."""
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     try:
         version = version_from_query(request.GET)
     except ValidationError as error:
-        return HttpResponseBadRequest("；".join(error.messages))
+        return HttpResponseBadRequest(error_text(error))
     form = _build_form(request, version=version, role=role)
     preview = form.hours_preview(request.GET)
     hours_input = None
@@ -334,7 +328,7 @@ def _attachments_response(
 @login_required
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _editable_declaration(request, role, pk)
     uploads = request.FILES.getlist("files")
     errors: list[str] = []
@@ -350,10 +344,8 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 role=role,
                 request=request,
             )
-        except ValidationError as error:
-            errors.extend(error.messages)
-        except PermissionDenied as error:
-            errors.append(str(error) or "无权上传附件。")
+        except (ValidationError, PermissionDenied) as error:
+            errors.extend(error_messages(error, default="无权上传附件。"))
         else:
             added.append(attachment.original_name)
     notice = f"已上传 {len(added)} 个文件：{'、'.join(added)}。" if added else ""
@@ -363,7 +355,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _editable_declaration(request, role, pk)
     try:
         attachment = declaration.attachments.get(pk=attachment_pk)
@@ -375,10 +367,8 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
         services.attachment_delete(
             attachment=attachment, actor=request.user, role=role, request=request
         )
-    except ValidationError as error:
-        errors.extend(error.messages)
-    except PermissionDenied as error:
-        errors.append(str(error) or "无权删除附件。")
+    except (ValidationError, PermissionDenied) as error:
+        errors.extend(error_messages(error, default="无权删除附件。"))
     else:
         notice = f"已删除“{attachment.original_name}”。"
     return _attachments_response(request, declaration, errors=errors, notice=notice)
@@ -391,7 +381,7 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
 @require_http_methods(["GET", "POST"])
 def declare_for(request: HttpRequest) -> HttpResponse:
     """单位/主管部门 代为申报: pick a person of the role's scope, then the same form."""
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     if not may_declare_for_others(role):
         raise PermissionDenied("本地区的学时认定细则不允许当前角色代为申报。")
     chosen = request.POST.get("person") if request.method == "POST" else request.GET.get("person")
@@ -407,7 +397,7 @@ def declare_for(request: HttpRequest) -> HttpResponse:
     try:
         key = profile_key_for(person, role.organization)
     except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
+        messages.error(request, error_text(error))
         return redirect("declarations:declare_for")
     values = request.POST if request.method == "POST" else request.GET
     page = FormPage("代为申报", person, key, version_for_inputs(key, values), mode="declare_for")
@@ -421,7 +411,7 @@ def declare_for(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def training_base_declare(request: HttpRequest) -> HttpResponse:
     """继续教育基地统一申报: one course, a claim for each attendee, submitted at once."""
-    role = _role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     if role.kind != RoleKind.TRAINING_BASE_ADMIN:
         raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
     key = organization_profile_key(role)
@@ -446,7 +436,7 @@ def training_base_declare(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.apply_errors(error)
             except PermissionDenied as error:
-                form.add_error(None, str(error))
+                form.add_error(None, error_text(error))
             else:
                 done = sum(1 for result in results if result.ok)
                 failed = len(results) - done

@@ -6,7 +6,6 @@ services with `request.active_role`; refusals become Chinese messages, never a 5
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +17,18 @@ from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_role
+from xueshi.core.errors import error_text
 from xueshi.orgs.models import Organization
-from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.review import selectors as review_selectors
 
 from . import picker, selectors, services
 from .models import Attachment, Declaration, DeclarationStatus
 from .permissions import declarations_in_scope, is_declarant
-from .rules import version_for
 
 PAGE_SIZE = 20
 BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
@@ -51,8 +49,6 @@ STATUS_BADGES: dict[str, str] = {
     DeclarationStatus.APPROVED: "text-bg-success",
     DeclarationStatus.REJECTED: "text-bg-danger",
 }
-# Shown in their own places on the detail page, not among the category's other fields.
-DETAIL_OWN_PLACES = {"title", "credit_year", "hours_claimed", "description"}
 
 
 @dataclass(frozen=True)
@@ -83,56 +79,11 @@ class Row:
         return STATUS_BADGES.get(self.declaration.status, "text-bg-light")
 
 
-@dataclass(frozen=True)
-class FieldRow:
-    label: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class SubmitTarget:
-    """Whether the active role's region lets claims go straight to a supervisor (Guangxi)."""
-
-    direct_allowed: bool
-    region_code: str
-
-
-def _role(request: HttpRequest) -> RoleAssignment | None:
-    return getattr(request, "active_role", None)
-
-
-def _acting_role(request: HttpRequest) -> RoleAssignment:
-    role = _role(request)
-    if role is None:
-        raise PermissionDenied("当前账号没有可用的角色。")
-    return role
-
-
 def _is_admin(role: RoleAssignment | None) -> bool:
     return role is not None and role.kind != RoleKind.PROFESSIONAL
 
 
-def _submit_target(role: RoleAssignment | None) -> SubmitTarget:
-    """The region of the role's person (their unit) or of the role's organisation."""
-    if role is None:
-        return SubmitTarget(False, "")
-    source: Organization | None = role.organization
-    if role.kind == RoleKind.PROFESSIONAL:
-        person = Person.objects.select_related("unit").filter(user_id=role.user_id).first()
-        source = person.unit if person is not None else None
-    if source is None:
-        return SubmitTarget(False, "")
-    key = source.effective_policy_profile()
-    if not key:
-        return SubmitTarget(False, source.region_code)
-    try:
-        version = version_for(key, timezone.localdate())
-    except ValidationError:
-        return SubmitTarget(False, source.region_code)
-    return SubmitTarget(bool(version.direct_chain()), source.region_code)
-
-
-def _picker_context(request: HttpRequest, target: SubmitTarget) -> dict[str, Any]:
+def _picker_context(request: HttpRequest, target: selectors.SubmitTarget) -> dict[str, Any]:
     query = " ".join(request.GET.get("supervisor_q", "").split())
     results = (
         picker.supervisor_search(query, region_code=target.region_code)
@@ -151,7 +102,7 @@ def _picker_fragment(request: HttpRequest, form_id: str) -> HttpResponse | None:
     """HTMX search inside the picker: only the results table."""
     if not (getattr(request, "htmx", False) and "supervisor_q" in request.GET):
         return None
-    context = _picker_context(request, _submit_target(_role(request)))
+    context = _picker_context(request, selectors.submit_target(active_role(request)))
     return render(
         request,
         "declarations/_supervisor_picker.html",
@@ -181,7 +132,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     fragment = _picker_fragment(request, "batch-form")
     if fragment is not None:
         return fragment
-    role = _role(request)
+    role = active_role(request)
     admin = _is_admin(role)
     status = request.GET.get("status", "")
     status = status if status in selectors.STATUS_FILTERS else ""
@@ -206,13 +157,13 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [Row(declaration, is_declarant(declaration, role)) for declaration in page.object_list]
     any_submittable = any(row.can_submit for row in rows)
-    target = _submit_target(role) if any_submittable else SubmitTarget(False, "")
+    target = selectors.submit_target(role) if any_submittable else selectors.SubmitTarget(False, "")
 
     keep = request.GET.copy()
     keep.pop("page", None)
     keep.pop("supervisor_q", None)
     context = {
-        "window": None if admin else _window_for(role),
+        "window": None if admin else selectors.declaring_window_for(role),
         "admin": admin,
         "role": role,
         "page_title": "单位申报记录" if admin else "申报进度查询",
@@ -233,15 +184,6 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     return render(request, "declarations/list.html", context)
 
 
-def _window_for(role: RoleAssignment | None) -> WindowState:
-    person = (
-        Person.objects.filter(user_id=role.user_id).select_related("unit").first()
-        if role is not None
-        else None
-    )
-    return declaring_window_state(person.unit if person else None, timezone.localdate())
-
-
 def _without(params: Any, name: str) -> str:
     params = params.copy()
     params.pop(name, None)
@@ -256,51 +198,13 @@ def _declaration_or_404(role: RoleAssignment | None, pk: int) -> Declaration:
         raise Http404("申报不存在或不在您的查看范围内。") from error
 
 
-def _field_rows(declaration: Declaration) -> list[FieldRow]:
-    """The category's own fields with the region's labels, then anything else in `extra`."""
-    values: dict[str, Any] = {
-        "certificate_number": declaration.certificate_number,
-        "start_date": declaration.start_date,
-        "end_date": declaration.end_date,
-        "quantity": declaration.quantity,
-        **declaration.extra,
-    }
-    rows: list[FieldRow] = []
-    shown: set[str] = set(DETAIL_OWN_PLACES)
-    try:
-        version = version_for(declaration.policy_profile, declaration.profile_version)
-        fields = version.fields_for(declaration.category_code)
-    except (ValidationError, KeyError, LookupError):
-        fields = []
-    for name, spec, _required in fields:
-        if name in shown:
-            continue
-        shown.add(name)
-        value = _shown(values.get(name))
-        if value not in (None, ""):
-            rows.append(FieldRow(spec.label, value))
-    for name, value in declaration.extra.items():
-        if name not in shown and value not in (None, ""):
-            rows.append(FieldRow(name, _shown(value)))
-    return rows
-
-
-def _shown(value: Any) -> Any:
-    """Dates as 2026-05-04 like the rest of the page; booleans as 是/否."""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return value
-
-
 @login_required
 @require_GET
 def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     fragment = _picker_fragment(request, f"submit-{pk}")
     if fragment is not None:
         return fragment
-    role = _role(request)
+    role = active_role(request)
     declaration = _declaration_or_404(role, pk)
     chain = list(
         review_selectors.with_chain(Declaration.objects.filter(pk=declaration.pk))
@@ -308,7 +212,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .chain_steps.all()
     )
     row = Row(declaration, is_declarant(declaration, role))
-    target = _submit_target(role) if row.can_submit else SubmitTarget(False, "")
+    target = selectors.submit_target(role) if row.can_submit else selectors.SubmitTarget(False, "")
     context = {
         "declaration": declaration,
         "row": row,
@@ -316,7 +220,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chain": chain,
         "trail": list(review_selectors.trail_of(declaration)),
         "attachments": list(declaration.attachments.all()),
-        "field_rows": _field_rows(declaration),
+        "field_rows": selectors.detail_field_rows(declaration),
         "list_url": reverse("declarations:list"),
         "current_url": request.path,
         "submit_form_id": f"submit-{declaration.pk}",
@@ -329,7 +233,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def declaration_trail(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: the review trail (审核进度) shown under a list row, with where the claim stands."""
-    declaration = _declaration_or_404(_role(request), pk)
+    declaration = _declaration_or_404(active_role(request), pk)
     chain = list(
         review_selectors.with_chain(Declaration.objects.filter(pk=declaration.pk))
         .get()
@@ -360,12 +264,6 @@ def _back(request: HttpRequest, default: str | None = None) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "；".join(error.messages)
-    return str(error) or "无权操作。"
-
-
 def _ids(values: list[str]) -> list[int]:
     seen: dict[int, None] = {}
     for value in values:
@@ -378,7 +276,7 @@ def _ids(values: list[str]) -> list[int]:
 @require_POST
 def declaration_submit(request: HttpRequest) -> HttpResponse:
     """提交 one claim or 批量提交 the ticked drafts: to the own unit, or to a chosen supervisor."""
-    role = _acting_role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     ids = _ids(request.POST.getlist("ids"))
     if not ids:
         messages.warning(request, "请先勾选要提交的申报。")
@@ -430,14 +328,14 @@ def declaration_submit(request: HttpRequest) -> HttpResponse:
 @require_POST
 def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """撤回: a pending claim nobody has acted on goes back to draft."""
-    role = _acting_role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _declaration_or_404(role, pk)
     try:
         services.declaration_withdraw(
             declaration_id=declaration.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _refusal(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request, f"已撤回“{declaration.title}”，现为待提交状态，可修改后重新提交。"
@@ -449,14 +347,14 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def declaration_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """删除 a draft, a returned claim, or a pending one nobody has acted on yet."""
-    role = _acting_role(request)
+    role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _declaration_or_404(role, pk)
     try:
         services.declaration_delete(
             declaration_id=declaration.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _refusal(error))
+        messages.error(request, error_text(error))
         return _back(request, reverse("declarations:detail", args=[declaration.pk]))
     messages.success(request, f"已删除“{declaration.title}”。")
     return _back(request)
@@ -467,7 +365,9 @@ def declaration_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence only for whoever may see its claim; always a download, never rendered inline."""
     attachment = (
-        Attachment.objects.filter(pk=pk, declaration__in=declarations_in_scope(_role(request)))
+        Attachment.objects.filter(
+            pk=pk, declaration__in=declarations_in_scope(active_role(request))
+        )
         .only("file", "original_name", "content_type")
         .first()
     )

@@ -69,11 +69,16 @@ class Compliance:
         return min(100, int(self.total_hours * 100 / self.required_total))
 
 
+def _profile_key(person: Person) -> str:
+    return person.unit.effective_policy_profile() if person.unit else ""
+
+
+def _requirement(key: str, credit_year: int) -> ProfileVersion | None:
+    return version_for(key, datetime.date(credit_year, 1, 1)) if key else None
+
+
 def requirement_for(person: Person, credit_year: int) -> ProfileVersion | None:
-    key = person.unit.effective_policy_profile() if person.unit else ""
-    if not key:
-        return None
-    return version_for(key, datetime.date(credit_year, 1, 1))
+    return _requirement(_profile_key(person), credit_year)
 
 
 def required_hours(version: ProfileVersion) -> tuple[Decimal, Decimal, Decimal]:
@@ -87,28 +92,42 @@ def required_hours(version: ProfileVersion) -> tuple[Decimal, Decimal, Decimal]:
     return requirement.total_hours, requirement.general_hours or ZERO, required_professional
 
 
-def year_compliance(person: Person, credit_year: int) -> Compliance:
-    by_category = (
-        LedgerEntry.objects.filter(
-            person=person, credit_year=credit_year, subject=SubjectKind.PROFESSIONAL
-        )
-        .values("category_code")
+@dataclass
+class _YearHours:
+    """A year's ledger: general hours, professional hours by category (before caps)."""
+
+    general: Decimal = ZERO
+    by_category: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _hours_by_year(person: Person, years: list[int] | None = None) -> dict[int, _YearHours]:
+    """The person's ledger summed per year, subject and category: one query for any years."""
+    entries = LedgerEntry.objects.filter(person=person)
+    if years is not None:
+        entries = entries.filter(credit_year__in=years)
+    grouped: dict[int, _YearHours] = {}
+    for row in (
+        entries.values("credit_year", "subject", "category_code")
         .annotate(hours=Sum("hours"))
         .order_by()
-    )
-    general = (
-        LedgerEntry.objects.filter(
-            person=person, credit_year=credit_year, subject=SubjectKind.GENERAL
-        ).aggregate(hours=Sum("hours"))["hours"]
-        or ZERO
-    )
-    version = requirement_for(person, credit_year)
-    claimed = counted = ZERO
-    for row in by_category:
+    ):
+        year = grouped.setdefault(row["credit_year"], _YearHours())
         hours = row["hours"] or ZERO
-        claimed += hours
-        cap = version.yearly_cap_for(row["category_code"]) if version else None
-        counted += min(hours, cap) if cap is not None else hours
+        if row["subject"] == SubjectKind.GENERAL:
+            year.general += hours
+        elif row["subject"] == SubjectKind.PROFESSIONAL:
+            code = row["category_code"]
+            year.by_category[code] = year.by_category.get(code, ZERO) + hours
+    return grouped
+
+
+def _compliance(credit_year: int, hours: _YearHours, version: ProfileVersion | None) -> Compliance:
+    general = hours.general
+    claimed = counted = ZERO
+    for code, category_hours in hours.by_category.items():
+        claimed += category_hours
+        cap = version.yearly_cap_for(code) if version else None
+        counted += min(category_hours, cap) if cap is not None else category_hours
     if version is None:
         return Compliance(
             credit_year, general, counted, claimed, None, ZERO, ZERO, ["未找到适用的学时要求"]
@@ -134,10 +153,24 @@ def year_compliance(person: Person, credit_year: int) -> Compliance:
     )
 
 
+def year_compliance(person: Person, credit_year: int) -> Compliance:
+    hours = _hours_by_year(person, [credit_year]).get(credit_year, _YearHours())
+    return _compliance(credit_year, hours, requirement_for(person, credit_year))
+
+
 def person_years(person: Person) -> list[Compliance]:
-    """培训总体查询: one row per year with hours, newest first."""
-    years = YearTotal.objects.filter(person=person).values_list("credit_year", flat=True)
-    return [year_compliance(person, year) for year in sorted(set(years), reverse=True)]
+    """培训总体查询: one row per year with hours, newest first (the same queries for any years)."""
+    years = sorted(
+        set(YearTotal.objects.filter(person=person).values_list("credit_year", flat=True)),
+        reverse=True,
+    )
+    if not years:
+        return []
+    key = _profile_key(person)
+    hours = _hours_by_year(person, years)
+    return [
+        _compliance(year, hours.get(year, _YearHours()), _requirement(key, year)) for year in years
+    ]
 
 
 # --- a year's records (培训总体查询 → one year) ---------------------------------------------

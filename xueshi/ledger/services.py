@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from xueshi.accounts.models import Person
 from xueshi.core.audit import audit_record
+from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.declarations.models import Declaration
 
@@ -124,7 +125,7 @@ def general_records_import(
         try:
             created = _import_one(row)
         except ValidationError as error:
-            report.problems.append((row.row_number, "；".join(error.messages)))
+            report.problems.append((row.row_number, error_text(error)))
             continue
         if created:
             report.created += 1

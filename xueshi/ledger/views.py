@@ -7,12 +7,12 @@ role, so anyone outside it is a 404), the import goes through `parsers` and the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import people_in_scope
-from xueshi.reports.exports import export_or_enqueue
+from xueshi.accounts.permissions import people_in_scope, require_role
+from xueshi.reports.exports import export_from_request
 
 from . import parsers, selectors
 from .forms import GeneralImportForm, UnitQueryForm
@@ -54,11 +54,8 @@ class YearRow:
     selected: bool
 
 
-def _role(request: HttpRequest, kinds: frozenset[str]) -> RoleAssignment:
-    role: RoleAssignment | None = getattr(request, "active_role", None)
-    if role is None or role.kind not in kinds:
-        raise PermissionDenied("当前角色无权查看此页面。")
-    return role
+def _role(request: HttpRequest, kinds: Collection[str]) -> RoleAssignment:
+    return require_role(request, kinds, "当前角色无权查看此页面。")
 
 
 def _year(value: str | None) -> int | None:
@@ -158,9 +155,7 @@ def unit_query(request: HttpRequest) -> HttpResponse:
 def unit_query_export(request: HttpRequest) -> HttpResponseBase:
     """The query page's people (same scope, year, search, compliance) as xlsx or CSV."""
     _role(request, QUERY_ROLES)
-    return export_or_enqueue(
-        request, "ledger_hours", request.GET, request.GET.get("format", "xlsx")
-    )
+    return export_from_request(request, "ledger_hours")
 
 
 @login_required

@@ -15,24 +15,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment
-from xueshi.accounts.permissions import organizations_in_scope
+from xueshi.accounts.permissions import active_role, organizations_in_scope, require_role
+from xueshi.core.errors import error_text
 
 from . import selectors, services
 from .forms import CreditCodeOverrideForm, UnitChoiceForm, UnitRegisterForm, UnitRejectForm
 from .models import Organization, OrganizationKind, OrganizationStatus
 
 PENDING_PAGE_SIZE = 20
-
-
-def _active_role(request: HttpRequest) -> RoleAssignment | None:
-    return getattr(request, "active_role", None)
-
-
-def _require_role(request: HttpRequest, kinds: frozenset[str]) -> RoleAssignment:
-    role = _active_role(request)
-    if role is None or role.kind not in kinds:
-        raise PermissionDenied("当前角色无权访问此页面。")
-    return role
 
 
 def _person_of(request: HttpRequest) -> Person | None:
@@ -163,7 +153,7 @@ def _pending_page(
 @login_required
 @require_GET
 def pending_units(request: HttpRequest) -> HttpResponse:
-    role = _require_role(request, services.UNIT_REVIEWER_ROLES)
+    role = require_role(request, services.UNIT_REVIEWER_ROLES)
     return _pending_page(request, role)
 
 
@@ -174,7 +164,7 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _reviewable_unit(request: HttpRequest, pk: int) -> tuple[RoleAssignment, Organization]:
-    role = _require_role(request, services.UNIT_REVIEWER_ROLES)
+    role = require_role(request, services.UNIT_REVIEWER_ROLES)
     unit = get_object_or_404(organizations_in_scope(role).filter(kind=OrganizationKind.UNIT), pk=pk)
     return role, unit
 
@@ -190,7 +180,7 @@ def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.organization_approve(organization=unit, actor=request.user, role=role)
     except ValidationError as error:
-        message = " ".join(error.messages)
+        message = error_text(error, sep=" ")
         if request.htmx:  # type: ignore[attr-defined]
             return _row_response(request, unit, done=True, error=message)
         messages.error(request, f"“{unit.name}”：{message}")
@@ -215,7 +205,7 @@ def unit_reject(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            message = " ".join(error.messages)
+            message = error_text(error, sep=" ")
             if request.htmx:  # type: ignore[attr-defined]
                 return _row_response(request, unit, done=True, error=message)
             messages.error(request, f"“{unit.name}”：{message}")
@@ -232,7 +222,7 @@ def unit_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    role = _active_role(request)
+    role = active_role(request)
     if role is None or not role.is_admin:
         raise PermissionDenied("当前角色无权查看机构详情。")
     organization = get_object_or_404(selectors.organization_detail(role=role), pk=pk)
@@ -252,7 +242,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def credit_code_override(request: HttpRequest, pk: int) -> HttpResponse:
-    role = _require_role(request, services.CREDIT_CODE_OVERRIDE_ROLES)
+    role = require_role(request, services.CREDIT_CODE_OVERRIDE_ROLES)
     organization = get_object_or_404(organizations_in_scope(role), pk=pk)
     if request.method == "POST":
         form = CreditCodeOverrideForm(request.POST)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -23,10 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xueshi.accounts import selectors as account_selectors
 from xueshi.accounts import services as account_services
-from xueshi.accounts.models import RoleAssignment, RoleKind
-from xueshi.accounts.permissions import organizations_in_scope, people_in_scope
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import organizations_in_scope, people_in_scope, require_role
+from xueshi.core.errors import error_text
 from xueshi.declarations.rules import allowed_credit_years
-from xueshi.reports.exports import export_or_enqueue
+from xueshi.reports.exports import export_from_request
 
 from . import selectors, unit_services
 from .forms import UnitRejectForm
@@ -44,27 +45,24 @@ from .models import DeclaringWindow, Department, Organization, UnitChangeRequest
 
 STAFF_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 20
+LIST_PAGE_SIZE = 20  # admins, departments, declaring windows
 MAIN_ADMIN = frozenset({RoleKind.UNIT_ADMIN})
 
 
-def _require_role(request: HttpRequest, kinds: frozenset[str]) -> RoleAssignment:
-    role: RoleAssignment | None = getattr(request, "active_role", None)
-    if role is None or role.kind not in kinds:
-        raise PermissionDenied("当前角色无权访问此页面。")
-    return role
-
-
 def _main_admin(request: HttpRequest) -> tuple[RoleAssignment, Organization]:
-    role = _require_role(request, MAIN_ADMIN)
+    role = require_role(request, MAIN_ADMIN)
     return role, unit_services.require_main_admin(role)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _page(request: HttpRequest, items: Any, size: int) -> Any:
     return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    text: str = query.urlencode()
+    return text
 
 
 # ---- 单位信息维护 ------------------------------------------------------------------------
@@ -114,7 +112,7 @@ def unit_info(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_change_requests(request: HttpRequest) -> HttpResponse:
-    role = _require_role(request, selectors.CHANGE_REQUEST_DECIDER_ROLES)
+    role = require_role(request, selectors.CHANGE_REQUEST_DECIDER_ROLES)
     page = _page(request, selectors.unit_change_requests_pending(role=role), QUEUE_PAGE_SIZE)
     return render(
         request,
@@ -125,7 +123,7 @@ def unit_change_requests(request: HttpRequest) -> HttpResponse:
 
 def _change_for_decision(request: HttpRequest, pk: int) -> tuple[RoleAssignment, UnitChangeRequest]:
     """A change request of a unit in the role's scope, decided or not (the service says so)."""
-    role = _require_role(request, selectors.CHANGE_REQUEST_DECIDER_ROLES)
+    role = require_role(request, selectors.CHANGE_REQUEST_DECIDER_ROLES)
     units = organizations_in_scope(role)
     if role.organization_id is not None:
         units = units.exclude(pk=role.organization_id)
@@ -140,7 +138,7 @@ def unit_change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         unit_services.unit_change_request_approve(change=change, role=role, actor=request.user)
     except ValidationError as error:
-        messages.error(request, f"“{change.old_name}”：{_error_text(error)}")
+        messages.error(request, f"“{change.old_name}”：{error_text(error, sep=' ')}")
     else:
         messages.success(request, f"已同意“{change.old_name}”的信息变更。")
     return redirect("orgs:unit_change_requests")
@@ -159,7 +157,7 @@ def unit_change_reject(request: HttpRequest, pk: int) -> HttpResponse:
             change=change, role=role, reason=form.cleaned_data["reason"], actor=request.user
         )
     except ValidationError as error:
-        messages.error(request, f"“{change.old_name}”：{_error_text(error)}")
+        messages.error(request, f"“{change.old_name}”：{error_text(error, sep=' ')}")
     else:
         messages.success(request, f"已退回“{change.old_name}”的信息变更。")
     return redirect("orgs:unit_change_requests")
@@ -170,7 +168,7 @@ def unit_change_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    role = _require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    role = require_role(request, account_selectors.STAFF_MANAGER_ROLES)
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "").strip()
     people = account_selectors.staff_in_scope(role, query=query, department=department)
@@ -197,8 +195,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def staff_export(request: HttpRequest) -> HttpResponseBase:
     """The staff list (same scope, search and department) as xlsx or CSV."""
-    _require_role(request, account_selectors.STAFF_MANAGER_ROLES)
-    return export_or_enqueue(request, "staff", request.GET, request.GET.get("format", "xlsx"))
+    require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    return export_from_request(request, "staff")
 
 
 def _staff_form_departments(form: StaffAddForm | StaffEditForm, role: RoleAssignment) -> None:
@@ -211,7 +209,7 @@ def _staff_form_departments(form: StaffAddForm | StaffEditForm, role: RoleAssign
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_add(request: HttpRequest) -> HttpResponse:
-    role = _require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    role = require_role(request, account_selectors.STAFF_MANAGER_ROLES)
     initial = {"in_establishment": "1", "login_allowed": "1", "department": role.department_id}
     confirm_adopt = False
     if request.method == "POST":
@@ -260,15 +258,9 @@ def staff_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    role = _require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    role = require_role(request, account_selectors.STAFF_MANAGER_ROLES)
     person = get_object_or_404(people_in_scope(role), pk=pk)
-    initial = {
-        "phone": person.phone,
-        "department": person.department_id,
-        "in_establishment": "1" if person.in_establishment else "0",
-        "specialty": person.specialty,
-        "login_allowed": "1" if person.user is not None and person.user.is_active else "0",
-    }
+    initial = _staff_edit_initial(person)
     if request.method == "POST":
         form = StaffEditForm(request.POST, initial=initial)
         _staff_form_departments(form, role)
@@ -285,31 +277,54 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = StaffEditForm(initial=initial)
         _staff_form_departments(form, role)
+    leave_form = StaffLeaveForm() if role.kind == RoleKind.UNIT_ADMIN else None
+    return _staff_edit_page(request, role, person, form, leave_form)
+
+
+def _staff_edit_initial(person: Person) -> dict[str, Any]:
+    return {
+        "phone": person.phone,
+        "department": person.department_id,
+        "in_establishment": "1" if person.in_establishment else "0",
+        "specialty": person.specialty,
+        "login_allowed": "1" if person.user is not None and person.user.is_active else "0",
+    }
+
+
+def _staff_edit_page(
+    request: HttpRequest,
+    role: RoleAssignment,
+    person: Person,
+    form: StaffEditForm,
+    leave_form: StaffLeaveForm | None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "orgs/unit/staff_form.html",
-        {
-            "form": form,
-            "person": person,
-            "leave_form": StaffLeaveForm() if role.kind == RoleKind.UNIT_ADMIN else None,
-            "role": role,
-        },
+        {"form": form, "person": person, "leave_form": leave_form, "role": role},
+        status=status,
     )
 
 
 @login_required
 @require_POST
 def staff_leave(request: HttpRequest, pk: int) -> HttpResponse:
-    role = _require_role(request, MAIN_ADMIN)
+    role = require_role(request, MAIN_ADMIN)
     person = get_object_or_404(people_in_scope(role), pk=pk)
     form = StaffLeaveForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        # An over-long reason: show the confirmation again with the error; nothing is saved.
+        edit_form = StaffEditForm(initial=_staff_edit_initial(person))
+        _staff_form_departments(edit_form, role)
+        return _staff_edit_page(request, role, person, edit_form, form, status=400)
+    reason = form.cleaned_data["reason"]
     try:
         account_services.staff_leave_unit(
             person=person, role=role, reason=reason, actor=request.user
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error, sep=" "))
         return redirect("orgs:staff_edit", pk=person.pk)
     messages.success(request, f"{person.name} 已办理离职/调出，其已有的学时记录仍保留在本单位。")
     return redirect("orgs:staff_list")
@@ -340,10 +355,18 @@ def department_list(request: HttpRequest) -> HttpResponse:
     departments = selectors.unit_departments(unit)
     if query:
         departments = departments.filter(name__icontains=query)
+    page = _page(request, departments, LIST_PAGE_SIZE)
     return render(
         request,
         "orgs/unit/departments.html",
-        {"unit": unit, "departments": list(departments), "form": form, "query": query},
+        {
+            "unit": unit,
+            "departments": list(page.object_list),
+            "page": page,
+            "page_query": _query_without_page(request),
+            "form": form,
+            "query": query,
+        },
     )
 
 
@@ -379,7 +402,7 @@ def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         unit_services.unit_department_delete(department=department, role=role, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error, sep=" "))
     else:
         messages.success(request, f"已删除部门：{department.name}")
     return redirect("orgs:department_list")
@@ -397,10 +420,18 @@ def unit_admin_list(request: HttpRequest) -> HttpResponse:
         admins = admins.filter(user__person__id_number__icontains=query.upper()) | admins.filter(
             user__person__name__icontains=query
         )
+    page = _page(request, admins, LIST_PAGE_SIZE)
     return render(
         request,
         "orgs/unit/admins.html",
-        {"unit": unit, "admins": list(admins), "query": query, "role": role},
+        {
+            "unit": unit,
+            "admins": list(page.object_list),
+            "page": page,
+            "page_query": _query_without_page(request),
+            "query": query,
+            "role": role,
+        },
     )
 
 
@@ -470,7 +501,7 @@ def unit_admin_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         unit_services.unit_admin_remove(admin_role=admin_role, role=role, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error, sep=" "))
     else:
         messages.success(request, f"已取消 {admin_role.user} 的管理员角色。")
     return redirect("orgs:unit_admin_list")
@@ -513,7 +544,11 @@ def declaring_windows(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         messages.error(request, selectors.WINDOWS_SET_CENTRALLY)
         return redirect("orgs:declaring_windows")
-    windows = list(DeclaringWindow.objects.filter(unit=unit).select_related("created_by"))
+    page = _page(
+        request,
+        DeclaringWindow.objects.filter(unit=unit).select_related("created_by"),
+        LIST_PAGE_SIZE,
+    )
     return render(
         request,
         "orgs/unit/windows.html",
@@ -522,7 +557,8 @@ def declaring_windows(request: HttpRequest) -> HttpResponse:
             "allowed": allowed,
             "refused": selectors.WINDOWS_SET_CENTRALLY,
             "form": form,
-            "windows": windows,
+            "windows": list(page.object_list),
+            "page": page,
             "today": today,
             "state": selectors.declaring_window_state(unit, today),
             "note": version.windows.declaring.note if version is not None else "",
@@ -538,7 +574,7 @@ def declaring_window_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         kept = unit_services.declaring_window_close(window=window, role=role, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error, sep=" "))
     else:
         messages.success(
             request,

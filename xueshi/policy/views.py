@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from xueshi.accounts.models import RoleKind
+from xueshi.accounts.permissions import active_role
 
 from .loader import NoVersionInForce, ProfileError, ProfileNotFound, get_profile, profile_keys
 from .schema import DECLARANT_LABELS
@@ -19,7 +20,7 @@ from .selectors import category_rows, version_dates
 
 @login_required
 def profile_detail(request: HttpRequest) -> HttpResponse:
-    role = getattr(request, "active_role", None)
+    role = active_role(request)
     if role is None:
         raise PermissionDenied("没有可用的角色")
     keys: list[str] = []

@@ -18,7 +18,10 @@ Example::
         Column("证件号码", "person__id_number", id_number=True),
     ]
     register_export(ExportSpec("people", "人员名单", "人员名单", COLUMNS, build_rows))
-    return export_or_enqueue(request, "people", request.GET, request.GET.get("format", "xlsx"))
+
+    def people_export(request):  # a view: check the role, then
+        require_role(request, PEOPLE_ROLES)
+        return export_from_request(request, "people")  # the page's filters, ?format=xlsx|csv
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from xueshi.accounts.models import RoleAssignment
+from xueshi.accounts.permissions import active_role
 from xueshi.core.audit import audit_record
 from xueshi.core.identifiers import mask_id_number
 
@@ -333,6 +337,19 @@ def get_export(key: str) -> ExportSpec:
         raise PermissionDenied("未知的导出内容。") from None
 
 
+def requested_format(request: HttpRequest) -> str:
+    """The `format` asked for (xlsx by default); anything else is refused."""
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise PermissionDenied("不支持的导出格式。")
+    return fmt
+
+
+def export_from_request(request: HttpRequest, key: str) -> HttpResponseBase:
+    """An export view's answer: export `key` with the page's filters, in the format asked for."""
+    return export_or_enqueue(request, key, request.GET, requested_format(request))
+
+
 def export_or_enqueue(
     request: HttpRequest, key: str, params: Mapping[str, str], fmt: str
 ) -> HttpResponseBase:
@@ -340,7 +357,7 @@ def export_or_enqueue(
     if fmt not in FORMATS:
         raise PermissionDenied("不支持的导出格式。")
     spec = get_export(key)
-    role: RoleAssignment | None = getattr(request, "active_role", None)
+    role = active_role(request)
     plain = {name: params.get(name, "") for name in params if name not in ("format", "table")}
     rows = spec.rows(role, plain)
     count = _count(rows)

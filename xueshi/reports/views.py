@@ -12,18 +12,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from xueshi.accounts.models import RoleAssignment
+from xueshi.accounts.permissions import require_role
 
 from . import selectors
-from .exports import FORMATS, export_or_enqueue
+from .exports import export_from_request
 from .forms import STATUS_CHOICES, read_filters
 from .specs import STATISTICS_EXPORTS
 
 
 def _statistics_role(request: HttpRequest) -> RoleAssignment:
-    role: RoleAssignment | None = getattr(request, "active_role", None)
-    if role is None or role.kind not in selectors.STATISTICS_ROLES:
-        raise PermissionDenied("当前角色不能查看学时申报统计。")
-    return role
+    return require_role(request, selectors.STATISTICS_ROLES, "当前角色不能查看学时申报统计。")
 
 
 def _query(params: dict[str, str], **changes: Any) -> str:
@@ -102,7 +100,7 @@ def statistics_export(request: HttpRequest) -> HttpResponseBase:
     key = f"stats_{request.GET.get('table', '')}"
     if key not in STATISTICS_EXPORTS:
         raise PermissionDenied("未知的统计表。")
-    return export_or_enqueue(request, key, request.GET, _format(request))
+    return export_from_request(request, key)
 
 
 @login_required
@@ -110,11 +108,4 @@ def statistics_export(request: HttpRequest) -> HttpResponseBase:
 def export_declarations(request: HttpRequest) -> HttpResponseBase:
     """The claims behind the statistics (same conditions), one row each."""
     _statistics_role(request)
-    return export_or_enqueue(request, "declarations", request.GET, _format(request))
-
-
-def _format(request: HttpRequest) -> str:
-    fmt = request.GET.get("format", "xlsx")
-    if fmt not in FORMATS:
-        raise PermissionDenied("不支持的导出格式。")
-    return fmt
+    return export_from_request(request, "declarations")

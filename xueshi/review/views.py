@@ -23,10 +23,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.accounts.permissions import require_role
+from xueshi.core.errors import error_text
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope, may_review_step
 from xueshi.declarations.services import AlreadyHandled
-from xueshi.reports.exports import export_or_enqueue
+from xueshi.reports.exports import export_from_request
 
 from . import selectors, services
 from .forms import (
@@ -49,6 +51,9 @@ REVIEW_ROLES = frozenset(
         RoleKind.AUTHORITY_ADMIN,
     }
 )
+# 审核结果 and removing an approved claim: the reviewers, and the platform admin (who does not
+# review, but may remove: services.REMOVER_ROLES).
+RESULT_ROLES = REVIEW_ROLES | {RoleKind.PLATFORM_ADMIN}
 DELETE_WARNING = "删除后该学时将从年度学时中扣除，已生成的继续教育合格证书将自动失效。"
 GUIDANCE = (
     "认定内容必须属于专业技术人员从事专业工作应当掌握的专业知识，"
@@ -66,11 +71,8 @@ VERDICTS: dict[str, tuple[Callable[..., Declaration], str, str]] = {
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _reviewer(request: HttpRequest) -> RoleAssignment:
-    role: RoleAssignment | None = getattr(request, "active_role", None)
-    if role is None or role.kind not in REVIEW_ROLES:
-        raise PermissionDenied("当前角色无权审核学时申报。")
-    return role
+def _reviewer(request: HttpRequest, kinds: frozenset[str] = REVIEW_ROLES) -> RoleAssignment:
+    return require_role(request, kinds, "当前角色无权审核学时申报。")
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -181,9 +183,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def queue_export(request: HttpRequest) -> HttpResponseBase:
     """The queue (same level, scope and filters) as xlsx or CSV."""
     _reviewer(request)
-    return export_or_enqueue(
-        request, "review_queue", request.GET, request.GET.get("format", "xlsx")
-    )
+    return export_from_request(request, "review_queue")
 
 
 # --- detail -----------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def _verdict(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         try:
             updated = service(**arguments)
         except AlreadyHandled as error:
-            message = "；".join(error.messages)
+            message = error_text(error)
             if _htmx(request):
                 return _row_response(request, declaration, error=message)
             messages.warning(request, message)
@@ -384,7 +384,7 @@ def _may_delete(role: RoleAssignment, declaration: Declaration) -> bool:
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
     """专业科目学时审核结果: decided claims in the role's scope, filtered by status."""
-    role = _reviewer(request)
+    role = _reviewer(request, RESULT_ROLES)
     filter_form = ResultFilterForm(request.GET or None)
     page = _page(request, selectors.review_results(role, filter_form.filters()))
     return render(
@@ -407,17 +407,15 @@ def results(request: HttpRequest) -> HttpResponse:
 @require_GET
 def results_export(request: HttpRequest) -> HttpResponseBase:
     """审核结果 (same scope and filters) as xlsx or CSV."""
-    _reviewer(request)
-    return export_or_enqueue(
-        request, "review_results", request.GET, request.GET.get("format", "xlsx")
-    )
+    _reviewer(request, RESULT_ROLES)
+    return export_from_request(request, "review_results")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_approved(request: HttpRequest, pk: int) -> HttpResponse:
     """删除 an approved claim: a confirmation with the consequence, and a required reason."""
-    role = _reviewer(request)
+    role = _reviewer(request, RESULT_ROLES)
     declaration = _in_scope(role, pk)
     if role.kind not in services.REMOVER_ROLES:
         raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
@@ -438,7 +436,7 @@ def delete_approved(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except AlreadyHandled as error:
-            messages.warning(request, "；".join(error.messages))
+            messages.warning(request, error_text(error))
             return redirect(fallback)
         except PermissionDenied as error:
             raise Http404("申报不存在。") from error

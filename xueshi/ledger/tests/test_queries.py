@@ -70,3 +70,64 @@ def test_supervisor_query_queries_do_not_grow_with_people(client, demo):
     add_people(demo, 2, 45)
     many = count_queries(client, 47)
     assert few == many, (few, many)
+
+
+# --- a person's years: 学时查询 (my_years) and an administrator's drill-down (person_year) ---
+
+
+def add_years(demo: Any, start: int, count: int, *, courses: int = 1) -> None:
+    """General records for 李明 in `count` more years (before this one), `courses` each."""
+    li = demo.person("李明")
+    rows = [
+        GeneralRecordRow(
+            year * 10 + course, li.id_number, li.name, f"课程{year}-{course}", "2",
+            f"{THIS_YEAR - 1 - year}-03-0{course + 1}", "河南专技在线", f"Y-{year}-{course}",
+        )
+        for year in range(start, start + count)
+        for course in range(courses)
+    ]  # fmt: skip
+    assert general_records_import(rows=rows).ok
+
+
+def add_courses_this_year(demo: Any, start: int, count: int) -> None:
+    li = demo.person("李明")
+    rows = [
+        GeneralRecordRow(
+            1000 + index, li.id_number, li.name, f"本年课程{index:02d}", "1",
+            f"{THIS_YEAR}-02-01", "河南专技在线", f"C-{index}",
+        )
+        for index in range(start, start + count)
+    ]  # fmt: skip
+    assert general_records_import(rows=rows).ok
+
+
+def count_page_queries(client: Any, url: str, marker: str, expected: int) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count(marker) >= expected
+    return len(context.captured_queries)
+
+
+def test_my_years_queries_do_not_grow_with_years(client, demo):
+    act_as(client, demo.professional("李明"))
+    url = reverse("ledger:my_years")
+    add_years(demo, 0, 2)
+    few = count_page_queries(client, url, "?year=", 2)
+    add_years(demo, 2, 10, courses=3)
+    many = count_page_queries(client, url, "?year=", 12)
+    assert few == many, (few, many)
+
+
+def test_person_year_queries_do_not_grow_with_years_or_records(client, demo):
+    approve_all(demo, anyang_claim(demo, courses=4))
+    act_as(client, demo.role("ay_yiyuan"))
+    li = demo.person("李明")
+    url = reverse("ledger:person_year", args=(li.pk, THIS_YEAR))
+    add_years(demo, 0, 2)
+    add_courses_this_year(demo, 0, 2)
+    few = count_page_queries(client, url, "本年课程", 2)
+    add_years(demo, 2, 10)
+    add_courses_this_year(demo, 2, 20)
+    many = count_page_queries(client, url, "本年课程", 22)
+    assert few == many, (few, many)

@@ -387,6 +387,22 @@ def test_leaving_the_unit_keeps_past_claims_with_the_unit(client, main_admin, de
     assert client.get(reverse("orgs:staff_edit", args=[meng.pk])).status_code == 404
 
 
+def test_an_over_long_leaving_reason_shows_the_confirmation_again(client, main_admin, demo):
+    meng = demo.person("蒙丽")
+    unit = meng.unit
+
+    response = client.post(reverse("orgs:staff_leave", args=[meng.pk]), {"reason": "调" * 201})
+
+    assert response.status_code == 400
+    page = text(response)
+    assert 'data-confirm="确定为 蒙丽 办理离职/调出吗？"' in page
+    assert "reason" in response.context["leave_form"].errors
+    assert "调" * 201 in page  # what was typed is kept
+    meng.refresh_from_db()
+    assert meng.unit == unit  # nothing saved
+    assert not AuditLog.objects.filter(action="person.leave_unit", target_id=str(meng.pk)).exists()
+
+
 def test_leaving_ends_the_persons_admin_roles_but_not_the_last_main_admin(client, demo):
     chen_admin = demo.role(demo.person("陈静").user.username, RoleKind.UNIT_ADMIN)
     huang = demo.person("黄伟")

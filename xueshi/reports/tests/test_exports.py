@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -134,10 +135,11 @@ def test_statistics_table_export(demo, client: Client):
     assert rows[0] == ["申报类型", "申报数", "通过认定数", "申请学时", "批准学时"]
     assert ["培训班", 4, 1, 23, 8] in rows
     assert rows[-1][0] == "合计" and rows[-1][1] == 6
-    assert (
-        "按申报类型统计" in response["Content-Disposition"]
-        or "filename*=" in response["Content-Disposition"]
-    )
+    # RFC 6266: an ASCII fallback name, then the Chinese name percent-encoded in UTF-8.
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="export.xlsx"; ')
+    assert f"filename*=UTF-8''{quote('按申报类型统计')}-" in disposition
+    assert disposition.endswith(".xlsx")
     assert client.get(reverse("reports:statistics_export"), {"table": "nope"}).status_code == 403
 
 

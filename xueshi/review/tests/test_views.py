@@ -454,3 +454,31 @@ def test_unit_admin_deletes_an_approved_claim_with_a_reason(
     assert received[0]["reason"] == "重复登记"
     # Gone from the results and from the detail (404).
     assert client.get(reverse("review:detail", args=[declaration.pk])).status_code == 404
+
+
+def test_platform_admin_deletes_an_approved_claim_with_a_reason(client, demo):
+    declaration = guangxi_claim(demo)
+    unit = demo.role("gx_gxu")
+    declaration_approve(declaration_id=declaration.pk, actor=unit.user, role=unit)
+    act_as(client, demo.role("admin"))
+
+    # The platform admin does not review (no queue), but sees the results and may remove.
+    assert client.get(reverse("review:queue")).status_code == 403
+    results = text(client.get(reverse("review:results"), {"status": "approved"}))
+    url = reverse("review:delete_approved", args=[declaration.pk])
+    assert "教学能力提升培训班" in results and url in results
+    assert "删除后该学时将从年度学时中扣除" in text(client.get(url))
+    assert client.post(url, {"reason": ""}).status_code == 400
+    declaration.refresh_from_db()
+    assert declaration.status == DeclarationStatus.APPROVED
+
+    response = client.post(url, {"reason": "平台核查：重复登记"})
+
+    assert response.status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.status == DeclarationStatus.DELETED
+    assert TrailEntry.objects.filter(
+        declaration=declaration, action=TrailAction.DELETE, comment="平台核查：重复登记"
+    ).exists()
+    log = AuditLog.objects.get(action="declaration.delete", target_id=str(declaration.pk))
+    assert log.reason == "平台核查：重复登记"
