@@ -43,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    # Date inputs follow the browser's language, not the page's: show them as users here see them.
+    "--lang=zh-CN",
 ]
 CAPTCHA_TEST_ANSWER = "PASSED"  # accepted while CAPTCHA_TEST_MODE is on (config/settings/test.py)
 DEFAULT_TIMEOUT_MS = 10_000
@@ -481,7 +483,22 @@ def update_manifest(published: list[Published]) -> dict[str, dict[str, Any]]:
 
 
 # Gallery sections in this order; a new journey's group goes here (others follow, by name).
-GROUP_ORDER = ["登录", "各角色首页", "手机菜单", "切换角色", "我的信息", "更换单位"]
+GROUP_ORDER = [
+    "登录",
+    "各角色首页",
+    "手机菜单",
+    "切换角色",
+    "我的信息",
+    "更换单位",
+    "安阳 · 学时申报与三级审核",
+    "安阳 · 无管理单位的两级审核",
+    "河南 · 草稿、提交、撤回、修改、删除",
+    "河南 · 单位代为申报",
+    "河南 · 继续教育基地统一申报",
+    "广西 · 登记、批量提交与单位审核",
+    "浙江建设 · 企业审核与省级终审",
+    "新疆 · 专业科目学时认定",
+]
 
 
 def _cell(path: str, viewport: str, caption: str) -> str:

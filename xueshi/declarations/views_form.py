@@ -6,6 +6,7 @@ every write goes through services.py.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -407,6 +408,9 @@ def declare_for(request: HttpRequest) -> HttpResponse:
 # --- a training base's course for all its attendees --------------------------------------------
 
 
+TRAINING_BASE_RESULTS_SESSION_KEY = "training_base_results"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_base_declare(request: HttpRequest) -> HttpResponse:
@@ -421,7 +425,12 @@ def training_base_declare(request: HttpRequest) -> HttpResponse:
     version = version_for_inputs(key, values)
     form = _build_form(request, version=version, role=role)
     attendees = AttendeesForm(request.POST if request.method == "POST" else None)
-    results: list[services.BatchResult] = []
+    # Results come back after a redirect (post/redirect/get): reloading the page shows them
+    # again instead of declaring for everyone a second time.
+    results = [
+        services.BatchResult(**row)
+        for row in request.session.pop(TRAINING_BASE_RESULTS_SESSION_KEY, [])
+    ]
     if request.method == "POST":
         form_ok, attendees_ok = form.is_valid(), attendees.is_valid()
         if form_ok and attendees_ok:
@@ -445,6 +454,10 @@ def training_base_declare(request: HttpRequest) -> HttpResponse:
                     messages.warning(request, f"{text}；{failed} 人未能申报，原因见下表。")
                 else:
                     messages.success(request, f"{text}。")
+                request.session[TRAINING_BASE_RESULTS_SESSION_KEY] = [
+                    dataclasses.asdict(result) for result in results
+                ]
+                return redirect("declarations:training_base_declare")
     page = FormPage("继续教育基地统一申报", None, key, version, mode="training_base")
     context = _page_context(
         request,

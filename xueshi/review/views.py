@@ -28,6 +28,7 @@ from xueshi.core.errors import error_text
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope, may_review_step
 from xueshi.declarations.services import AlreadyHandled
+from xueshi.policy.hours import fmt
 from xueshi.reports.exports import export_from_request
 
 from . import selectors, services
@@ -102,7 +103,7 @@ def _verdict_form(
     auto_id = f"id_{action}_{declaration.pk}_%s"
     initial = {"expected_position": declaration.current_position, "next": next_url}
     if action == "approve":
-        initial["hours_granted"] = declaration.hours_counted
+        initial["hours_granted"] = fmt(declaration.hours_counted)
         return ApproveForm(data, auto_id=auto_id, initial=initial)
     return ReasonForm(data, auto_id=auto_id, initial=initial, label=VERDICTS[action][2])
 

@@ -114,6 +114,7 @@ def test_training_base_declares_for_three_attendees_and_reports_an_unknown_id(cl
     response = client.post(
         reverse("declarations:training_base_declare"),
         {**henan_training(), "attendees": "\n".join([*attendees, unknown, "12345"])},
+        follow=True,
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -126,6 +127,10 @@ def test_training_base_declares_for_three_attendees_and_reports_an_unknown_id(cl
     assert "未找到可由本基地申报的专业技术人员" in html
     assert "身份证号应为 18 位" in html
     assert "成功 3 人" in html
+    # Reloading after the redirect shows an empty form and declares nobody again.
+    again = client.get(reverse("declarations:training_base_declare")).content.decode()
+    assert "成功 3 人" not in again
+    assert claims.count() == 3
 
 
 def test_training_base_learns_nothing_about_people_of_other_regions(client, demo):
@@ -135,6 +140,7 @@ def test_training_base_learns_nothing_about_people_of_other_regions(client, demo
     response = client.post(
         reverse("declarations:training_base_declare"),
         {**henan_training(), "attendees": stranger.id_number},
+        follow=True,
     )
     html = response.content.decode()
     assert "未找到可由本基地申报的专业技术人员" in html
