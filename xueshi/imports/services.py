@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,10 +38,11 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.accounts.services import person_create
+from xueshi.core.audit import audit_record
 from xueshi.core.identifiers import clean_id_number, clean_phone
 from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
-from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
-from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.core.models import BackgroundJob, JobStatus
+from xueshi.declarations.models import Declaration
 from xueshi.declarations.rules import rules_date, version_for
 from xueshi.declarations.services import (
     ROLE_MAY_NOT_DECLARE,
@@ -48,7 +50,6 @@ from xueshi.declarations.services import (
     DeclaringLookups,
     credit_year_of,
     declaration_prepare,
-    declaration_save,
     hours_already_granted_many,
 )
 from xueshi.orgs.models import Department, Organization
@@ -57,7 +58,7 @@ from xueshi.policy.schema import FieldSpec, LeafCategory, ProfileVersion
 from . import columns as col
 from .columns import Column, claim_columns, column_positions, staff_columns
 from .models import ImportBatch, ImportedRow, ImportKind, ImportRowError, ImportStatus
-from .workbooks import bad_rows_workbook, claims_template, staff_template
+from .workbooks import BadRowsWriter, claims_template, staff_template
 from .xlsx import (
     ERROR_COLUMN,
     CellError,
@@ -138,8 +139,14 @@ def _sha256(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def _first_data_row(sheet: Sheet) -> bool:
-    return any(not is_blank_row(cells) for _number, cells in sheet.rows)
+def _has_data_row(sheet: Sheet) -> bool:
+    """Whether the sheet has a non-blank row below the header; the rows stay readable from the
+    start (the blank ones before it are skipped anyway), so the sheet is read once."""
+    first = next((row for row in sheet.rows if not is_blank_row(row[1])), None)
+    if first is None:
+        return False
+    sheet.rows = itertools.chain([first], sheet.rows)
+    return True
 
 
 def import_start(
@@ -152,7 +159,7 @@ def import_start(
     upload.seek(0)
     sheet = open_sheet(upload)
     column_positions(sheet.headers, columns_for(kind, unit))
-    if not _first_data_row(sheet):
+    if not _has_data_row(sheet):
         raise ImportRefused("文件中只有表头，没有数据行。")
     if sheet.height > MAX_ROWS:
         raise ImportRefused(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件导入。")
@@ -183,7 +190,8 @@ def import_start(
         batch.save(update_fields=["job"])
         job_enqueue(job, run_import, batch.pk)
     else:
-        import_run(batch.pk)
+        # Inline: the rows are read on from the sheet opened for the checks.
+        import_run(batch.pk, sheet=sheet)
         batch.refresh_from_db()
     return batch
 
@@ -225,8 +233,12 @@ def _chunks(
         yield chunk
 
 
-def import_run(batch_id: int, job_id: int | None = None) -> ImportBatch:
-    """Run a recorded batch to the end. Used inline and by the background task."""
+def import_run(
+    batch_id: int, job_id: int | None = None, *, sheet: Sheet | None = None
+) -> ImportBatch:
+    """Run a recorded batch to the end. Used inline (with the sheet ``import_start`` opened
+    and checked, read on from there) and by the background task (which opens the stored
+    file)."""
     batch = ImportBatch.objects.select_related("unit", "role", "created_by").get(pk=batch_id)
     if batch.is_finished:
         return batch
@@ -236,25 +248,12 @@ def import_run(batch_id: int, job_id: int | None = None) -> ImportBatch:
         check_import_role(batch.kind, role)
         if role is None:  # check_import_role refused it already; for the type checker
             raise PermissionDenied("导入角色已被取消。")
-        with batch.file.open("rb") as handle:
-            sheet = open_sheet(handle)
-            positions = column_positions(sheet.headers, columns_for(batch.kind, batch.unit))
-            importer: RowImporter = (
-                ClaimsImporter(batch, role, positions)
-                if batch.kind == ImportKind.CLAIMS
-                else StaffImporter(batch, role, positions)
-            )
-            processed = 0
-            for chunk in _chunks(sheet.rows, importer.chunk_size):
-                # The chunk's rows (each in its own savepoint), its errors and the batch's
-                # progress commit together: after a crash the batch says what is in.
-                with transaction.atomic():
-                    outcome = importer.import_chunk(chunk)
-                    processed += len(chunk)
-                    _record_chunk(batch, outcome, processed)
-                if job_id is not None:
-                    job_progress(job_id, done=processed)
-        return _finish(batch.pk, job_id)
+        if sheet is not None:
+            bad_rows = _run_rows(batch, role, sheet, job_id)
+        else:
+            with batch.file.open("rb") as handle:
+                bad_rows = _run_rows(batch, role, open_sheet(handle), job_id)
+        return _finish(batch.pk, job_id, bad_rows.content())
     except Exception as error:
         message = str(error) if isinstance(error, ImportRefused | PermissionDenied) else ""
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -262,7 +261,35 @@ def import_run(batch_id: int, job_id: int | None = None) -> ImportBatch:
             message=(f"导入失败：{message or error.__class__.__name__}")[:500],
             finished_at=timezone.now(),
         )
+        # The chunks committed before the failure are in: the audit says how many.
+        _audit_batch(ImportBatch.objects.get(pk=batch.pk))
         raise
+
+
+def _run_rows(
+    batch: ImportBatch, role: RoleAssignment, sheet: Sheet, job_id: int | None
+) -> BadRowsFile:
+    """Stream the sheet's rows through the importer chunk by chunk (the only pass over the
+    file); the bad rows are written to the bad-rows file as they are found."""
+    positions = column_positions(sheet.headers, columns_for(batch.kind, batch.unit))
+    importer: RowImporter = (
+        ClaimsImporter(batch, role, positions)
+        if batch.kind == ImportKind.CLAIMS
+        else StaffImporter(batch, role, positions)
+    )
+    bad_rows = BadRowsFile(sheet.headers, SHEET_TITLES[ImportKind(batch.kind)])
+    processed = 0
+    for chunk in _chunks(sheet.rows, importer.chunk_size):
+        # The chunk's rows (each in its own savepoint), its errors and the batch's progress
+        # commit together: after a crash the batch says what is in.
+        with transaction.atomic():
+            outcome = importer.import_chunk(chunk)
+            processed += len(chunk)
+            _record_chunk(batch, outcome, processed)
+        bad_rows.add(chunk, outcome.errors)
+        if job_id is not None:
+            job_progress(job_id, done=processed)
+    return bad_rows
 
 
 def _record_chunk(batch: ImportBatch, outcome: RowOutcome, processed: int) -> None:
@@ -275,8 +302,9 @@ def _record_chunk(batch: ImportBatch, outcome: RowOutcome, processed: int) -> No
     )
 
 
-def _finish(batch_id: int, job_id: int | None) -> ImportBatch:
-    batch = ImportBatch.objects.get(pk=batch_id)
+@transaction.atomic
+def _finish(batch_id: int, job_id: int | None, content: bytes | None) -> ImportBatch:
+    batch = ImportBatch.objects.select_related("role", "created_by").get(pk=batch_id)
     batch.total_rows = batch.processed_rows
     batch.status = ImportStatus.DONE
     batch.finished_at = timezone.now()
@@ -285,10 +313,10 @@ def _finish(batch_id: int, job_id: int | None) -> ImportBatch:
         f"共 {batch.processed_rows} 行：新建 {batch.created_count} {noun}，"
         f"{batch.skipped_count} 行已存在未重复创建，{batch.error_count} 行有错误。"
     )
-    content = errors_workbook(batch) if batch.error_count else None
     if content is not None:
         batch.error_file.save("errors.xlsx", ContentFile(content), save=False)
     batch.save()
+    _audit_batch(batch)
     if job_id is not None:
         job_finish(
             job_id,
@@ -300,32 +328,67 @@ def _finish(batch_id: int, job_id: int | None) -> ImportBatch:
     return batch
 
 
+def _audit_batch(batch: ImportBatch) -> None:
+    """Claims created by an import are audited once per batch (each draft links back to its
+    ImportedRow and so to the batch); reviews and deletions stay audited per claim. A staff
+    import audits each person it creates (``person_create``)."""
+    if batch.kind != ImportKind.CLAIMS:
+        return
+    audit_record(
+        action="import.claims",
+        actor=batch.created_by,
+        role=batch.role.kind if batch.role is not None else "",
+        target=batch,
+        to_state=batch.status,
+        details={
+            "batch": batch.pk,
+            "file_name": batch.file_name,
+            "rows": batch.processed_rows,
+            "created": batch.created_count,
+            "skipped": batch.skipped_count,
+            "errors": batch.error_count,
+        },
+    )
+
+
 def error_file_name(batch: ImportBatch) -> str:
     return f"{SHEET_TITLES[ImportKind(batch.kind)]}-错误行-{batch.pk}.xlsx"
 
 
-def errors_workbook(batch: ImportBatch) -> bytes:
-    """The bad rows of a batch, read again from the stored file, with a 错误原因 column."""
-    reasons: dict[int, list[str]] = {}
-    for number, column, message in batch.row_errors.values_list("row_number", "column", "message"):
-        reasons.setdefault(number, []).append(f"{column}：{message}" if column else message)
-    with batch.file.open("rb") as handle:
-        sheet = open_sheet(handle)
-        width = len(sheet.headers)
-        while width and not sheet.headers[width - 1]:
+class BadRowsFile:
+    """The bad rows of a batch as an xlsx to fix and upload again: the original cells (up to
+    the last named column) and a 错误原因 column, written during the import's one pass."""
+
+    def __init__(self, headers: Sequence[str], sheet_title: str):
+        width = len(headers)
+        while width and not headers[width - 1]:
             width -= 1
-        kept = sheet.headers[:width]
+        kept = list(headers[:width])
         # A bad-rows file uploaded again: its old reasons make way for the new ones.
-        drop = kept.index(ERROR_COLUMN) if ERROR_COLUMN in kept else None
-        names = [h for i, h in enumerate(kept) if i != drop]
+        self.drop = kept.index(ERROR_COLUMN) if ERROR_COLUMN in kept else None
+        self.width = width
+        self.names = [h for i, h in enumerate(kept) if i != self.drop]
+        self.sheet_title = sheet_title
+        self.writer: BadRowsWriter | None = None
 
-        def rows() -> Iterator[tuple[int, list[Any], str]]:
-            for number, cells in sheet.rows:
-                if number in reasons:
-                    values = [v for i, v in enumerate(cells[:width]) if i != drop]
-                    yield number, values, "；".join(reasons[number])
+    def add(
+        self, chunk: Sequence[tuple[int, Sequence[Any]]], errors: Sequence[ImportRowError]
+    ) -> None:
+        if not errors:
+            return
+        reasons: dict[int, list[str]] = {}
+        for error in errors:  # in row order, as recorded
+            reason = f"{error.column}：{error.message}" if error.column else error.message
+            reasons.setdefault(error.row_number, []).append(reason)
+        if self.writer is None:
+            self.writer = BadRowsWriter(self.names, sheet_title=self.sheet_title)
+        for number, cells in chunk:
+            if number in reasons:
+                values = [v for i, v in enumerate(cells[: self.width]) if i != self.drop]
+                self.writer.append(values, "；".join(reasons[number]))
 
-        return bad_rows_workbook(names, rows(), sheet_title=SHEET_TITLES[ImportKind(batch.kind)])
+    def content(self) -> bytes | None:
+        return self.writer.content() if self.writer is not None else None
 
 
 # --- reading cells -------------------------------------------------------------------------------
@@ -694,37 +757,15 @@ class ClaimsImporter(RowImporter):
 
     @transaction.atomic
     def _write(self, claims: list[PreparedClaim]) -> None:
+        """The chunk's drafts and their fingerprints. No audit row per draft: the batch is
+        audited once (``_audit_batch``) and each draft links back to it via ImportedRow."""
         declarations = [c.declaration for c in claims]
         _insert_returning_ids(declarations)
-        # The two tables without ids to return are written with executemany: Django's bulk
-        # insert compiler costs more per value than the database does.
         _insert_many(
             ImportedRow,
-            ("unit_id", "fingerprint", "batch_id", "row_number", "declaration_id"),
+            IMPORTED_ROW_COLUMNS,
             [
                 (self.batch.unit_id, c.fingerprint, self.batch.pk, c.row_number, d.pk)
-                for c, d in zip(claims, declarations, strict=True)
-            ],
-        )
-        now = timezone.now()
-        target_type = Declaration._meta.label_lower
-        _insert_many(
-            AuditLog,
-            AUDIT_COLUMNS,
-            [
-                (
-                    now,
-                    self.actor.pk,
-                    self.role.kind,
-                    None,
-                    "declaration.create",
-                    target_type,
-                    str(d.pk),
-                    "",
-                    DeclarationStatus.DRAFT,
-                    "",
-                    {"import_batch": self.batch.pk, "row": c.row_number},
-                )
                 for c, d in zip(claims, declarations, strict=True)
             ],
         )
@@ -744,9 +785,17 @@ class ClaimsImporter(RowImporter):
                     ).exists():
                         outcome.skipped += 1
                         continue
-                    declaration = declaration_save(
-                        person=claim.person, data=claim.data, actor=self.actor, role=self.role
+                    # The rules again (the yearly cap may have moved meanwhile), as
+                    # declaration_save applies them; audited with the batch, as in _write.
+                    declaration = declaration_prepare(
+                        person=claim.person,
+                        data=claim.data,
+                        actor=self.actor,
+                        role=self.role,
+                        today=self.today,
+                        lookups=self.lookups,
                     )
+                    declaration.save()
                     ImportedRow.objects.create(
                         unit_id=self.batch.unit_id,
                         fingerprint=claim.fingerprint,
@@ -764,10 +813,7 @@ class ClaimsImporter(RowImporter):
         return created
 
 
-AUDIT_COLUMNS = (
-    "at", "actor_id", "role", "ip_address", "action", "target_type", "target_id", "from_state",
-    "to_state", "reason", "details",
-)  # fmt: skip
+IMPORTED_ROW_COLUMNS = ("unit_id", "fingerprint", "batch_id", "row_number", "declaration_id")
 
 
 PLAIN_FIELDS = (CharField, TextField, IntegerField, BooleanField, ForeignKey)
@@ -779,46 +825,86 @@ def _db_value(field: models.Field[Any, Any], value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
-def _insert_returning_ids(objects: Sequence[models.Model]) -> None:
-    """Insert new model instances with one multi-row INSERT … RETURNING (per parameter limit),
-    as ``bulk_create`` would (defaults already set, auto_now fields filled by ``pre_save``,
-    values prepared by their fields), and set their ids. On SQLite Django's bulk insert splits
-    a chunk into many statements by a 999-parameter limit the library no longer has, and its
-    compiler costs more per value than the database does; on PostgreSQL ``bulk_create`` is
-    already one statement."""
-    if not objects:
-        return
-    model = type(objects[0])
-    if connection.vendor == "postgresql":
-        # Django 5.2 inserts literal rows through UNNEST here: one statement, one array per
-        # column, no per-value placeholders for psycopg to parse.
-        model._default_manager.bulk_create(objects)
-        return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+def _field_values(
+    objects: Sequence[models.Model], fields: Sequence[models.Field[Any, Any]]
+) -> Iterator[list[Any]]:
+    """Each object's values for `fields`, as ``bulk_create`` would write them: auto_now fields
+    filled by ``pre_save``, values prepared by their fields (plain ones as they are)."""
     stamped = [
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
+    for obj in objects:
+        for f in stamped:
+            f.pre_save(obj, add=True)
+        yield [_db_value(f, getattr(obj, f.attname)) for f in fields]
+
+
+def _insert_returning_ids(objects: Sequence[models.Model]) -> None:
+    """Insert new model instances (defaults already set) and set their ids.
+
+    PostgreSQL: the ids are taken from the table's sequence first, then the rows (ids
+    included) go in with COPY: no statement to parse per row, and none of the ORM's per-value
+    compiler work. SQLite: multi-row INSERT … RETURNING, as many rows per statement as the
+    library's parameter limit allows (Django assumes 999). Both write the values
+    ``_field_values`` prepares, so both give the same rows."""
+    if not objects:
+        return
+    model = type(objects[0])
+    meta = model._meta
+    pk = meta.pk
+    if pk is None:  # every concrete model has one; for the type checker
+        raise TypeError(f"{meta.label} has no primary key")
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
-        quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
-    )
-    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
-    returning = f" RETURNING {quote(str(meta.pk.column))}" if meta.pk is not None else ""
-    per_statement = max(_max_query_params() // len(fields), 1)
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
-        for start in range(0, len(objects), per_statement):
-            batch = objects[start : start + per_statement]
-            params: list[Any] = []
-            for obj in batch:
-                for f in stamped:
-                    f.pre_save(obj, add=True)
-                params.extend(_db_value(f, getattr(obj, f.attname)) for f in fields)
-            cursor.execute(head + ", ".join([row_sql] * len(batch)) + returning, params)
-            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                obj.pk = pk
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk.column, len(objects)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            rows = (
+                [pk_value, *values]
+                for pk_value, values in zip(ids, _field_values(objects, fields), strict=True)
+            )
+            _copy_rows(cursor, meta.db_table, [pk, *fields], rows)
+            for obj, pk_value in zip(objects, ids, strict=True):
+                obj.pk = pk_value
                 obj._state.adding = False
                 obj._state.db = connection.alias
+            return
+        head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
+            table, ", ".join(quote(str(f.column)) for f in fields)
+        )
+        row_sql = "({})".format(", ".join(["%s"] * len(fields)))
+        returning = f" RETURNING {quote(str(pk.column))}"
+        per_statement = max(_max_query_params() // len(fields), 1)
+        for start in range(0, len(objects), per_statement):
+            batch = objects[start : start + per_statement]
+            params = [value for values in _field_values(batch, fields) for value in values]
+            cursor.execute(head + ", ".join([row_sql] * len(batch)) + returning, params)
+            for obj, (pk_value,) in zip(batch, cursor.fetchall(), strict=True):
+                obj.pk = pk_value
+                obj._state.adding = False
+                obj._state.db = connection.alias
+
+
+def _copy_rows(
+    cursor: Any,
+    db_table: str,
+    fields: Sequence[models.Field[Any, Any]],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """PostgreSQL COPY … FROM STDIN of prepared rows (psycopg adapts each value by its type,
+    as it does for a query's parameters)."""
+    quote = connection.ops.quote_name
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quote(db_table), ", ".join(quote(str(f.column)) for f in fields)
+    )
+    with cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _max_query_params() -> int:
@@ -837,18 +923,22 @@ def _max_query_params() -> int:
 def _insert_many(
     model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """INSERT rows with executemany, each value prepared by its field as the ORM would."""
+    """INSERT rows whose ids nobody needs, each value prepared by its field as the ORM would:
+    COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return
     fields = [next(f for f in model._meta.concrete_fields if f.attname == a) for a in attnames]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
-        quote(model._meta.db_table),
-        ", ".join(quote(str(f.column)) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
     params = [[_db_value(f, value) for f, value in zip(fields, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_rows(cursor, model._meta.db_table, fields, params)
+            return
+        quote = connection.ops.quote_name
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
+            quote(model._meta.db_table),
+            ", ".join(quote(str(f.column)) for f in fields),
+            ", ".join(["%s"] * len(fields)),
+        )
         cursor.executemany(sql, params)
 
 

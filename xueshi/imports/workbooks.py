@@ -208,6 +208,45 @@ def staff_template(columns: Sequence[Column], unit_name: str) -> bytes:
     return workbook_bytes(workbook)
 
 
+class BadRowsWriter:
+    """The refused rows with the template's headers and the reasons, appended as the import
+    finds them (openpyxl write-only: rows go to a temporary file, not memory)."""
+
+    def __init__(self, headers: Sequence[str], *, sheet_title: str):
+        self.width = len(headers)
+        self.rows = 0
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(sheet_title)
+        for index in range(1, self.width + 1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = 16
+        self.sheet.column_dimensions[get_column_letter(self.width + 1)].width = 60
+        self.sheet.freeze_panes = "A2"
+        title_cells = []
+        for header in [*headers, ERROR_COLUMN]:
+            cell = WriteOnlyCell(self.sheet, value=header)
+            cell.font = BOLD
+            cell.fill = ERROR_FILL if header == ERROR_COLUMN else HEADER_FILL
+            title_cells.append(cell)
+        self.sheet.append(title_cells)
+
+    def append(self, cells: Sequence[Any], reason: str) -> None:
+        width = self.width
+        out: list[Any] = []
+        for value in list(cells)[:width] + [None] * (width - len(cells)):
+            if isinstance(value, datetime.date):
+                cell = WriteOnlyCell(self.sheet, value=value)
+                cell.number_format = DATE_FORMAT
+                out.append(cell)
+            else:
+                out.append(None if value == "" else value)
+        out.append(reason)
+        self.sheet.append(out)
+        self.rows += 1
+
+    def content(self) -> bytes:
+        return workbook_bytes(self.workbook)
+
+
 def bad_rows_workbook(
     headers: Sequence[str],
     rows: Iterable[tuple[int, Sequence[Any], str]],
@@ -215,29 +254,7 @@ def bad_rows_workbook(
     sheet_title: str,
 ) -> bytes:
     """The refused rows with the template's headers, the original row number and the reasons."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title)
-    for index in range(1, len(headers) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 16
-    sheet.column_dimensions[get_column_letter(len(headers) + 1)].width = 60
-    sheet.freeze_panes = "A2"
-    title_cells = []
-    for header in [*headers, ERROR_COLUMN]:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = BOLD
-        cell.fill = ERROR_FILL if header == ERROR_COLUMN else HEADER_FILL
-        title_cells.append(cell)
-    sheet.append(title_cells)
-    width = len(headers)
+    writer = BadRowsWriter(headers, sheet_title=sheet_title)
     for _row_number, cells, reason in rows:
-        out: list[Any] = []
-        for value in list(cells)[:width] + [None] * (width - len(cells)):
-            if isinstance(value, datetime.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = DATE_FORMAT
-                out.append(cell)
-            else:
-                out.append(None if value == "" else value)
-        out.append(reason)
-        sheet.append(out)
-    return workbook_bytes(workbook)
+        writer.append(cells, reason)
+    return writer.content()

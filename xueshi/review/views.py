@@ -148,7 +148,12 @@ def _queue_response(
     categories = selectors.category_choices(role)
     filter_form = QueueFilterForm(request.GET or None, categories=categories)
     page = _page(request, selectors.review_queue_page(role, filter_form.filters()))
-    next_url = request.get_full_path()
+    # After a refused batch (a POST to review:batch), "back" means the queue, not the POST URL.
+    next_url = (
+        request.get_full_path()
+        if request.method == "GET"
+        else _safe_next(request, reverse("review:queue"))
+    )
     rows = [_queue_row(declaration, next_url) for declaration in page.object_list]
     levels = selectors.review_levels(role)
     selected = set(request.POST.getlist("ids")) if batch_form is not None else set()

@@ -500,3 +500,18 @@ def test_form_errors_render_as_feedback_and_alert():
     assert 'class="invalid-feedback d-block" id="id_name_error"' in html
     assert 'aria-describedby="id_name_helptext id_name_error"' in html
     assert "is-invalid" in html
+
+
+def test_error_pages_are_in_chinese(client):
+    from django.template.loader import render_to_string
+
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+    # The 500 page renders without a request (Django gives it no context processors).
+    assert "系统繁忙" in render_to_string("500.html")
+    person = PersonFactory.create()
+    client.force_login(person.user)
+    refused = client.get("/review/")
+    assert refused.status_code == 403
+    assert "无权访问" in refused.content.decode()
