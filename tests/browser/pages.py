@@ -414,6 +414,9 @@ class UI:
         """
         self.page.wait_for_load_state("load")
         self.page.evaluate("document.fonts.ready.then(() => true)")
+        if full_page:
+            # A full-page capture of a scrolled page paints the sticky top bar mid-page.
+            self.page.evaluate("window.scrollTo(0, 0)")
         self.screens.take(
             self.page,
             step,
