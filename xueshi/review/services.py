@@ -130,18 +130,15 @@ def declaration_return(
     """退回: to the declarant, to mend and resubmit from the first level."""
     reason = _require_reason(reason, "退回")
     declaration, step = _lock_pending_for(declaration_id, role, expected_position)
-    declaration.status = DeclarationStatus.RETURNED
-    declaration.current_position = declaration.entry_position = None
-    declaration.save()
-    trail_record(
-        declaration=declaration,
-        action=TrailAction.RETURN,
+    declaration.entry_position = None  # resubmitted, it starts the chain afresh
+    _leave_chain(
+        declaration,
+        step,
+        DeclarationStatus.RETURNED,
+        TrailAction.RETURN,
+        reason,
         actor=actor,
         role=role,
-        from_status=DeclarationStatus.PENDING,
-        level_name=step.level_name,
-        organization=step.organization,
-        comment=reason,
         request=request,
     )
     events.publish(events.declaration_returned, declaration=declaration, actor=actor, reason=reason)
@@ -161,13 +158,39 @@ def declaration_reject(
     """不予认定: final, with the reason."""
     reason = _require_reason(reason, "不予认定")
     declaration, step = _lock_pending_for(declaration_id, role, expected_position)
-    declaration.status = DeclarationStatus.REJECTED
+    declaration.decided_at = timezone.now()  # final
+    _leave_chain(
+        declaration,
+        step,
+        DeclarationStatus.REJECTED,
+        TrailAction.REJECT,
+        reason,
+        actor=actor,
+        role=role,
+        request=request,
+    )
+    events.publish(events.declaration_rejected, declaration=declaration, actor=actor, reason=reason)
+    return declaration
+
+
+def _leave_chain(
+    declaration: Declaration,
+    step: ChainStep,
+    status: str,
+    action: str,
+    reason: str,
+    *,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None,
+) -> None:
+    """A pending claim leaves the chain at `step` (returned or rejected), with the trail."""
+    declaration.status = status
     declaration.current_position = None
-    declaration.decided_at = timezone.now()
     declaration.save()
     trail_record(
         declaration=declaration,
-        action=TrailAction.REJECT,
+        action=action,
         actor=actor,
         role=role,
         from_status=DeclarationStatus.PENDING,
@@ -176,8 +199,6 @@ def declaration_reject(
         comment=reason,
         request=request,
     )
-    events.publish(events.declaration_rejected, declaration=declaration, actor=actor, reason=reason)
-    return declaration
 
 
 @transaction.atomic
