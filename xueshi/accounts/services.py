@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from xueshi.core.audit import audit_record
+from xueshi.core.changes import save_changes
 from xueshi.core.identifiers import (
     clean_id_number,
     clean_phone,
@@ -156,22 +157,9 @@ def person_update_profile(
     specialty = specialty.strip()
     if department is not None and (person.unit_id is None or department.unit_id != person.unit_id):
         raise ValidationError({"department": "只能选择本单位的部门。"})
-    department_id = department.pk if department is not None else None
-    changed = [
-        field
-        for field, old, new in (
-            ("phone", person.phone, phone),
-            ("specialty", person.specialty, specialty),
-            ("department", person.department_id, department_id),
-        )
-        if old != new
-    ]
+    changed = save_changes(person, phone=phone, specialty=specialty, department=department)
     if not changed:
         return person
-    person.phone = phone
-    person.specialty = specialty
-    person.department = department
-    person.save(update_fields=["phone", "specialty", "department"])
     audit_record(
         action="person.update_profile",
         actor=actor,
@@ -356,23 +344,15 @@ def staff_update(
     department = _staff_department(role, department)
     specialty = (specialty or "").strip()
     department_id = department.pk if department is not None else None
-    changed = [
-        field
-        for field, old, new in (
-            ("phone", locked.phone, phone),
-            ("specialty", locked.specialty, specialty),
-            ("department", locked.department_id, department_id),
-            ("in_establishment", locked.in_establishment, in_establishment),
-        )
-        if old != new
-    ]
+    old_department_id = locked.department_id
+    changed = save_changes(
+        locked,
+        phone=phone,
+        specialty=specialty,
+        department=department,
+        in_establishment=in_establishment,
+    )
     if changed:
-        old_department_id = locked.department_id
-        locked.phone = phone
-        locked.specialty = specialty
-        locked.department = department
-        locked.in_establishment = in_establishment
-        locked.save(update_fields=["phone", "specialty", "department", "in_establishment"])
         audit_record(
             action="person.update_by_unit",
             actor=actor,

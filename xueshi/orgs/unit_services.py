@@ -25,6 +25,7 @@ from xueshi.accounts.services import (
     role_revoke,
 )
 from xueshi.core.audit import audit_record
+from xueshi.core.changes import save_changes
 from xueshi.core.identifiers import clean_credit_code, clean_id_number, clean_phone
 from xueshi.declarations.rules import allowed_credit_years
 
@@ -95,21 +96,11 @@ def unit_info_update(
     if errors:
         raise ValidationError(errors)
     contact_name = (contact_name or "").strip()
-    changed = [
-        field
-        for field, old, new in (
-            ("region_code", unit.region_code, region_code),
-            ("contact_name", unit.contact_name, contact_name),
-            ("contact_phone", unit.contact_phone, phone),
-        )
-        if old != new
-    ]
+    changed = save_changes(
+        unit, region_code=region_code, contact_name=contact_name, contact_phone=phone
+    )
     if not changed:
         return unit
-    unit.region_code = region_code
-    unit.contact_name = contact_name
-    unit.contact_phone = phone
-    unit.save(update_fields=changed)
     audit_record(
         action="organization.update_info",
         actor=actor,

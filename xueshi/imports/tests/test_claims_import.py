@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from xueshi.core.models import BackgroundJob, JobStatus
+from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import DeclarationInput, declaration_save
 from xueshi.imports import services
@@ -408,3 +408,63 @@ def test_declaration_prepare_saves_nothing_and_refuses_like_declaration_save(dem
     draft = declaration_prepare(person=qin, data=good, actor=gxu.user, role=gxu)
     assert draft.pk is None and draft.hours_claimed == Decimal(16)
     assert not Declaration.objects.exists()
+
+
+def test_an_import_is_audited_once_per_batch_with_its_counts(demo, gxu, five_rows):
+    """Creation by import is audited per batch (each draft links back to its ImportedRow and
+    batch); there is no audit row per created draft."""
+    content = fill_template(gxu, five_rows)
+    batch = start(gxu, content)
+    again = start(gxu, content)
+
+    entries = AuditLog.objects.filter(action="import.claims").order_by("id")
+    assert [(e.target_type, e.target_id) for e in entries] == [
+        ("imports.importbatch", str(batch.pk)),
+        ("imports.importbatch", str(again.pk)),
+    ]
+    first, second = entries
+    assert (first.actor, first.role, first.to_state) == (gxu.user, gxu.kind, ImportStatus.DONE)
+    counts = ("batch", "rows", "created", "skipped", "errors")
+    assert [first.details[k] for k in counts] == [batch.pk, 5, 3, 0, 2]
+    assert [second.details[k] for k in counts] == [again.pk, 5, 0, 3, 2]
+    assert not AuditLog.objects.filter(action="declaration.create").exists()
+    linked = ImportedRow.objects.filter(batch=batch).values_list("declaration_id", flat=True)
+    assert set(linked) == set(Declaration.objects.values_list("id", flat=True))
+
+
+def test_sheet_is_read_once_for_an_inline_import(demo, gxu, five_rows, monkeypatch):
+    opened = []
+    real = services.open_sheet
+
+    def counting(source):
+        opened.append(source)
+        return real(source)
+
+    monkeypatch.setattr(services, "open_sheet", counting)
+    batch = start(gxu, fill_template(gxu, five_rows))
+    assert len(opened) == 1
+    assert (batch.created_count, batch.error_count) == (3, 2) and batch.error_file
+    rows = read_sheet(batch.error_file.read())
+    assert [row[-1].split("：")[0] for row in rows[1:]] == ["证件号码", "认定类型"]
+
+
+def test_a_chunk_that_collides_is_redone_row_by_row(demo, gxu, monkeypatch):
+    """If the chunk's bulk insert hits a fingerprint stored meanwhile (another import), the
+    chunk is rolled back and redone row by row: the stored row is skipped, the others are
+    created with the same rules, and still no audit row per draft."""
+    qin = demo.person("覃海燕")
+    first = claim_row(qin.id_number, qin.name)
+    start(gxu, fill_template(gxu, [first]))
+    # As if the other import committed after this chunk's duplicate check.
+    monkeypatch.setattr(
+        services.ClaimsImporter, "_drop_duplicates", lambda self, prepared, outcome: prepared
+    )
+    second = claim_row(qin.id_number, qin.name, 认定内容="第二次培训")
+    batch = start(gxu, fill_template(gxu, [first, second]))
+    assert (batch.created_count, batch.skipped_count, batch.error_count) == (1, 1, 0)
+    assert Declaration.objects.count() == 2 and ImportedRow.objects.count() == 2
+    created = ImportedRow.objects.get(batch=batch).declaration
+    assert (created.title, created.status) == ("第二次培训", DeclarationStatus.DRAFT)
+    assert created.hours_claimed == Decimal(16)
+    assert not AuditLog.objects.filter(action="declaration.create").exists()
+    assert AuditLog.objects.filter(action="import.claims").count() == 2
