@@ -9,7 +9,8 @@ memory reported for the import is the import's own, not the generator's:
 1. ``generate``: migrate, create the unit and its people (bulk insert), write the xlsx;
 2. ``read``: a bare ``openpyxl.load_workbook(read_only=True)`` pass touching every cell;
 3. ``import``: the full import through ``xueshi.imports.services.import_start`` (checks,
-   batch, streaming read, validation, hours, bulk inserts, bad-rows file), run inline.
+   batch, one streaming pass over the sheet, validation, hours, bulk inserts — COPY on
+   PostgreSQL —, bad-rows file, the batch's audit entry), run inline.
 
 Printed: both times, their ratio (target ≤ 2×), and the import's peak resident memory
 (``resource.getrusage``; target < 300 MB). ``--profile`` runs the import under cProfile and
