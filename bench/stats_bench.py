@@ -4,11 +4,17 @@ Run manually on PostgreSQL (ratios, not timings: the machine is shared and noisy
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/xueshi_bench \\
         .venv/bin/python bench/stats_bench.py --claims 1000000 --drop
+    # one role only, and EXPLAIN ANALYZE of its slowest table (selector and SQL twin)
+    DATABASE_URL=... .venv/bin/python bench/stats_bench.py --role authority --explain
 
 The database is created if missing, migrated, and filled by `bench/claims_generator.py` when it
 has no claims (reused otherwise, unless --fresh). Each measurement runs the selector and its SQL
 twin alternately `--repeat` times (after one warm-up each) and compares the medians.
 Target: selectors ≤ 1.5 × the hand-written SQL.
+
+Roles (`--role`): a platform admin (all claims) and an authority admin of the first authority
+(its subtree plus the claims routed to it: the supervisor/authority branch of
+`declarations_in_scope`); `both` by default.
 """
 
 # ruff: noqa: S608 (the SQL is assembled from this file's constants and stored paths, no input)
@@ -34,14 +40,23 @@ MEASURES = (
 )
 
 
-def hand_written(authority_path: str | None) -> dict[str, str]:
+def hand_written(authority_path: str | None, authority_id: int | None = None) -> dict[str, str]:
     """The same tables as one SQL statement each, written by hand for PostgreSQL."""
     scope = SCOPE
     if authority_path is not None:
+        # Subtree, declared by it, or routed through it: one set of ids (UNION), so PostgreSQL
+        # can semi-join it. Written as `u.path LIKE … OR d.id IN (…)`, the IN under an OR is a
+        # SubPlan that is not hashed once its ~500,000 ids exceed work_mem and is rescanned
+        # for every claim: that twin never finished on 1,000,000 claims (2026-11-25).
         scope += (
-            f" AND (u.path LIKE '{authority_path}%' OR d.id IN (SELECT cs.declaration_id"
-            " FROM review_chainstep cs JOIN orgs_organization o ON o.id = cs.organization_id"
-            f" WHERE o.path LIKE '{authority_path}%'))"
+            " AND d.id IN (SELECT s.id FROM declarations_declaration s"
+            " JOIN orgs_organization su ON su.id = s.unit_id"
+            f" WHERE su.path LIKE '{authority_path}%'"
+            " UNION SELECT r.id FROM declarations_declaration r"
+            f" WHERE r.registered_by_organization_id = {authority_id}"
+            " UNION SELECT cs.declaration_id FROM review_chainstep cs"
+            " JOIN orgs_organization o ON o.id = cs.organization_id"
+            f" WHERE o.path LIKE '{authority_path}%')"
         )
     prefix = authority_path or "/"
     child = (
@@ -96,6 +111,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="drop and regenerate the data")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--role",
+        choices=("platform", "authority", "both"),
+        default="both",
+        help="whose statistics: platform admin, authority admin (first authority), or both",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="EXPLAIN (ANALYZE, BUFFERS) the slowest table's query, selector and SQL twin",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -113,6 +139,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
 
     settings.DEBUG = False  # no query log
     call_command("migrate", verbosity=0)
@@ -161,15 +188,35 @@ def main() -> None:
             cursor.execute(sql)
             return cursor.fetchall()
 
-    for label, role, path in (
-        ("platform admin (all claims)", platform, None),
-        (f"authority admin ({authority.name})", authority_role, authority.path),
-    ):
-        print(f"\n== {label}: {total:,} claims in the database ==", flush=True)
+    def explain(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            for (line,) in cursor.fetchall():
+                print(f"    {line}")
+
+    runs: list[tuple[str, RoleAssignment, str | None, int | None]] = []
+    if args.role in ("platform", "both"):
+        runs.append(("platform admin (all claims)", platform, None, None))
+    if args.role in ("authority", "both"):
+        runs.append(
+            (
+                f"authority admin ({authority.name}, path {authority.path})",
+                authority_role,
+                authority.path,
+                authority.pk,
+            )
+        )
+    for label, role, path, authority_id in runs:
+        in_scope = selectors.scoped_declarations(role).count()
+        print(
+            f"\n== {label}: {total:,} claims in the database, {in_scope:,} counted ==",
+            flush=True,
+        )
         print(f"{'table':<14}{'selector s':>12}{'SQL s':>10}{'ratio':>8}")
         sum_orm = sum_sql = 0.0
+        slowest = ("", 0.0, 0.0)
         orm = orm_tables(role)
-        sql = hand_written(path)
+        sql = hand_written(path, authority_id)
         for name, function in orm.items():
             ours = function()  # warm-up: caches, plans
             theirs = run_sql(sql[name])
@@ -186,6 +233,8 @@ def main() -> None:
             orm_median, sql_median = statistics.median(orm_times), statistics.median(sql_times)
             sum_orm += orm_median
             sum_sql += sql_median
+            if orm_median > slowest[1]:
+                slowest = (name, orm_median, sql_median)
             print(
                 f"{name:<14}{orm_median:>12.3f}{sql_median:>10.3f}{orm_median / sql_median:>8.2f}",
                 flush=True,
@@ -199,6 +248,17 @@ def main() -> None:
             f" {time.perf_counter() - started:.3f} s",
             flush=True,
         )
+        if args.explain:
+            name = slowest[0]
+            with CaptureQueriesContext(connection) as captured:
+                orm[name]()
+            longest = max(captured.captured_queries, key=lambda query: float(query["time"]))
+            print(f"\nslowest table: {name} (ratio {slowest[1] / slowest[2]:.2f})")
+            print(f"  selector's longest query ({longest['time']} s when captured):")
+            print(f"    {longest['sql']}")
+            explain(longest["sql"])
+            print("  SQL twin:")
+            explain(sql[name])
 
     connection.close()
     if args.drop:

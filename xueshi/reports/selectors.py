@@ -41,7 +41,9 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import organizations_in_scope, people_in_scope
 from xueshi.core.identifiers import region_name
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.permissions import declarations_in_scope
+from xueshi.declarations.permissions import (
+    declarations_in_scope_for_aggregation,
+)
 from xueshi.ledger.models import YearTotal
 from xueshi.orgs.models import Organization
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
@@ -155,7 +157,7 @@ def apply_filters(
 
 def scoped_declarations(role: RoleAssignment | None) -> QuerySet[Declaration]:
     """The claims the role may count: those it may see, drafts excluded (never sent)."""
-    return declarations_in_scope(role).exclude(status=DeclarationStatus.DRAFT)
+    return declarations_in_scope_for_aggregation(role).exclude(status=DeclarationStatus.DRAFT)
 
 
 def filtered_declarations(

@@ -307,3 +307,46 @@ def test_a_department_admin_is_not_the_declarant_of_another_departments_claim(de
     assert not is_declarant(declaration, department_admin)
     with pytest.raises(PermissionDenied):
         declaration_delete(declaration_id=declaration.pk, actor=huang.user, role=department_admin)
+
+
+@pytest.mark.parametrize("username", ["ay_xiehui", "ay_weijian", "gx_jyt", "gx_rst", "ay_yiyuan"])
+def test_the_aggregation_scope_holds_the_same_claims_as_the_list_scope(demo, username):
+    """Statistics use an id set instead of OR/EXISTS; it must select exactly the same claims."""
+    from xueshi.declarations.permissions import (
+        declarations_in_scope,
+        declarations_in_scope_for_aggregation,
+    )
+
+    for name in ("李明", "王芳"):
+        declaration = anyang_degree(demo, name=name, courses=2)
+        role = demo.professional(name)
+        declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+    guangxi = demo.professional("覃海燕")
+    sent_direct = declaration_save(
+        person=demo.person("覃海燕"),
+        data=DeclarationInput(
+            "academic_conference",
+            "by_dates",
+            {
+                "title": "学术会议",
+                "start_date": datetime.date(THIS_YEAR, 6, 1),
+                "end_date": datetime.date(THIS_YEAR, 6, 2),
+                "description": "宣读论文",
+                "credit_year": THIS_YEAR,
+            },
+            pledge=True,
+        ),
+        actor=guangxi.user,
+        role=guangxi,
+    )
+    declaration_submit(
+        declaration_id=sent_direct.pk,
+        actor=guangxi.user,
+        role=guangxi,
+        direct_supervisor=demo.organization("广西壮族自治区教育厅"),
+    )
+    role = demo.role(username)
+    listed = set(declarations_in_scope(role).values_list("pk", flat=True))
+    counted = set(declarations_in_scope_for_aggregation(role).values_list("pk", flat=True))
+    assert counted == listed
+    assert listed  # every one of these roles sees at least one of the claims
