@@ -79,7 +79,12 @@ class DeclaringLookups:
     ``declaration_save`` uses a fresh one (nothing changes for it). An import keeps one for the
     whole file: each unit's profile key, each profile version and the credit years on offer are
     found once, and the people it fetched through the role's scope (``in_scope``) need no second
-    scope query per row. Only lookups are remembered; every rule still runs for every row.
+    scope query per row; per (version, category, level) the declarants and the names stored
+    on the claim are looked up once. Only lookups are remembered; every rule still runs for
+    every row.
+
+    The per-version caches are keyed by ``id(version)``: every version passed in comes from
+    ``version()``, whose cache keeps it alive, so an id is never reused meanwhile.
     """
 
     def __init__(self) -> None:
@@ -87,6 +92,8 @@ class DeclaringLookups:
         self._keys: dict[tuple[int | None, int | None], str] = {}
         self._versions: dict[tuple[str, datetime.date], ProfileVersion] = {}
         self._years: dict[tuple[int, datetime.date], list[int]] = {}
+        self._declarants: dict[tuple[int, str], list[str]] = {}
+        self._names: dict[tuple[int, str, str], tuple[str, str]] = {}
 
     def profile_key(self, person: Person, organization: Organization | None) -> str:
         cache_key = (person.unit_id, organization.pk if organization is not None else None)
@@ -106,6 +113,29 @@ class DeclaringLookups:
         if years is None:
             years = self._years[(id(version), today)] = allowed_credit_years(version, today)
         return years
+
+    def declarants(self, version: ProfileVersion, category_code: str) -> list[str]:
+        """``version.declarants_for`` (KeyError for an unknown category, not remembered).
+        The list is shared: read it, do not change it."""
+        cache_key = (id(version), category_code)
+        found = self._declarants.get(cache_key)
+        if found is None:
+            found = self._declarants[cache_key] = version.declarants_for(category_code)
+        return found
+
+    def names(
+        self, version: ProfileVersion, category_code: str, level_code: str
+    ) -> tuple[str, str]:
+        """(category's full name, level's name) stored on a claim (KeyError as
+        ``version.leaf`` / ``version.level`` raise it, not remembered)."""
+        cache_key = (id(version), category_code, level_code)
+        found = self._names.get(cache_key)
+        if found is None:
+            found = self._names[cache_key] = (
+                version.leaf(category_code).full_name,
+                version.level(category_code, level_code).name,
+            )
+        return found
 
 
 def _check_may_declare_for(
@@ -174,7 +204,7 @@ def declaration_prepare(
         key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
     )
     try:
-        declarants = version.declarants_for(data.category_code)
+        declarants = lookups.declarants(version, data.category_code)
     except KeyError:
         raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
     _check_may_declare_for(person, role, declarants, lookups)
@@ -213,8 +243,7 @@ def declaration_prepare(
     except HoursInputError as error:
         raise ValidationError(error.errors) from error
 
-    leaf = version.leaf(data.category_code)
-    level = version.level(data.category_code, data.level_code)
+    category_name, level_name = lookups.names(version, data.category_code, data.level_code)
     if declaration is None:
         declaration = Declaration(
             person=person,
@@ -225,14 +254,14 @@ def declaration_prepare(
     declaration.policy_profile = key
     declaration.profile_version = version.effective_from
     declaration.category_code = data.category_code
-    declaration.category_name = leaf.full_name
+    declaration.category_name = category_name
     declaration.level_code = data.level_code
-    declaration.level_name = level.name
+    declaration.level_name = level_name
     for name in COLUMN_FIELDS:
         setattr(declaration, name, fields.get(name) if name != "credit_year" else credit_year)
     declaration.description = declaration.description or ""
     # Some regions (Anyang) ask only for a description (申报描述): it names the claim then.
-    declaration.title = declaration.title or (declaration.description or leaf.full_name)[:200]
+    declaration.title = declaration.title or (declaration.description or category_name)[:200]
     declaration.certificate_number = declaration.certificate_number or ""
     declaration.extra = {
         name: _jsonable(value)

@@ -8,8 +8,9 @@ both, so the inline and background paths give the same result.
 
 Rows are streamed and handled in chunks of ``CHUNK_SIZE``. For claims, each chunk is checked
 with the same rules ``declarations.services.declaration_save`` applies (the same profile
-version choice, scope, validator, credit years and hours calculator) with one query per chunk
-for the people, and written with bulk inserts in one transaction together with the
+version choice, scope, validator, credit years and hours calculator) with at most one query
+per chunk for the people not yet seen in the file (people and their units are kept for the
+whole file), and written with bulk inserts in one transaction together with the
 fingerprints, the audit entries, the row errors and the batch's progress: a crash leaves no
 half row and the batch says how far it got. If a chunk's insert fails (another import created
 the same row meanwhile), the chunk is redone row by row through ``declaration_save``, each row
@@ -486,8 +487,12 @@ class ClaimsImporter(RowImporter):
             if key not in (col.ID_NUMBER, col.NAME, col.CATEGORY, col.LEVEL)
         }
         # Only the role's own people are fetched, through its scope; the parts of the person
-        # the rules read are its unit and its name.
-        self.scope = people_in_scope(role).select_related(None).select_related("unit")
+        # the rules read are its unit and its name. Each person is fetched once per file (a
+        # person usually has several rows, in several chunks), and the people of one unit
+        # share one instance of it, fetched once.
+        self.scope = people_in_scope(role).select_related(None)
+        self._people: dict[str, Person] = {}  # id number → person in the role's scope
+        self._units: dict[int, Organization] = {}
         self.today = timezone.localdate()
         # Lookups (profile keys, versions, credit years, people in scope) for the whole file.
         self.lookups = DeclaringLookups()
@@ -517,6 +522,27 @@ class ClaimsImporter(RowImporter):
             self._shown[(id(version), category_code)] = shown
         return shown
 
+    def people_for(self, id_numbers: set[str]) -> dict[str, Person]:
+        """The people in the role's scope with these ID numbers (exact match), each with its
+        unit; only those not yet seen in this file are queried."""
+        unseen = id_numbers - self._people.keys()
+        if unseen:
+            fetched = list(self.scope.filter(id_number__in=unseen))
+            unit_ids = {p.unit_id for p in fetched if p.unit_id is not None} - self._units.keys()
+            if unit_ids:
+                # As select_related("unit") would load them (the base manager, all fields).
+                self._units.update(Organization._base_manager.in_bulk(unit_ids))
+            for person in fetched:
+                unit = self._units.get(person.unit_id) if person.unit_id is not None else None
+                if unit is not None:
+                    person.unit = unit
+                elif person.unit_id is None:
+                    person.unit = None
+                self._people[person.id_number] = person
+            # Fetched through the role's scope: declaration_prepare need not ask again.
+            self.lookups.in_scope.update(person.pk for person in fetched)
+        return {i: self._people[i] for i in id_numbers if i in self._people}
+
     # the rows
 
     def import_chunk(self, chunk: list[tuple[int, list[Any]]]) -> RowOutcome:
@@ -535,7 +561,7 @@ class ClaimsImporter(RowImporter):
             except ValidationError as error:
                 for message in _messages(error):
                     fail(row_number, "证件号码", message)
-        people = {p.id_number: p for p in self.scope.filter(id_number__in=set(texts.values()))}
+        people = self.people_for(set(texts.values()))
         ids: dict[int, str] = {}
         for row_number, text in texts.items():
             if text in people:
@@ -549,14 +575,12 @@ class ClaimsImporter(RowImporter):
         missing = {id_number for id_number in ids.values() if id_number not in people}
         elsewhere: set[str] = set()
         if missing:
-            people.update((p.id_number, p) for p in self.scope.filter(id_number__in=missing))
+            people.update(self.people_for(missing))
             elsewhere = set(
                 Person.objects.filter(id_number__in=missing - people.keys()).values_list(
                     "id_number", flat=True
                 )
             )
-        # Fetched through the role's scope: declaration_prepare need not ask again.
-        self.lookups.in_scope.update(person.pk for person in people.values())
         parsed: list[ParsedRow] = []
         for row_number, cells in chunk:
             id_number = ids.get(row_number)
