@@ -11,14 +11,18 @@ A journey is written as its user would walk it, by demo name::
 `as_user` (tests/browser/conftest.py) loads the demo data, logs in through the real login form
 and returns a `UI`: the Playwright page (`me.page`) plus the helpers below. The module-level
 functions (`login`, `switch_role`, `open_menu`, `demo_login`, `assert_no_serious_axe_violations`)
-work on a bare Playwright `Page` too.
+work on a bare Playwright `Page` too; the journey helpers (`choose`, `type_in`, `settle`,
+`list_row`, `table_row`, `queue_row`, `open_trail`, `at_phone_width`) take a `UI`.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,6 +278,15 @@ def assert_no_serious_axe_violations(page: Page, **options: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+# A full-page capture keeps the window's height for `vh`: the desktop menu (sticky, 100vh high)
+# would end in mid-page as a white block over an empty grey column. While capturing, let it run
+# the page's full height, as the reader sees it at every scroll position.
+FULL_PAGE_STYLE = """@media (min-width: 992px) {
+  .xs-sidebar.offcanvas-lg { position: static !important; align-self: stretch !important;
+                             height: auto !important; overflow: visible !important; }
+}"""
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^\w.-]+", "-", text).strip("-") or "step"
 
@@ -316,7 +329,12 @@ class Screens:
         self.count += 1
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"{self.count:02d}-{slug(step)}-{viewport}.png"
-        page.screenshot(path=str(target), full_page=full_page, animations="disabled")
+        page.screenshot(
+            path=str(target),
+            full_page=full_page,
+            animations="disabled",
+            style=FULL_PAGE_STYLE if full_page else None,
+        )
         if publish and self.update:
             PUBLISHED_DIR.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(target, PUBLISHED_DIR / f"{slug(publish)}-{viewport}.png")
@@ -406,11 +424,14 @@ class UI:
         publish: str | None = None,
         group: str = "",
         caption: str = "",
+        phone_too: bool = False,
     ) -> UI:
         """Screenshot this step (after checking the page fits the window's width).
 
         `publish="professional-home"` also copies it to docs/screens/browser/ under
         UPDATE_SCREENS=1, in gallery section `group` with `caption`.
+        `phone_too=True` (a desktop tab of a test not run under `viewport`) photographs the same
+        state again at 390×844 (`at_phone_width`), so the gallery has both widths.
         """
         self.page.wait_for_load_state("load")
         self.page.evaluate("document.fonts.ready.then(() => true)")
@@ -427,11 +448,105 @@ class UI:
             caption=caption,
         )
         assert_fits_width(self.page)
+        if phone_too and not self.is_phone:
+            with at_phone_width(self):
+                self.shot(step, full_page=full_page, publish=publish, group=group, caption=caption)
         return self
 
     def axe(self, **options: Any) -> UI:
         assert_no_serious_axe_violations(self.page, **options)
         return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Journey helpers: forms, lists and queues as the journeys use them
+# ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def at_phone_width(ui: UI) -> Iterator[UI]:
+    """The same tab at 390×844 for a few shots (cheaper than a second login), then back.
+
+    The layout follows CSS widths only, so this shows what a phone shows; touch and the mobile
+    user agent are not emulated (tests that need them request the `viewport` fixture).
+    `ui.shot(..., phone_too=True)` uses it.
+    """
+    before = ui.page.viewport_size or VIEWPORTS["desktop"]
+    viewport = ui.viewport
+    ui.page.set_viewport_size(VIEWPORTS["phone"])
+    ui.viewport = "phone"
+    try:
+        yield ui
+    finally:
+        ui.page.set_viewport_size(before)
+        ui.viewport = viewport
+
+
+def recent_days(days: int) -> tuple[str, str]:
+    """A course of `days` days that ended yesterday (or today), inside this year (ISO dates)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    end = max(today - datetime.timedelta(days=1), today.replace(month=1, day=1))
+    start = max(end - datetime.timedelta(days=days - 1), today.replace(month=1, day=1))
+    return start.isoformat(), end.isoformat()
+
+
+def choose(ui: UI, label: str, option: str) -> UI:
+    """Pick `option` (its visible text) in the select labelled `label`."""
+    ui.field(label).select_option(label=option)
+    return ui
+
+
+def type_in(ui: UI, label: str, text: str) -> UI:
+    """Type key by key, as a user does: the key-ups start the form's HTMX hours preview."""
+    box = ui.field(label)
+    box.fill("")
+    box.press_sequentially(text)
+    return ui
+
+
+def settle(ui: UI, *, leave_field: bool = True) -> UI:
+    """Let the form's live requests (HTMX) end before the next click.
+
+    With `leave_field` (the default) first press Tab to leave the field typed in: its change
+    event asks for the hours. The form asks on change and 400 ms after a key-up; a save clicked
+    while one is in flight makes two requests at once, which the live test server's in-memory
+    SQLite can refuse ("database table is locked" → 500, "cannot start a transaction within a
+    transaction" → 400), so the journeys let the preview finish first.
+    `leave_field=False` after a search box's typing: only wait (a late answer would redraw the
+    list and drop a choice).
+    """
+    if leave_field:
+        ui.page.keyboard.press("Tab")
+    ui.page.wait_for_timeout(450)  # the key-up trigger's delay (400 ms)
+    expect(ui.page.locator(".htmx-request")).to_have_count(0)
+    return ui
+
+
+def list_row(ui: UI, title: str) -> Locator:
+    """The row of 申报进度查询 (or 单位申报记录) whose 认定内容 is `title` (not its trail row)."""
+    return ui.page.locator("#declaration-rows > tr:not(.xs-trail-row)").filter(has_text=title)
+
+
+def table_row(ui: UI, text: str) -> Locator:
+    """The first table row of the page containing `text` (any list: progress, queue, results)."""
+    return ui.page.locator("tbody tr", has_text=text).first
+
+
+def queue_row(ui: UI, text: str) -> Locator:
+    """The review queue's row containing `text` (a name or a 认定内容)."""
+    return ui.page.locator("tr[id^=review-row-]").filter(has_text=text)
+
+
+def open_trail(ui: UI, title: str) -> Locator:
+    """Click the "+" of a claim in 申报进度查询 and return its opened trail."""
+    row = table_row(ui, title)
+    pk = (row.get_attribute("id") or "").removeprefix("declaration-")
+    row.get_by_role("button", name="展开审核进度").click()
+    trail = ui.page.locator(f"#trail-{pk}-body")
+    expect(trail.locator(".trail")).to_be_visible()
+    return trail
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,53 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.utils import timezone
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
-from .pages import UI
+from .pages import UI, choose, list_row, queue_row, settle, type_in
 
 GROUP = "安阳 · 学时申报与三级审核"
 GROUP_TWO_LEVELS = "安阳 · 无管理单位的两级审核"
 DEGREE = "参加学历、学位教育"
 
 
-# --- helpers (candidates for pages.py) -------------------------------------------------------
-
-
-def choose(ui: UI, label: str, option: str) -> UI:
-    """Pick `option` (its visible text) in the select labelled `label`."""
-    ui.field(label).select_option(label=option)
-    return ui
-
-
-def type_in(ui: UI, label: str, text: str) -> UI:
-    """Type key by key, as a user does: the key-ups start the form's HTMX hours preview."""
-    field = ui.field(label)
-    field.fill("")
-    field.press_sequentially(text)
-    return ui
-
-
-def settle(ui: UI) -> UI:
-    """Leave the field typed in (its change event asks HTMX for the hours) and wait for HTMX.
-
-    A user clicking 保存 straight from a field sends that request alongside the form; the live
-    test server's in-memory SQLite can refuse one of two concurrent requests ("database table
-    is locked", a 500), so the journeys let the preview finish first.
-    """
-    ui.page.keyboard.press("Tab")
-    ui.page.wait_for_timeout(450)  # the key-up trigger's delay (400 ms)
-    ui.page.wait_for_function("() => !document.querySelector('.htmx-request')")
-    return ui
-
-
-def list_row(ui: UI, title: str) -> Locator:
-    """The row of 申报进度查询 (or 单位申报记录) whose 认定内容 is `title`."""
-    return ui.page.locator("#declaration-rows > tr:not(.xs-trail-row)").filter(has_text=title)
-
-
-def queue_row(ui: UI, text: str) -> Locator:
-    """The review queue's row containing `text` (a name or a 认定内容)."""
-    return ui.page.locator("tr[id^=review-row-]").filter(has_text=text)
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def declare_degree(ui: UI, description: str, courses: str) -> UI:
@@ -87,7 +50,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     li.fill("详细及附件", "郑州大学 临床医学专业学位课程 12 门，均考试合格")
     settle(li)
     li.shot(
-        "form-180", publish="ay-declare-form", group=GROUP, caption="李明登记：12 门 × 15 = 180"
+        "form-180", publish="ay-01-declare-form", group=GROUP, caption="李明登记：12 门 × 15 = 180"
     )
     li.axe()
 
@@ -96,7 +59,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     li.click("保存并提交").expect_text("已提交至安阳市人民医院（单位审核），请等待审核。")
     row = list_row(li, title)
     expect(row).to_contain_text("待审核")
-    li.shot("submitted", publish="ay-submitted", group=GROUP, caption="已提交，待单位审核")
+    li.shot("submitted", publish="ay-02-submitted", group=GROUP, caption="已提交，待单位审核")
 
     # 单位审核: 安阳市人民医院 approves in its queue (the row is swapped in place).
     unit = as_user("ay_yiyuan", viewport=viewport)
@@ -104,11 +67,11 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     claim = queue_row(unit, "李明")
     expect(claim).to_contain_text(title)
     expect(claim).to_contain_text("180")
-    unit.shot("unit-queue", publish="ay-unit-queue", group=GROUP, caption="医院的单位审核队列")
+    unit.shot("unit-queue", publish="ay-03-unit-queue", group=GROUP, caption="医院的单位审核队列")
     unit.axe()
     claim.get_by_role("button", name="通过", exact=True).click()
     expect(claim).to_contain_text("已通过，转入管理单位审核")
-    unit.shot("unit-approved", publish="ay-unit-approved", group=GROUP, caption="单位审核通过")
+    unit.shot("unit-approved", publish="ay-04-unit-approved", group=GROUP, caption="单位审核通过")
 
     # 管理单位审核: 安阳市卫生健康委员会 opens 详情 and approves there.
     health = as_user("ay_weijian", viewport=viewport)
@@ -118,7 +81,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     health.expect_text("考试合格者，每门课程15学时，请在学时系数中输入课程数")
     health.expect_text("学时计算：15 学时/门 × 12 门 = 180 学时")
     health.shot(
-        "review-detail", publish="ay-review-detail", group=GROUP, caption="管理单位审核：详情"
+        "review-detail", publish="ay-05-review-detail", group=GROUP, caption="管理单位审核：详情"
     )
     health.axe()
     health.click("通过").expect_text("已通过李明的申报“" + title + "”，已转入下一级审核。")
@@ -131,7 +94,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     assert any("批量通过" in text for text in association.dialogs), association.dialogs
     association.shot(
         "association-approved",
-        publish="ay-association-approved",
+        publish="ay-06-association-approved",
         group=GROUP,
         caption="协会审核通过",
     )
@@ -148,7 +111,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     expect(trail).to_contain_text("协会审核 · 安阳市专业技术人员继续教育协会")
     expect(trail.locator("li", has_text="审核通过")).to_have_count(3)
     expect(trail).to_contain_text("批准 180 学时")
-    li.shot("trail", publish="ay-trail", group=GROUP, caption="通过认定，三级审核进度")
+    li.shot("trail", publish="ay-07-trail", group=GROUP, caption="通过认定，三级审核进度")
 
     # 学时查询: 180 professional hours this year.
     li.open_menu("学时查询").expect_heading("学时查询")
@@ -159,7 +122,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     detail = li.page.get_by_role("row").filter(has_text=title)
     expect(detail).to_contain_text("专业科目")
     expect(detail).to_contain_text("180")
-    li.shot("ledger", publish="ay-ledger", group=GROUP, caption="学时查询：专业科目 180 学时")
+    li.shot("ledger", publish="ay-08-ledger", group=GROUP, caption="学时查询：专业科目 180 学时")
     li.axe()
 
     # 学时申报统计: the association sees the claim and downloads the Excel file.
@@ -168,7 +131,7 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
         "tbody tr", has_text=DEGREE
     )
     expect(by_category).to_contain_text("180")
-    association.shot("statistics", publish="ay-statistics", group=GROUP, caption="学时申报统计")
+    association.shot("statistics", publish="ay-09-statistics", group=GROUP, caption="学时申报统计")
     with association.page.expect_download() as download_info:
         association.page.get_by_role("link", name="导出申报明细（Excel）").click()
     download = download_info.value
@@ -178,10 +141,10 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
 
 
 def test_anyang_school_without_managing_unit_goes_to_the_association(
-    as_user: Callable[..., UI],
+    as_user: Callable[..., UI], viewport: str
 ) -> None:
     title = "教育硕士课程学习"
-    wang = as_user("王芳")  # 安阳市第一中学: no managing unit
+    wang = as_user("王芳", viewport=viewport)  # 安阳市第一中学: no managing unit
     declare_degree(wang, title, "2")
     expect(wang.page.locator("#hours-block")).to_contain_text("15 学时/门 × 2 门 = 30 学时")
     wang.click("保存并提交").expect_text("已提交至安阳市第一中学（单位审核）")
@@ -195,23 +158,26 @@ def test_anyang_school_without_managing_unit_goes_to_the_association(
     expect(chain.nth(1)).to_contain_text("安阳市专业技术人员继续教育协会")
     expect(wang.page.locator(".xs-chain")).not_to_contain_text("管理单位")
     wang.shot(
-        "chain", publish="ay-two-levels-chain", group=GROUP_TWO_LEVELS, caption="王芳：两级审核流程"
+        "chain",
+        publish="ay-two-levels-01-chain",
+        group=GROUP_TWO_LEVELS,
+        caption="王芳：两级审核流程",
     )
 
-    school = as_user("ay_yizhong")
+    school = as_user("ay_yizhong", viewport=viewport)
     school.open_menu("专业科目学时审核").expect_heading("单位审核")
     claim = queue_row(school, "王芳")
     claim.get_by_role("button", name="通过", exact=True).click()
     expect(claim).to_contain_text("已通过，转入协会审核")
 
-    association = as_user("ay_xiehui")
+    association = as_user("ay_xiehui", viewport=viewport)
     association.open_menu("专业科目学时审核").expect_heading("协会审核")
     claim = queue_row(association, "王芳")
     expect(claim).to_contain_text("安阳市第一中学")
     expect(claim).to_contain_text("协会审核")
     association.shot(
         "association-queue",
-        publish="ay-two-levels-association",
+        publish="ay-two-levels-02-association",
         group=GROUP_TWO_LEVELS,
         caption="学校审核后直接到协会",
     )

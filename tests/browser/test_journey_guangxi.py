@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
-from .pages import UI, VIEWPORTS
+from .pages import UI, open_trail, settle, table_row
 
 REGISTER = "广西 · 登记、批量提交与单位审核"
 DEPARTMENT = "广西 · 二级管理员的部门范围"
@@ -33,37 +32,8 @@ REJECT_REASON = "培训内容与所聘岗位专业不符，请按专业科目要
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers of this file (candidates for pages.py, see the report)
+# Helpers of this file (the shared ones are in pages.py)
 # ---------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def at_phone_width(ui: UI) -> Iterator[UI]:
-    """The same tab at 390×844 for a few shots (cheaper than a second login), then back.
-
-    The layout follows CSS widths only, so this shows what a phone shows; touch and the mobile
-    user agent are not emulated (tests that need them request the `viewport` fixture).
-    """
-    before = ui.page.viewport_size or VIEWPORTS["desktop"]
-    viewport = ui.viewport
-    ui.page.set_viewport_size(VIEWPORTS["phone"])
-    ui.viewport = "phone"
-    try:
-        yield ui
-    finally:
-        ui.page.set_viewport_size(before)
-        ui.viewport = viewport
-
-
-def settle(ui: UI) -> None:
-    """Let the form's live requests end before the next click.
-
-    The form asks for the hours on change and 400 ms after a key-up (HTMX); a save clicked while
-    one is in flight makes two requests at once, which the live server's shared SQLite
-    connection refuses ("cannot start a transaction within a transaction" → 400).
-    """
-    ui.page.wait_for_timeout(450)
-    expect(ui.page.locator(".htmx-request")).to_have_count(0)
 
 
 def fill_training_course(ui: UI, title: str, start: str, end: str, hours: str) -> None:
@@ -77,7 +47,7 @@ def fill_training_course(ui: UI, title: str, start: str, end: str, hours: str) -
     ui.field("认定内容说明").press("Tab")
     expect(ui.page.locator("#hours-block [data-hours]")).to_have_text(hours)
     expect(ui.field("申请学时")).to_have_value(hours)
-    settle(ui)
+    settle(ui, leave_field=False)
 
 
 def declare_course(
@@ -91,21 +61,6 @@ def declare_course(
         ui.click("保存并提交").expect_text("请等待审核")
     else:
         ui.click("保存暂不提交").expect_text("已保存（待提交）")
-
-
-def list_row(ui: UI, title: str) -> Locator:
-    """The row of 申报进度查询 (or a review list) showing the claim `title`."""
-    return ui.page.locator("tbody tr", has_text=title).first
-
-
-def open_trail(ui: UI, title: str) -> Locator:
-    """Click the "+" of a claim in 申报进度查询 and return its opened trail."""
-    row = list_row(ui, title)
-    pk = (row.get_attribute("id") or "").removeprefix("declaration-")
-    row.get_by_role("button", name="展开审核进度").click()
-    trail = ui.page.locator(f"#trail-{pk}-body")
-    expect(trail.locator(".trail")).to_be_visible()
-    return trail
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,16 +126,18 @@ def test_guangxi_batch_submit_then_unit_batch_rejects_with_reason(
         publish="gx-register-04-batch-ticked",
         group=REGISTER,
         caption="勾选两条待提交的登记",
+        phone_too=True,
     )
     me.click("批量提交至本单位审核").expect_text("已提交 2 条申报至本单位审核。")
     assert me.dialogs[-1].startswith("确定提交所勾选的申报吗")
     for title in ("高校课程思政专题培训班", "数据科学与大数据技术培训班"):
-        expect(list_row(me, title)).to_contain_text("待审核")
+        expect(table_row(me, title)).to_contain_text("待审核")
     me.shot(
         "batch-submitted",
         publish="gx-register-05-batch-submitted",
         group=REGISTER,
         caption="批量提交至本单位审核：均为待审核",
+        phone_too=True,
     )
     me.axe()
 
@@ -196,6 +153,7 @@ def test_guangxi_batch_submit_then_unit_batch_rejects_with_reason(
         publish="gx-register-06-batch-reject-refused",
         group=REGISTER,
         caption="批量不通过审核未填原因：被拒绝",
+        phone_too=True,
     )
 
     # Retrying right here posts `next=/review/batch/` and lands on a 405 (see
@@ -210,7 +168,7 @@ def test_guangxi_batch_submit_then_unit_batch_rejects_with_reason(
 
     unit.open_menu("审核结果").expect_heading("专业科目学时审核结果")
     for title in ("高校课程思政专题培训班", "数据科学与大数据技术培训班"):
-        row = list_row(unit, title)
+        row = table_row(unit, title)
         expect(row).to_contain_text("不予认定")
         expect(row).to_contain_text(REJECT_REASON)
     unit.shot(
@@ -218,6 +176,7 @@ def test_guangxi_batch_submit_then_unit_batch_rejects_with_reason(
         publish="gx-register-07-review-results",
         group=REGISTER,
         caption="审核结果：不予认定及审核意见",
+        phone_too=True,
     )
 
     me.open_menu("申报进度查询")
@@ -230,14 +189,8 @@ def test_guangxi_batch_submit_then_unit_batch_rejects_with_reason(
         publish="gx-register-08-trail-rejected",
         group=REGISTER,
         caption="申报进度查询：“+”展开，不予认定及原因",
+        phone_too=True,
     )
-    with at_phone_width(me):
-        me.shot(
-            "trail-with-reason",
-            publish="gx-register-08-trail-rejected",
-            group=REGISTER,
-            caption="申报进度查询：“+”展开，不予认定及原因",
-        )
 
 
 def test_guangxi_retrying_a_refused_batch_stays_on_the_queue(as_user: Callable[..., UI]) -> None:
@@ -260,7 +213,7 @@ def test_guangxi_department_admin_sees_only_his_school(as_user: Callable[..., UI
     declare_course(own, "计算机学院教学能力提升培训班", submit=True)
     other = as_user("蒙丽")
     declare_course(other, "政府会计制度专题培训班", submit=True)
-    other_link = list_row(other, "政府会计制度专题培训班").get_by_role(
+    other_link = table_row(other, "政府会计制度专题培训班").get_by_role(
         "link", name="政府会计制度专题培训班"
     )
     other_detail = other_link.get_attribute("href") or ""
@@ -274,9 +227,10 @@ def test_guangxi_department_admin_sees_only_his_school(as_user: Callable[..., UI
     admin.shot(
         "role-menu",
         full_page=False,
-        publish="gx-department-1-role-menu",
+        publish="gx-department-01-role-menu",
         group=DEPARTMENT,
         caption="黄伟在顶栏切换为二级管理员",
+        phone_too=True,
     )
     admin.page.keyboard.press("Escape")
     admin.switch_role("二级管理员").expect_text("已切换为：二级管理员")
@@ -289,9 +243,10 @@ def test_guangxi_department_admin_sees_only_his_school(as_user: Callable[..., UI
     expect(queue).not_to_contain_text("蒙丽")
     admin.shot(
         "queue",
-        publish="gx-department-2-queue",
+        publish="gx-department-02-queue",
         group=DEPARTMENT,
         caption="二级管理员的审核列表：仅本学院",
+        phone_too=True,
     )
 
     admin.open_menu("专业技术人员管理").expect_text("仅能管理本部门人员")
@@ -303,18 +258,12 @@ def test_guangxi_department_admin_sees_only_his_school(as_user: Callable[..., UI
         expect(staff).not_to_contain_text(outsider)
     admin.shot(
         "staff",
-        publish="gx-department-3-staff",
+        publish="gx-department-03-staff",
         group=DEPARTMENT,
         caption="专业技术人员管理：仅本学院 2 人",
+        phone_too=True,
     )
     admin.axe()
-    with at_phone_width(admin):
-        admin.shot(
-            "staff",
-            publish="gx-department-3-staff",
-            group=DEPARTMENT,
-            caption="专业技术人员管理：仅本学院 2 人",
-        )
 
     # Another school's claim, opened by its address: not found (not "forbidden": no hint it exists).
     pk = other_detail.strip("/").split("/")[-1]
@@ -334,9 +283,10 @@ def test_guangxi_unit_imports_claims_with_a_bad_row(
     unit.open_menu("导入学员培训信息").expect_heading("导入学员培训信息")
     unit.shot(
         "import-page",
-        publish="gx-import-1-page",
+        publish="gx-import-01-page",
         group=IMPORT,
         caption="导入学员培训信息：下载模板、上传、查看结果",
+        phone_too=True,
     )
     with unit.page.expect_download() as download:
         unit.click("下载导入模板", role="link")
@@ -416,28 +366,23 @@ def test_guangxi_unit_imports_claims_with_a_bad_row(
     expect(errors.first).to_contain_text("身份证号校验位错误")
     unit.shot(
         "import-result",
-        publish="gx-import-2-result",
+        publish="gx-import-02-result",
         group=IMPORT,
         caption="导入结果：新建 2 条，第 4 行证件号码校验位错误",
+        phone_too=True,
     )
     unit.axe()
-    with at_phone_width(unit):
-        unit.shot(
-            "import-result",
-            publish="gx-import-2-result",
-            group=IMPORT,
-            caption="导入结果：新建 2 条，第 4 行证件号码校验位错误",
-        )
 
     unit.click("到单位申报记录核对并提交", role="link")
     for title in ("广西高校教师数字素养培训班", "政府会计准则专题培训班"):
-        expect(list_row(unit, title)).to_contain_text("待提交")
+        expect(table_row(unit, title)).to_contain_text("待提交")
     expect(unit.page.get_by_text("证件号码有误的培训班")).to_have_count(0)
     unit.shot(
         "imported-drafts",
-        publish="gx-import-3-drafts",
+        publish="gx-import-03-drafts",
         group=IMPORT,
         caption="导入的两条登记在单位申报记录中待提交",
+        phone_too=True,
     )
 
 
@@ -448,7 +393,7 @@ def test_guangxi_unit_approval_counts_in_the_yearly_hours(as_user: Callable[...,
 
     unit = as_user("gx_gxu")
     unit.open_menu("专业科目学时审核")
-    row = list_row(unit, "新工科教学改革培训班")
+    row = table_row(unit, "新工科教学改革培训班")
     expect(row).to_contain_text("单位审核")
     row.get_by_role("button", name="通过", exact=True).click()  # HTMX: the row becomes the result
     expect(unit.page.locator("tbody tr", has_text="新工科教学改革培训班")).to_contain_text(
@@ -456,9 +401,10 @@ def test_guangxi_unit_approval_counts_in_the_yearly_hours(as_user: Callable[...,
     )
     unit.shot(
         "approved-in-queue",
-        publish="gx-ledger-1-unit-approves",
+        publish="gx-ledger-01-unit-approves",
         group=LEDGER,
         caption="单位审核通过（广西单位即终审）",
+        phone_too=True,
     )
 
     me.open_menu("学时查询").expect_heading("学时查询")
@@ -472,17 +418,11 @@ def test_guangxi_unit_approval_counts_in_the_yearly_hours(as_user: Callable[...,
     expect(detail.locator("tbody")).to_contain_text("新工科教学改革培训班")
     me.shot(
         "yearly-hours",
-        publish="gx-ledger-2-year",
+        publish="gx-ledger-02-year",
         group=LEDGER,
         caption="学时查询：2026 年专业科目 40 学时，未达标，还差 50",
+        phone_too=True,
     )
-    with at_phone_width(me):
-        me.shot(
-            "yearly-hours",
-            publish="gx-ledger-2-year",
-            group=LEDGER,
-            caption="学时查询：2026 年专业科目 40 学时，未达标，还差 50",
-        )
 
 
 def test_guangxi_submits_to_a_supervising_department(as_user: Callable[..., UI]) -> None:
@@ -494,7 +434,7 @@ def test_guangxi_submits_to_a_supervising_department(as_user: Callable[..., UI])
     me.page.locator("#supervisor-picker summary").click()
     search = me.page.get_by_role("searchbox", name="主管部门名称")
     search.fill("南宁")  # the list follows the typing (HTMX, 400 ms after the last input)
-    settle(me)  # a late answer would redraw the list and drop the choice
+    settle(me, leave_field=False)  # a late answer would redraw the list and drop the choice
     picker = me.page.locator("#supervisor-picker")
     expect(picker.get_by_label("南宁市教育局")).to_be_visible()
     expect(picker.get_by_label("广西壮族自治区教育厅")).to_have_count(0)
@@ -504,19 +444,21 @@ def test_guangxi_submits_to_a_supervising_department(as_user: Callable[..., UI])
         publish="gx-register-09-supervisor-picker",
         group=REGISTER,
         caption="提交至主管部门审核：搜索并选择南宁市教育局",
+        phone_too=True,
     )
     picker.get_by_role("button", name="确定提交").click()
     me.expect_text("已提交 1 条申报至南宁市教育局审核。")
-    expect(list_row(me, "中小学信息技术教师培训班")).to_contain_text("待审核")
+    expect(table_row(me, "中小学信息技术教师培训班")).to_contain_text("待审核")
     trail = open_trail(me, "中小学信息技术教师培训班")
     expect(trail).to_contain_text("南宁市教育局")
 
     bureau = as_user("gx_nnjyj")
     bureau.open_menu("专业科目学时审核")
-    expect(list_row(bureau, "中小学信息技术教师培训班")).to_contain_text("覃海燕")
+    expect(table_row(bureau, "中小学信息技术教师培训班")).to_contain_text("覃海燕")
     bureau.shot(
         "bureau-queue",
         publish="gx-register-10-supervisor-queue",
         group=REGISTER,
         caption="南宁市教育局的审核列表收到该申报",
+        phone_too=True,
     )

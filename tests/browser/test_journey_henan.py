@@ -5,28 +5,17 @@ declares one course for three attendees by ID number.
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable
 
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from .pages import UI
-from .test_journey_anyang import choose, list_row, queue_row, settle, type_in
+from .pages import UI, choose, list_row, queue_row, recent_days, settle, type_in
 
 GROUP_DRAFT = "河南 · 草稿、提交、撤回、修改、删除"
 GROUP_DECLARE_FOR = "河南 · 单位代为申报"
 GROUP_TRAINING_BASE = "河南 · 继续教育基地统一申报"
 BASE_COURSE = "参加各级继续教育基地举办的继续教育培训班学习"
-
-
-def recent_days(days: int) -> tuple[str, str]:
-    """A course of `days` days that ended yesterday (or today), inside this year."""
-    today = timezone.localdate()
-    end = max(today - datetime.timedelta(days=1), today.replace(month=1, day=1))
-    start = max(end - datetime.timedelta(days=days - 1), today.replace(month=1, day=1))
-    return start.isoformat(), end.isoformat()
 
 
 def fill_course(ui: UI, title: str, organizer: str, hours: str) -> UI:
@@ -47,20 +36,20 @@ def test_henan_draft_submit_withdraw_edit_delete(as_user: Callable[..., UI], vie
     zhao = as_user("赵磊", viewport=viewport)
     zhao.open_menu("学时登记").expect_heading("学时登记")
     fill_course(zhao, title, "河南省专业技术人员继续教育基地", "40")
-    zhao.shot("form", publish="ha-draft-form", group=GROUP_DRAFT, caption="赵磊填写培训班学时")
+    zhao.shot("form", publish="ha-draft-01-form", group=GROUP_DRAFT, caption="赵磊填写培训班学时")
     zhao.click("保存暂不提交").expect_text("已保存（待提交）")
 
     # 申报进度查询: the draft waits; tick it and submit it to the unit.
     zhao.open_menu("申报进度查询")
     row = list_row(zhao, title)
     expect(row).to_contain_text("待提交")
-    zhao.shot("draft", publish="ha-draft-list", group=GROUP_DRAFT, caption="待提交的草稿")
+    zhao.shot("draft", publish="ha-draft-02-list", group=GROUP_DRAFT, caption="待提交的草稿")
     row.get_by_role("checkbox").check()
     zhao.click("批量提交至本单位审核").expect_text("已提交 1 条申报至本单位审核。")
     assert any("确定提交所勾选的申报吗" in text for text in zhao.dialogs), zhao.dialogs
     expect(row).to_contain_text("待审核")
     zhao.shot(
-        "submitted", publish="ha-draft-submitted", group=GROUP_DRAFT, caption="已提交，待审核"
+        "submitted", publish="ha-draft-03-submitted", group=GROUP_DRAFT, caption="已提交，待审核"
     )
 
     # 撤回: back to 待提交.
@@ -69,7 +58,7 @@ def test_henan_draft_submit_withdraw_edit_delete(as_user: Callable[..., UI], vie
     expect(row).to_contain_text("待提交")
     expect(zhao.page.get_by_role("link", name="待提交")).to_contain_text("1")
     zhao.shot(
-        "withdrawn", publish="ha-draft-withdrawn", group=GROUP_DRAFT, caption="撤回后为待提交"
+        "withdrawn", publish="ha-draft-04-withdrawn", group=GROUP_DRAFT, caption="撤回后为待提交"
     )
 
     # 修改: 40 → 32 hours.
@@ -82,7 +71,7 @@ def test_henan_draft_submit_withdraw_edit_delete(as_user: Callable[..., UI], vie
     zhao.click("保存暂不提交").expect_text("已保存（待提交）")
     zhao.open_menu("申报进度查询")
     expect(row.locator("td").nth(7)).to_have_text("32")  # 申请学时
-    zhao.shot("edited", publish="ha-draft-edited", group=GROUP_DRAFT, caption="修改为 32 学时")
+    zhao.shot("edited", publish="ha-draft-05-edited", group=GROUP_DRAFT, caption="修改为 32 学时")
 
     # 删除 (confirmation accepted): gone.
     row.get_by_role("button", name="删除").click()
@@ -90,7 +79,7 @@ def test_henan_draft_submit_withdraw_edit_delete(as_user: Callable[..., UI], vie
     assert any("删除后不能恢复" in text for text in zhao.dialogs), zhao.dialogs
     expect(row).to_have_count(0)
     zhao.expect_text("暂无申报记录")
-    zhao.shot("deleted", publish="ha-draft-deleted", group=GROUP_DRAFT, caption="已删除")
+    zhao.shot("deleted", publish="ha-draft-06-deleted", group=GROUP_DRAFT, caption="已删除")
 
 
 def test_henan_unit_declares_for_sun_li(as_user: Callable[..., UI], viewport: str) -> None:
@@ -104,19 +93,24 @@ def test_henan_unit_declares_for_sun_li(as_user: Callable[..., UI], viewport: st
     expect(people).to_have_count(1)
     expect(people).to_contain_text("郑州大学 / 医学院")
     unit.shot(
-        "search", publish="ha-declare-for-search", group=GROUP_DECLARE_FOR, caption="查找孙丽"
+        "search", publish="ha-declare-for-01-search", group=GROUP_DECLARE_FOR, caption="查找孙丽"
     )
     people.get_by_role("link", name=re.compile(r"^为其申报\s*：孙丽$")).click()
 
     expect(unit.page.get_by_label("姓名", exact=True)).to_have_value("孙丽")
     fill_course(unit, title, "郑州大学", "24")
-    unit.shot("form", publish="ha-declare-for-form", group=GROUP_DECLARE_FOR, caption="为孙丽填写")
+    unit.shot(
+        "form", publish="ha-declare-for-02-form", group=GROUP_DECLARE_FOR, caption="为孙丽填写"
+    )
     unit.click("保存并提交").expect_text("已提交至河南省教育厅（主管部门），请等待审核。")
     row = list_row(unit, title)
     expect(row).to_contain_text("孙丽")
     expect(row).to_contain_text("待审核")
     unit.shot(
-        "recorded", publish="ha-declare-for-list", group=GROUP_DECLARE_FOR, caption="单位申报记录"
+        "recorded",
+        publish="ha-declare-for-03-list",
+        group=GROUP_DECLARE_FOR,
+        caption="单位申报记录",
     )
 
     # The unit declared it: it waits at 河南省教育厅 (the unit's own level is skipped).
@@ -127,25 +121,27 @@ def test_henan_unit_declares_for_sun_li(as_user: Callable[..., UI], viewport: st
     expect(claim).to_contain_text("郑州大学")  # 登记机构
     supervisor.shot(
         "supervisor-queue",
-        publish="ha-declare-for-queue",
+        publish="ha-declare-for-04-queue",
         group=GROUP_DECLARE_FOR,
         caption="教育厅待审核",
     )
 
 
-def test_henan_training_base_declares_three_attendees(as_user: Callable[..., UI]) -> None:
+def test_henan_training_base_declares_three_attendees(
+    as_user: Callable[..., UI], viewport: str
+) -> None:
     from xueshi.accounts.models import Person
 
     attendees = ["赵磊", "孙丽", "周强"]
     id_numbers = [Person.objects.get(name=name).id_number for name in attendees]
 
-    base = as_user("ha_jidi")
+    base = as_user("ha_jidi", viewport=viewport)
     base.open_menu("统一申报").expect_heading("继续教育基地统一申报")
     fill_course(
         base, "专业技术人员知识更新工程培训班", "河南省专业技术人员继续教育基地（郑州大学）", "32"
     )
     base.fill("参训人员证件号码", "\n".join(id_numbers))
-    base.shot("form", publish="ha-base-form", group=GROUP_TRAINING_BASE, caption="三名参训人员")
+    base.shot("form", publish="ha-base-01-form", group=GROUP_TRAINING_BASE, caption="三名参训人员")
     base.click("为以上人员提交申报").expect_text("已为 3 人提交学时申报。")
     base.expect_heading("申报结果：成功 3 人，共 3 条")
     results = base.page.locator("#results-title").locator("xpath=../..").locator("tbody tr")
@@ -155,16 +151,16 @@ def test_henan_training_base_declares_three_attendees(as_user: Callable[..., UI]
         expect(result).to_contain_text(id_number[-4:])  # shown masked: 410105********0095
         expect(result).to_contain_text("已提交至郑州大学（用人单位）")
     base.shot(
-        "results", publish="ha-base-results", group=GROUP_TRAINING_BASE, caption="三条申报已提交"
+        "results", publish="ha-base-02-results", group=GROUP_TRAINING_BASE, caption="三条申报已提交"
     )
 
-    unit = as_user("ha_zzu")
+    unit = as_user("ha_zzu", viewport=viewport)
     unit.open_menu("专业科目学时审核").expect_heading("用人单位")
     for name in attendees:
         expect(queue_row(unit, name)).to_contain_text("河南省专业技术人员继续教育基地（郑州大学）")
     unit.shot(
         "unit-queue",
-        publish="ha-base-unit-queue",
+        publish="ha-base-03-unit-queue",
         group=GROUP_TRAINING_BASE,
         caption="郑州大学待审核 3 条",
     )

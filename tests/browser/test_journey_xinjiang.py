@@ -10,9 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from .pages import UI
-from .test_journey_anyang import choose, list_row, queue_row, settle, type_in
-from .test_journey_henan import recent_days
+from .pages import UI, choose, list_row, queue_row, recent_days, settle, type_in
 
 GROUP = "新疆 · 专业科目学时认定"
 CATEGORY = "高级研修项目、进修项目"
@@ -50,7 +48,7 @@ def test_xinjiang_single_claim_unit_then_autonomous_region(
     expect(ayi.field("申请学时")).to_have_value("1000")
     expect(ayi.field("项目标题")).to_have_value(title)
     ayi.shot(
-        "too-many-digits", publish="xj-hours-digits", group=GROUP, caption="申请学时超过 3 位数"
+        "too-many-digits", publish="xj-01-hours-digits", group=GROUP, caption="申请学时超过 3 位数"
     )
 
     type_in(ayi, "申请学时", "40")
@@ -63,7 +61,7 @@ def test_xinjiang_single_claim_unit_then_autonomous_region(
     ayi.field("选择文件（可多选）").set_input_files(evidence)
     ayi.click("上传").expect_text("已上传 1 个文件：知识更新专项人才培训证书.pdf")
     expect(ayi.page.locator("#attachments-block")).to_contain_text("PDF")
-    ayi.shot("evidence", publish="xj-evidence", group=GROUP, caption="已上传 PDF 佐证材料")
+    ayi.shot("evidence", publish="xj-02-evidence", group=GROUP, caption="已上传 PDF 佐证材料")
     ayi.click("保存并提交").expect_text("已提交至新疆大学（单位审核），请等待审核。")
 
     # The detail page's chain: 单位审核 新疆大学 → 认定单位 人社厅 (senior title: the region).
@@ -73,7 +71,7 @@ def test_xinjiang_single_claim_unit_then_autonomous_region(
     expect(chain.nth(0)).to_contain_text("新疆大学")
     expect(chain.nth(1)).to_contain_text("认定单位")
     expect(chain.nth(1)).to_contain_text(AUTHORITY)
-    ayi.shot("detail", publish="xj-detail", group=GROUP, caption="详情：两级审核流程")
+    ayi.shot("detail", publish="xj-03-detail", group=GROUP, caption="详情：两级审核流程")
 
     university = as_user("xj_xju", viewport=viewport)
     university.open_menu("专业科目学时审核").expect_heading("单位审核")
@@ -82,7 +80,7 @@ def test_xinjiang_single_claim_unit_then_autonomous_region(
     claim.get_by_role("button", name="通过", exact=True).click()
     expect(claim).to_contain_text("已通过，转入认定单位")
     university.shot(
-        "unit-approved", publish="xj-unit-approved", group=GROUP, caption="新疆大学审核通过"
+        "unit-approved", publish="xj-04-unit-approved", group=GROUP, caption="新疆大学审核通过"
     )
 
     region = as_user("xj_rst", viewport=viewport)
@@ -90,11 +88,13 @@ def test_xinjiang_single_claim_unit_then_autonomous_region(
     queue_row(region, "阿依古丽").get_by_role("link", name="详情").click()
     region.expect_heading(title)
     region.expect_text(evidence.name)
-    region.shot("review-detail", publish="xj-review-detail", group=GROUP, caption="人社厅审核详情")
+    region.shot(
+        "review-detail", publish="xj-05-review-detail", group=GROUP, caption="人社厅审核详情"
+    )
     region.click("通过").expect_text("审核完成（通过认定，批准 40 学时）")
 
     ayi.open_menu("申报进度查询")
     row = list_row(ayi, title)
     expect(row).to_contain_text("通过认定")
     expect(row.locator("td").nth(8)).to_have_text("40")  # 批准学时
-    ayi.shot("approved", publish="xj-approved", group=GROUP, caption="通过认定，批准 40 学时")
+    ayi.shot("approved", publish="xj-06-approved", group=GROUP, caption="通过认定，批准 40 学时")

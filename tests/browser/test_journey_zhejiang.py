@@ -9,13 +9,12 @@ rejects a second claim with a reason (省级审核不通过).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
-from .pages import UI, VIEWPORTS
+from .pages import UI, open_trail, settle, table_row
 
 REGISTER = "浙江建设 · 学时登记与图片佐证"
 REVIEW = "浙江建设 · 企业审核与省级终审"
@@ -34,33 +33,8 @@ FITS = "参加建筑施工安全生产管理专题培训，取得结业证书"
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers of this file (candidates for pages.py, see the report)
+# Helpers of this file (the shared ones are in pages.py)
 # ---------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def at_phone_width(ui: UI) -> Iterator[UI]:
-    """The same tab at 390×844 for a few shots (CSS layout only; no touch emulation)."""
-    before = ui.page.viewport_size or VIEWPORTS["desktop"]
-    viewport = ui.viewport
-    ui.page.set_viewport_size(VIEWPORTS["phone"])
-    ui.viewport = "phone"
-    try:
-        yield ui
-    finally:
-        ui.page.set_viewport_size(before)
-        ui.viewport = viewport
-
-
-def settle(ui: UI) -> None:
-    """Let the form's live requests end before the next click.
-
-    The form asks for the hours on change and 400 ms after a key-up (HTMX); a save clicked while
-    one is in flight makes two requests at once, which the live server's shared SQLite
-    connection refuses ("cannot start a transaction within a transaction" → 400).
-    """
-    ui.page.wait_for_timeout(450)
-    expect(ui.page.locator(".htmx-request")).to_have_count(0)
 
 
 def png_images(folder: Path, count: int) -> list[Path]:
@@ -88,7 +62,7 @@ def fill_course(ui: UI, title: str, hours: str, description: str) -> None:
     ui.fill("认定内容说明", description)
     ui.field("认定内容说明").press("Tab")
     expect(ui.page.locator("#hours-block [data-hours]")).to_have_text(hours)
-    settle(ui)
+    settle(ui, leave_field=False)
 
 
 def upload(ui: UI, files: list[Path]) -> None:
@@ -106,24 +80,10 @@ def declare_and_submit(ui: UI, title: str, hours: str, images: list[Path]) -> No
     ui.click("保存并提交").expect_text(f"已提交至{ENTERPRISE}（企业审核），请等待审核。")
 
 
-def list_row(ui: UI, title: str) -> Locator:
-    return ui.page.locator("tbody tr", has_text=title).first
-
-
-def open_trail(ui: UI, title: str) -> Locator:
-    """Click the "+" of a claim in 申报进度查询 and return its opened trail."""
-    row = list_row(ui, title)
-    pk = (row.get_attribute("id") or "").removeprefix("declaration-")
-    row.get_by_role("button", name="展开审核进度").click()
-    trail = ui.page.locator(f"#trail-{pk}-body")
-    expect(trail.locator(".trail")).to_be_visible()
-    return trail
-
-
 def open_for_review(reviewer: UI, title: str, level: str) -> None:
     """From 专业科目学时审核, the claim's 详情 at the reviewer's level."""
     reviewer.open_menu("专业科目学时审核").expect_heading(level)
-    row = list_row(reviewer, title)
+    row = table_row(reviewer, title)
     expect(row).to_contain_text(level)
     row.get_by_role("link", name="详情").click()
     reviewer.page.wait_for_load_state()
@@ -151,20 +111,21 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     description.evaluate("field => field.removeAttribute('maxlength')")
     description.fill(TOO_LONG)
     description.press("Tab")
-    settle(me)
+    settle(me, leave_field=False)
     me.click("保存暂不提交")
     me.expect_text(LIMIT_ERROR)
     expect(me.field("认定内容")).to_have_value("建筑施工安全生产管理专题培训班")
     expect(me.field("申请学时")).to_have_value("32")
     me.shot(
         "description-too-long",
-        publish="zj-register-1-description-limit",
+        publish="zj-register-01-description-limit",
         group=REGISTER,
         caption="认定内容说明超过 33 个字：提示并保留已填内容",
+        phone_too=True,
     )
 
     me.fill("认定内容说明", FITS).field("认定内容说明").press("Tab")
-    settle(me)
+    settle(me, leave_field=False)
     me.click("保存暂不提交").expect_text("已保存（待提交）")
     images = png_images(tmp_path / "evidence", 6)
     upload(me, images[:5])
@@ -176,25 +137,20 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     me.expect_text("已上传附件（5）")
     me.shot(
         "sixth-image-refused",
-        publish="zj-register-2-sixth-image",
+        publish="zj-register-02-sixth-image",
         group=REGISTER,
         caption="上传第 6 张图片：最多上传 5 张图片",
+        phone_too=True,
     )
-    with at_phone_width(me):
-        me.shot(
-            "sixth-image-refused",
-            publish="zj-register-2-sixth-image",
-            group=REGISTER,
-            caption="上传第 6 张图片：最多上传 5 张图片",
-        )
 
     me.click("保存并提交").expect_text(f"已提交至{ENTERPRISE}（企业审核），请等待审核。")
-    expect(list_row(me, "建筑施工安全生产管理专题培训班")).to_contain_text("待审核")
+    expect(table_row(me, "建筑施工安全生产管理专题培训班")).to_contain_text("待审核")
     me.shot(
         "submitted",
-        publish="zj-register-3-submitted",
+        publish="zj-register-03-submitted",
         group=REGISTER,
         caption="个人上报：待审核（企业审核）",
+        phone_too=True,
     )
 
     enterprise = as_user("zj_jiangong")
@@ -209,9 +165,10 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     expect(chain.nth(1)).to_contain_text(PROVINCE)
     enterprise.shot(
         "enterprise-detail",
-        publish="zj-review-1-enterprise-detail",
+        publish="zj-review-01-enterprise-detail",
         group=REVIEW,
         caption="企业审核：申报详情、5 张佐证图片、审核流程",
+        phone_too=True,
     )
     enterprise.page.locator("#actions").get_by_role("button", name="通过", exact=True).click()
     enterprise.page.wait_for_load_state()
@@ -219,27 +176,21 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
 
     province = as_user("zj_jst")
     province.open_menu("专业科目学时审核").expect_heading("省级终审")
-    expect(list_row(province, "建筑施工安全生产管理专题培训班")).to_contain_text("省级终审")
+    expect(table_row(province, "建筑施工安全生产管理专题培训班")).to_contain_text("省级终审")
     province.shot(
         "province-queue",
-        publish="zj-review-2-province-queue",
+        publish="zj-review-02-province-queue",
         group=REVIEW,
         caption="企业审核通过后进入省级终审",
+        phone_too=True,
     )
-    with at_phone_width(province):
-        province.shot(
-            "province-queue",
-            publish="zj-review-2-province-queue",
-            group=REVIEW,
-            caption="企业审核通过后进入省级终审",
-        )
     open_for_review(province, "建筑施工安全生产管理专题培训班", "省级终审")
     province.page.locator("#actions").get_by_role("button", name="通过", exact=True).click()
     province.page.wait_for_load_state()
     province.expect_text("审核完成（通过认定，批准 32 学时）")
 
     me.open_menu("申报进度查询")
-    row = list_row(me, "建筑施工安全生产管理专题培训班")
+    row = table_row(me, "建筑施工安全生产管理专题培训班")
     expect(row).to_contain_text("通过认定")
     trail = open_trail(me, "建筑施工安全生产管理专题培训班")
     final = trail.locator(".trail li").last
@@ -248,9 +199,10 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     expect(final).to_contain_text("批准 32 学时")
     me.shot(
         "final-approved",
-        publish="zj-review-3-final-approved",
+        publish="zj-review-03-final-approved",
         group=REVIEW,
         caption="省级终审通过：通过认定，批准 32 学时",
+        phone_too=True,
     )
     me.axe()
 
@@ -263,7 +215,7 @@ def test_zhejiang_province_rejects_with_a_reason(
 
     enterprise = as_user("zj_jiangong")
     enterprise.open_menu("专业科目学时审核")
-    row = list_row(enterprise, "BIM 技术应用研修班")
+    row = table_row(enterprise, "BIM 技术应用研修班")
     row.get_by_role("button", name="通过", exact=True).click()  # HTMX: the row shows the result
     expect(enterprise.page.locator("tbody tr", has_text="BIM 技术应用研修班")).to_contain_text(
         "省级终审"
@@ -281,16 +233,17 @@ def test_zhejiang_province_rejects_with_a_reason(
     reason.fill(REJECT_REASON)
     province.shot(
         "province-rejects",
-        publish="zj-review-4-province-reject",
+        publish="zj-review-04-province-reject",
         group=REVIEW,
         caption="省级审核不通过：原因必填，填写后不予认定",
+        phone_too=True,
     )
     province.page.locator("#actions").get_by_role("button", name="不予认定", exact=True).click()
     province.page.wait_for_load_state()
     province.expect_text("已对钱伟的申报“BIM 技术应用研修班”作出不予认定。")
 
     me.open_menu("申报进度查询")
-    expect(list_row(me, "BIM 技术应用研修班")).to_contain_text("不予认定")
+    expect(table_row(me, "BIM 技术应用研修班")).to_contain_text("不予认定")
     trail = open_trail(me, "BIM 技术应用研修班")
     final = trail.locator(".trail li").last
     expect(final).to_contain_text("省级终审")
@@ -298,14 +251,8 @@ def test_zhejiang_province_rejects_with_a_reason(
     expect(final).to_contain_text(REJECT_REASON)
     me.shot(
         "rejected-with-reason",
-        publish="zj-review-5-rejected-list",
+        publish="zj-review-05-rejected-list",
         group=REVIEW,
         caption="省级审核不通过：不予认定及原因",
+        phone_too=True,
     )
-    with at_phone_width(me):
-        me.shot(
-            "rejected-with-reason",
-            publish="zj-review-5-rejected-list",
-            group=REVIEW,
-            caption="省级审核不通过：不予认定及原因",
-        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import WindowState, declaring_window_state
+from xueshi.policy.hours import fmt
 
 from .models import Declaration
 from .permissions import declarations_in_scope
@@ -124,9 +126,11 @@ def detail_field_rows(declaration: Declaration) -> list[FieldRow]:
 
 
 def _shown(value: Any) -> Any:
-    """Dates as 2026-05-04 like the rest of the page; booleans as 是/否."""
+    """Dates as 2026-05-04 like the rest of the page; booleans as 是/否; 12 not 12.00."""
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return fmt(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
