@@ -854,12 +854,23 @@ IMPORTED_ROW_COLUMNS = ("unit_id", "fingerprint", "batch_id", "row_number", "dec
 PLAIN_FIELDS = (CharField, TextField, IntegerField, BooleanField, ForeignKey)
 
 
-def _db_value(field: models.Field[Any, Any], value: Any) -> Any:
-    if value is None or isinstance(field, PLAIN_FIELDS):
-        return value
-    if connection.vendor == "postgresql" and _as_is_on_postgresql(field, value):
-        return value
-    return field.get_db_prep_save(value, connection)
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _db_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """How `field` prepares a value for the database, decided once per field, not per value
+    (an import prepares some thirty values per row)."""
+    if isinstance(field, PLAIN_FIELDS):
+        return _unchanged
+    on_postgresql = connection.vendor == "postgresql"
+
+    def convert(value: Any) -> Any:
+        if value is None or (on_postgresql and _as_is_on_postgresql(field, value)):
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    return convert
 
 
 def _as_is_on_postgresql(field: models.Field[Any, Any], value: Any) -> bool:
@@ -883,10 +894,11 @@ def _field_values(
     stamped = [
         f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
+    columns = [(f.attname, _db_converter(f)) for f in fields]
     for obj in objects:
         for f in stamped:
             f.pre_save(obj, add=True)
-        yield [_db_value(f, getattr(obj, f.attname)) for f in fields]
+        yield [convert(getattr(obj, attname)) for attname, convert in columns]
 
 
 def _insert_returning_ids(objects: Sequence[models.Model]) -> None:
@@ -980,7 +992,10 @@ def _insert_many(
     if not rows:
         return
     fields = [next(f for f in model._meta.concrete_fields if f.attname == a) for a in attnames]
-    params = [[_db_value(f, value) for f, value in zip(fields, row, strict=True)] for row in rows]
+    converters = [_db_converter(f) for f in fields]
+    params = [
+        [convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _copy_rows(cursor, model._meta.db_table, fields, params)

@@ -15,6 +15,7 @@ problem with its key path, so the loader can report every error at once.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 # --- small value types -------------------------------------------------------------------
 
@@ -373,15 +374,17 @@ class ProfileVersion(StrictModel):
     region_tiers: list[RegionTier] = Field(default_factory=list)
     title_tracks: list[TitleSeries] = Field(default_factory=list)
 
-    _leaves: dict[str, LeafCategory] = PrivateAttr(default_factory=dict)
-    # fields_for per category code, built once: the validator and the calculator ask for it
-    # several times per declaration, and an import asks for it on every row.
-    _fields_for: dict[str, tuple[tuple[str, FieldSpec, bool], ...]] = PrivateAttr(
-        default_factory=dict
-    )
+    @functools.cached_property
+    def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:
+        """fields_for per category code, filled as asked: the validator and the calculator ask
+        several times per declaration, an import on every row."""
+        return {}
 
-    def model_post_init(self, context: object, /) -> None:
-        self._leaves = {leaf.code: leaf for leaf in self._walk_leaves()}
+    @functools.cached_property
+    def leaf_index(self) -> dict[str, LeafCategory]:
+        """Category code → leaf. A plain cached attribute: a pydantic private attribute costs a
+        `__getattr__` call on every read, and an import reads it a dozen times per row."""
+        return {leaf.code: leaf for leaf in self._walk_leaves()}
 
     def _walk_leaves(self) -> Iterator[LeafCategory]:
         for i, category in enumerate(self.categories):
@@ -394,11 +397,11 @@ class ProfileVersion(StrictModel):
     # Lookups used by the calculator, the forms and the views.
 
     def leaf_categories(self) -> list[LeafCategory]:
-        return list(self._leaves.values())
+        return list(self.leaf_index.values())
 
     def leaf(self, category_code: str) -> LeafCategory:
         try:
-            return self._leaves[category_code]
+            return self.leaf_index[category_code]
         except KeyError:
             raise KeyError(f"未知的申报类型 {category_code!r}") from None
 
@@ -428,7 +431,7 @@ class ProfileVersion(StrictModel):
 
     def fields_for(self, category_code: str) -> list[tuple[str, FieldSpec, bool]]:
         """(name, spec with this category's label, required) for each field the form shows."""
-        cached = self._fields_for.get(category_code)
+        cached = self._fields_for_cache.get(category_code)
         if cached is None:
             shown = []
             for use in self.field_uses(category_code):
@@ -437,7 +440,7 @@ class ProfileVersion(StrictModel):
                     spec = spec.model_copy(update={"label": use.label})
                 shown.append((use.name, spec, use.required))
             # The version and its specs are frozen, so the list is the same every time.
-            cached = self._fields_for[category_code] = tuple(shown)
+            cached = self._fields_for_cache[category_code] = tuple(shown)
         return list(cached)
 
     def attachments_for(self, category_code: str) -> AttachmentRules:
