@@ -23,6 +23,7 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.audit import audit_record
+from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import declaring_window_state
@@ -550,18 +551,17 @@ def declaration_submit_many(
                 request=request,
             )
         except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
-            results.append(BatchResult(declaration_id, False, _message(error)))
+            results.append(BatchResult(declaration_id, False, refusal_text(error)))
         else:
             results.append(BatchResult(declaration_id, True))
     return results
 
 
-def _message(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "；".join(error.messages)
+def refusal_text(error: Exception) -> str:
+    """Why one claim of a batch was refused, in Chinese (a missing claim included)."""
     if isinstance(error, Declaration.DoesNotExist):
         return "申报不存在。"
-    return str(error) or "无权操作。"
+    return error_text(error)
 
 
 @transaction.atomic
@@ -707,7 +707,7 @@ def training_base_declare(
         try:
             id_number = clean_id_number(text)
         except ValidationError as error:
-            results.append(BatchResult(0, False, _message(error), id_number=text))
+            results.append(BatchResult(0, False, refusal_text(error), id_number=text))
             continue
         if id_number in seen:
             results.append(BatchResult(0, False, "证件号码重复，已忽略。", id_number=id_number))
@@ -729,7 +729,7 @@ def training_base_declare(
                 step = current_step(declaration)
         except (ValidationError, PermissionDenied) as error:
             # No name: it is shown only for people the base did declare for.
-            results.append(BatchResult(0, False, _message(error), id_number=id_number))
+            results.append(BatchResult(0, False, refusal_text(error), id_number=id_number))
         else:
             results.append(
                 BatchResult(

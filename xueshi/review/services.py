@@ -21,7 +21,7 @@ from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope, may_review_step
-from xueshi.declarations.services import AlreadyHandled, BatchResult, _message
+from xueshi.declarations.services import AlreadyHandled, BatchResult, refusal_text
 
 from .models import ChainStep, TrailAction
 from .trail import trail_record
@@ -253,7 +253,7 @@ def review_many(
         try:
             action(declaration_id=declaration_id, **kwargs)
         except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
-            results.append(BatchResult(declaration_id, False, _message(error)))
+            results.append(BatchResult(declaration_id, False, refusal_text(error)))
         else:
             results.append(BatchResult(declaration_id, True))
     return results
