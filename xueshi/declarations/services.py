@@ -418,21 +418,11 @@ def attachment_delete(
     _delete_files_on_commit([file])
 
 
-@transaction.atomic
-def declaration_submit(
-    *,
-    declaration_id: int,
-    actor: Any,
-    role: RoleAssignment,
-    direct_supervisor: Organization | None = None,
-    request: HttpRequest | None = None,
-) -> Declaration:
-    """Send a draft or returned claim to its first reviewer (or, where allowed, a supervisor)."""
-    declaration = _lock(declaration_id)
-    if not is_declarant(declaration, role):
-        raise PermissionDenied("只有申报人可以提交。")
-    if not declaration.is_editable:
-        raise AlreadyHandled(f"该申报当前为“{declaration.get_status_display()}”，不能再次提交。")
+def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
+    """The rules a claim must meet when it is sent for review; returns its profile version.
+
+    Raises ValidationError listing every problem. Reads, never writes.
+    """
     version = version_for(declaration.policy_profile, declaration.profile_version)
     problems = validate_declaration_inputs(
         version,
@@ -459,6 +449,25 @@ def declaration_submit(
             "不能提交："
             + "；".join(message for messages in problems.values() for message in messages)
         )
+    return version
+
+
+@transaction.atomic
+def declaration_submit(
+    *,
+    declaration_id: int,
+    actor: Any,
+    role: RoleAssignment,
+    direct_supervisor: Organization | None = None,
+    request: HttpRequest | None = None,
+) -> Declaration:
+    """Send a draft or returned claim to its first reviewer (or, where allowed, a supervisor)."""
+    declaration = _lock(declaration_id)
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以提交。")
+    if not declaration.is_editable:
+        raise AlreadyHandled(f"该申报当前为“{declaration.get_status_display()}”，不能再次提交。")
+    version = declaration_check_submittable(declaration)
     declaring_organization = declaration.registered_by_organization
     unit = (
         declaration.person.unit
@@ -469,7 +478,7 @@ def declaration_submit(
         version,
         unit=unit,
         direct_supervisor=direct_supervisor,
-        top_authority=_top_authority(version, declaration),
+        top_authority=top_authority_for(version, declaration),
     )
     entry = entry_index(steps, declaring_organization)
     ChainStep.objects.filter(declaration=declaration).delete()
@@ -505,7 +514,7 @@ def declaration_submit(
     return declaration
 
 
-def _top_authority(version: Any, declaration: Declaration) -> bool:
+def top_authority_for(version: Any, declaration: Declaration) -> bool:
     """Xinjiang: senior titles are decided by the autonomous region, the first tier."""
     if not version.region_tiers:
         return False
