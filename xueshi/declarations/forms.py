@@ -34,6 +34,7 @@ from xueshi.policy.schema import (
     ManualRule,
     ProfileVersion,
 )
+from xueshi.policy.uploads import size_limit_mb
 
 from .models import Declaration
 from .rules import allowed_credit_years
@@ -94,10 +95,7 @@ def category_choices(leaves: list[LeafCategory], label: str = "申报类型") ->
 def attachment_rules_text(rules: AttachmentRules) -> str:
     """The evidence rules in words: kinds, size, count."""
     parts = [f"可上传 {'、'.join(rules.kinds)} 格式的文件（按文件内容识别类型）"]
-    if rules.max_size_mb is not None:
-        parts.append(f"单个文件不超过 {fmt(rules.max_size_mb)} MB")
-    else:
-        parts.append("单个文件不超过 20 MB")
+    parts.append(f"单个文件不超过 {fmt(size_limit_mb(rules))} MB")
     if rules.max_count is not None:
         parts.append(f"最多 {rules.max_count} {rules.count_noun}")
     if rules.required:

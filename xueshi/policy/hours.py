@@ -31,6 +31,7 @@ from .schema import (
     ProRataRule,
     days_in_year,
 )
+from .uploads import upload_problems
 
 HOURS_STEP = Decimal("0.1")
 
@@ -409,19 +410,15 @@ def _attachment_errors(
 ) -> None:
     rules = version.attachments_for(category_code)
     count = _as_int(inputs.get("attachment_count")) or 0
-    if rules.max_count is not None and count > rules.max_count:
-        add("attachments", f"最多上传 {rules.max_count} {rules.count_noun}")
     if rules.required and count == 0:
         add("attachments", "请上传佐证材料")
-    allowed = "/".join(rules.kinds)
-    for kind in inputs.get("attachment_kinds") or ():
-        if str(kind).lower().lstrip(".") not in rules.kinds:
-            add("attachments", f"只能上传 {allowed} 文件")
-    if rules.max_size_mb is not None:
-        limit = rules.max_size_mb * 1024 * 1024
-        for size in inputs.get("attachment_sizes") or ():
-            if Decimal(size) > limit:
-                add("attachments", f"单个附件不能超过 {fmt(rules.max_size_mb)} MB")
+    for problem in upload_problems(
+        rules,
+        count=count,
+        sizes=inputs.get("attachment_sizes") or (),
+        kinds=[str(kind) for kind in inputs.get("attachment_kinds") or ()],
+    ):
+        add("attachments", problem)
 
 
 def describe_rule(rule: Rule) -> str:

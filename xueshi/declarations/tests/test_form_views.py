@@ -330,7 +330,7 @@ def test_text_named_jpg_is_refused_and_without_js_the_edit_page_says_why(client,
     fake = SimpleUploadedFile("证书.jpg", text, content_type="image/jpeg")
     response = client.post(url, {"files": [fake]}, follow=True)
     html = response.content.decode()
-    assert "文件内容不是允许的类型" in html
+    assert "“证书.jpg”未上传：只能上传 jpg、png、pdf 文件（按文件内容识别" in html
     assert response.redirect_chain[-1][0] == reverse("declarations:edit", args=[guangxi_draft.pk])
     assert not guangxi_draft.attachments.exists()
 
@@ -351,7 +351,7 @@ def test_zhejiang_sixth_image_is_refused(client, demo):
     ]
     html = client.post(url, {"files": files}, HTTP_HX_REQUEST="true").content.decode()
     assert declaration.attachments.count() == 5
-    assert "最多上传 5 张图片，“第6页.png”未上传" in html
+    assert "“第6页.png”未上传：最多上传 5 张图片。" in html
 
 
 def test_xinjiang_file_over_5_mb_is_refused(client, demo):
@@ -372,7 +372,7 @@ def test_xinjiang_file_over_5_mb_is_refused(client, demo):
     big = SimpleUploadedFile("扫描件.jpg", jpeg_bytes(5 * 1024 * 1024), content_type="image/jpeg")
     small = SimpleUploadedFile("证明.pdf", PDF, content_type="application/pdf")
     html = client.post(url, {"files": [big, small]}, HTTP_HX_REQUEST="true").content.decode()
-    assert "“扫描件.jpg”超过 5 MB" in html
+    assert "“扫描件.jpg”未上传：单个附件不能超过 5 MB" in html
     assert list(declaration.attachments.values_list("original_name", flat=True)) == ["证明.pdf"]
 
 

@@ -329,7 +329,10 @@ def test_xinjiang_hours_field_refuses_four_digits() -> None:
     assert refused.value.errors == {"hours_claimed": ["申请学时最多 3 位数"]}
     oversized = {**inputs, "attachment_sizes": [5 * 1024 * 1024 + 1], "attachment_kinds": ["png"]}
     assert validate_declaration_inputs(xinjiang, "advanced_study", oversized) == {
-        "attachments": ["只能上传 jpg/pdf 文件", "单个附件不能超过 5 MB"]
+        "attachments": [
+            "只能上传 jpg、pdf 文件（按文件内容识别，与扩展名无关）",
+            "单个附件不能超过 5 MB，请压缩后再上传",
+        ]
     }
 
 
