@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from xueshi.policy.schema import ProfileVersion
 
-from .xlsx import ERROR_COLUMN, ImportRefused
+from .xlsx import ERROR_COLUMN, ImportRefused, normalize_header
 
 # Keys of the columns that are not profile fields.
 ID_NUMBER, NAME, CATEGORY, LEVEL = "id_number", "name", "category", "level"
@@ -106,7 +106,8 @@ def staff_columns(departments: Sequence[str]) -> list[Column]:
 
 def column_positions(headers: Sequence[str], columns: Sequence[Column]) -> dict[str, int]:
     """Column key → position in the row; refuses missing, unknown or repeated headers."""
-    by_header = {column.header: column for column in columns}
+    # The template's headers read as the sheet's are (one normaliser).
+    by_header = {normalize_header(column.header): column for column in columns}
     positions: dict[str, int] = {}
     unknown: list[str] = []
     repeated: list[str] = []

@@ -3,11 +3,15 @@
 One parser for the upload page and the `import_general_records` command; both hand the rows to
 `services.general_records_import`, the same service the JSON API will call.
 
+Read by the platform's one spreadsheet reader (``core.spreadsheets``), as the claims and staff
+imports are, with its one header normaliser:
+
 - CSV: UTF-8 with or without BOM; GB18030 (what Excel on a Chinese Windows writes) as fallback;
   comma, semicolon or tab separated.
-- xlsx: the first sheet, read by python-calamine (fast, read-only).
+- xlsx: the first visible sheet.
 - Headers in Chinese (身份证号, 姓名, 课程名称, 学时, 完成日期, 学习平台, 记录号) with a few
-  aliases; spaces, a required-mark "*" and a note in brackets are ignored ("学时（必填）").
+  aliases; spaces, line breaks, a required-mark "*", a colon, a note in brackets ("学时（必填）")
+  and full-width forms are ignored.
 - Row numbers are the spreadsheet's (the header is usually row 1), so problems point at the
   line the sender sees.
 
@@ -19,12 +23,21 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from xueshi.core.spreadsheets import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    SpreadsheetError,
+    cell_text,
+    normalize_header,
+    read_csv,
+    read_workbook,
+)
 
 from .services import GeneralRecordRow
 
@@ -40,7 +53,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("id_number", "course", "hours", "completed_on", "record_id")
 LABELS = {name: headers[0] for name, headers in HEADERS.items()}
-XLSX_MAGIC = b"PK\x03\x04"
 MAX_ROWS = 200_000
 
 
@@ -55,17 +67,11 @@ class ParsedFile:
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _normalise_header(value: Any) -> str:
-    text = str(value or "").strip()
-    text = re.sub(r"[（(][^）)]*[）)]", "", text)  # 学时（必填） → 学时
-    return re.sub(r"[\s*＊:：]", "", text)
-
-
 def _alias_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for name, headers in HEADERS.items():
         for header in headers:
-            index[header.lower()] = name
+            index[normalize_header(header).lower()] = name
     return index
 
 
@@ -73,31 +79,16 @@ def _columns(header: Sequence[Any]) -> dict[str, int]:
     aliases = _alias_index()
     columns: dict[str, int] = {}
     for position, cell in enumerate(header):
-        name = aliases.get(_normalise_header(cell).lower())
+        name = aliases.get(normalize_header(cell).lower())
         if name is not None and name not in columns:
             columns[name] = position
     return columns
 
 
-def _text(value: Any) -> str:
-    """A cell as text: 1001.0 from a spreadsheet is "1001", dates stay dates' ISO text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _hours(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value))  # 1.5 → Decimal("1.5"), not its binary expansion
-    return _text(value)
+    return cell_text(value)
 
 
 def _completed_on(value: Any) -> Any:
@@ -105,18 +96,18 @@ def _completed_on(value: Any) -> Any:
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    return _text(value)
+    return cell_text(value)
 
 
 def rows_from_table(
-    table: Iterator[Sequence[Any]], *, default_provider: str = "", first_row: int = 1
+    table: Iterable[tuple[int, Sequence[Any]]], *, default_provider: str = ""
 ) -> ParsedFile:
     """Turn a header row and data rows into GeneralRecordRow objects (blank rows skipped)."""
     parsed = ParsedFile()
     header: Sequence[Any] | None = None
     columns: dict[str, int] = {}
-    for number, cells in enumerate(table, start=first_row):
-        if not any(_text(cell) for cell in cells):
+    for number, cells in table:
+        if not any(cell_text(cell) for cell in cells):
             continue
         if header is None:
             header = cells
@@ -149,46 +140,18 @@ def rows_from_table(
         parsed.rows.append(
             GeneralRecordRow(
                 row_number=number,
-                id_number=_text(raw_id),
-                name=_text(cell("name")),
-                course=_text(cell("course")),
+                id_number=cell_text(raw_id),
+                name=cell_text(cell("name")),
+                course=cell_text(cell("course")),
                 hours=_hours(cell("hours")),
                 completed_on=_completed_on(cell("completed_on")),
-                provider=_text(cell("provider")) or default_provider,
-                record_id=_text(cell("record_id")),
+                provider=cell_text(cell("provider")) or default_provider,
+                record_id=cell_text(cell("record_id")),
             )
         )
     if header is None:
         raise ParseError("文件是空的：没有表头和数据行。")
     return parsed
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ParseError("无法识别文件编码：请保存为 UTF-8 或 GB18030（GBK）编码的 CSV。")
-
-
-def _csv_table(data: bytes) -> Iterator[list[str]]:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-
-def _xlsx_table(data: bytes) -> Iterator[list[Any]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
-    except (CalamineError, ValueError, IndexError) as error:
-        raise ParseError(f"无法读取 Excel 文件：{error}") from error
-    return iter(rows)
 
 
 def parse_general_records(
@@ -197,13 +160,14 @@ def parse_general_records(
     """Read a CSV or xlsx file (decided by its content, then its name)."""
     data = source if isinstance(source, bytes) else source.read()
     suffix = Path(file_name).suffix.lower()
-    if data.startswith(XLSX_MAGIC):
-        table = _xlsx_table(data)
-    elif suffix in (".xlsx", ".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    workbook = data.startswith(ZIP_MAGIC)
+    if data.startswith(OLE_MAGIC) or (suffix in (".xlsx", ".xls") and not workbook):
         raise ParseError("只支持 .xlsx 与 .csv 文件；旧版 .xls 请在 Excel 中另存为 .xlsx。")
-    else:
-        table = _csv_table(data)
-    return rows_from_table(table, default_provider=default_provider.strip())
+    try:
+        table = read_workbook(io.BytesIO(data)) if workbook else read_csv(data)
+        return rows_from_table(table.rows, default_provider=default_provider.strip())
+    except SpreadsheetError as error:
+        raise ParseError(str(error)) from error
 
 
 def template_csv() -> bytes:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -45,7 +46,7 @@ def test_no_profile_limit_means_the_platform_limit_in_both_checks() -> None:
 
 
 def test_the_same_reasons_in_the_same_words() -> None:
-    rules = AttachmentRules(kinds=["jpg", "pdf"], max_size_mb=5, max_count=2)
+    rules = AttachmentRules(kinds=["jpg", "pdf"], max_size_mb=Decimal(5), max_count=2)
     cases = {
         "count": (3, None, None),
         "kind": (1, png_bytes(), None),
