@@ -6,10 +6,12 @@ into a temporary file that is streamed back, or CSV in UTF-8 with a BOM (so Exce
 with the Chinese intact), generated row by row. ID-number columns are masked (first 6, last 4)
 unless the user holds ``reports.view_full_id_number``. Every export is written to the audit log.
 
-High level: a list registers an :class:`ExportSpec` (how to build its rows from the role and the
-query string) and calls :func:`export_or_enqueue`: up to ``REPORTS_EXPORT_BACKGROUND_ROWS``
-rows (default 5,000) are streamed at once; above that a background job writes the file and the
-user is sent to the job's page (progress card, then the download link).
+High level: each app declares its lists' exports in its own ``exports.py`` (found at start-up by
+:class:`xueshi.core.apps.CoreConfig`), registering an :class:`ExportSpec` (how to build its rows
+from the role and the query string); a view calls :func:`export_or_enqueue`: up to
+``REPORTS_EXPORT_BACKGROUND_ROWS`` rows (default 5,000) are streamed at once; above that a
+background job writes the file and the user is sent to the job's page (progress card, then the
+download link).
 
 Example::
 
@@ -20,7 +22,7 @@ Example::
     register_export(ExportSpec("people", "人员名单", "人员名单", COLUMNS, build_rows))
 
     def people_export(request):  # a view: check the role, then
-        require_role(request, PEOPLE_ROLES)
+        require_permission(request, "unit.manage_staff")
         return export_from_request(request, "people")  # the page's filters, ?format=xlsx|csv
 """
 
@@ -43,16 +45,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
+from django_tasks import task
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from xueshi.accounts.models import RoleAssignment
-from xueshi.accounts.permissions import active_role
-from xueshi.core.audit import audit_record
-from xueshi.core.identifiers import mask_id_number
+from .audit import audit_record
+from .identifiers import mask_id_number
+from .jobs import job_create, job_enqueue, job_finish, job_progress, job_start, run_job
 
 FORMATS = ("xlsx", "csv")
 FULL_ID_PERMISSION = "reports.view_full_id_number"
@@ -306,7 +308,29 @@ def export_response(
 # --- registered exports, in the foreground or as a background job -------------------------
 
 
-RowsBuilder = Callable[[RoleAssignment | None, Mapping[str, str]], Iterable[Any]]
+# The role is the accounts app's RoleAssignment; core knows it only as "the active role" that
+# ActiveRoleMiddleware puts on the request, and reloads it in the worker through the loader
+# that accounts registers at start-up (core imports no other app).
+RowsBuilder = Callable[[Any, Mapping[str, str]], Iterable[Any]]
+RoleLoader = Callable[[int], Any]
+_role_loader: list[RoleLoader] = []
+
+
+def register_role_loader(loader: RoleLoader) -> None:
+    """Called once by the accounts app: how a worker turns a role id back into the role."""
+    _role_loader[:] = [loader]
+
+
+def _request_role(request: HttpRequest) -> Any:
+    return getattr(request, "active_role", None)
+
+
+def _load_role(role_id: int | None) -> Any:
+    if role_id is None:
+        return None
+    if not _role_loader:
+        raise RuntimeError("no role loader registered (is xueshi.accounts installed?)")
+    return _role_loader[0](role_id)
 
 
 @dataclass(frozen=True)
@@ -329,12 +353,15 @@ def register_export(spec: ExportSpec) -> ExportSpec:
 
 
 def get_export(key: str) -> ExportSpec:
-    from . import specs  # noqa: F401  (registers this app's exports)
-
     try:
         return EXPORTS[key]
     except KeyError:
         raise PermissionDenied("未知的导出内容。") from None
+
+
+def form_data(form_class: Any, params: Mapping[str, str]) -> dict[str, str]:
+    """A filter form's own fields from the query string; empty (the page's unbound form) if none."""
+    return {name: params[name] for name in form_class.base_fields if name in params}
 
 
 def requested_format(request: HttpRequest) -> str:
@@ -357,7 +384,7 @@ def export_or_enqueue(
     if fmt not in FORMATS:
         raise PermissionDenied("不支持的导出格式。")
     spec = get_export(key)
-    role = active_role(request)
+    role = _request_role(request)
     plain = {name: params.get(name, "") for name in params if name not in ("format", "table")}
     rows = spec.rows(role, plain)
     count = _count(rows)
@@ -378,15 +405,11 @@ def export_or_enqueue(
 def start_background_export(
     request: HttpRequest,
     spec: ExportSpec,
-    role: RoleAssignment | None,
+    role: Any,
     params: Mapping[str, str],
     fmt: str,
     count: int,
 ) -> Any:
-    from xueshi.core.jobs import job_create, job_enqueue
-
-    from .tasks import export_task
-
     full_ids = may_see_full_id_numbers(request.user)
     audit_record(
         action="export",
@@ -417,16 +440,8 @@ def run_export_job(
     full_ids: bool,
 ) -> None:
     """The background job's work: write the file in a temporary file, then attach it."""
-    from xueshi.core.jobs import job_finish, job_progress, job_start
-
     spec = get_export(key)
-    role = (
-        RoleAssignment.objects.select_related("organization", "department", "user")
-        .filter(pk=role_id)
-        .first()
-        if role_id is not None
-        else None
-    )
+    role = _load_role(role_id)
     rows = spec.rows(role, params)
     job_start(job_id, total=_count(rows))
 
@@ -455,3 +470,16 @@ def run_export_job(
             file_name=download_name(spec.filename, fmt),
             content=File(spool),
         )
+
+
+@task()
+def export_task(
+    job_id: int,
+    key: str,
+    role_id: int | None,
+    params: dict[str, Any],
+    fmt: str,
+    full_ids: bool,
+) -> None:
+    """Background exports (above the row threshold), run by the django_tasks worker."""
+    run_job(job_id, lambda: run_export_job(job_id, key, role_id, params, fmt, full_ids))

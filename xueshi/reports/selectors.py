@@ -51,16 +51,6 @@ from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
 HOURS = DecimalField(max_digits=14, decimal_places=2)
-# Roles that see the statistics page (the menu shows it to the same roles).
-STATISTICS_ROLES = frozenset(
-    {
-        RoleKind.UNIT_ADMIN,
-        RoleKind.DEPARTMENT_ADMIN,
-        RoleKind.SUPERVISOR_ADMIN,
-        RoleKind.AUTHORITY_ADMIN,
-        RoleKind.PLATFORM_ADMIN,
-    }
-)
 SELF_KEY = "self"
 OTHER_KEY = "other"
 NO_TRACK = "未填写"

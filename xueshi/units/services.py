@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import organizations_in_scope
+from xueshi.accounts.permissions import organizations_in_scope, role_may
 from xueshi.accounts.selectors import main_admin_count
 from xueshi.accounts.services import (
     person_create,
@@ -27,9 +27,7 @@ from xueshi.accounts.services import (
 from xueshi.core.audit import audit_record
 from xueshi.core.changes import save_changes
 from xueshi.core.identifiers import clean_credit_code, clean_id_number, clean_phone
-from xueshi.declarations.rules import allowed_credit_years
-
-from .models import (
+from xueshi.orgs.models import (
     DeclaringWindow,
     Department,
     Organization,
@@ -39,12 +37,12 @@ from .models import (
     UnitChangeRequest,
     UnitChangeStatus,
 )
-from .selectors import (
-    CHANGE_REQUEST_DECIDER_ROLES,
+from xueshi.orgs.selectors import (
     WINDOWS_SET_CENTRALLY,
     region_is_known,
     unit_policy_version,
 )
+from xueshi.policy.windows import allowed_credit_years
 
 CHANGE_ALREADY_DECIDED = "该变更申请已被处理。"
 CHANGE_ALREADY_PENDING = "本单位已有待审批的变更申请，请等待上级审批后再提交。"
@@ -207,7 +205,7 @@ def unit_change_request_create(
 def _lock_change(
     change: UnitChangeRequest, role: RoleAssignment | None
 ) -> tuple[UnitChangeRequest, Organization]:
-    if role is None or role.kind not in CHANGE_REQUEST_DECIDER_ROLES:
+    if not role_may(role, "orgs.approve_units"):
         raise PermissionDenied("您无权审批该单位的信息变更。")
     locked = UnitChangeRequest.objects.select_for_update().get(pk=change.pk)
     unit = Organization.objects.select_for_update().get(pk=locked.unit_id)
