@@ -61,7 +61,7 @@ def staff_in_scope(
     `department` is a department id, NO_DEPARTMENT for people without one, or "" for all.
     Unit, department and login are joined, so a page of any size costs the same queries.
     """
-    if not role_may(role, "unit.manage_staff"):
+    if role is None or not role_may(role, "unit.manage_staff"):
         return Person.objects.none()
     people = people_in_scope(role)
     text = "".join((query or "").split())
@@ -76,7 +76,7 @@ def staff_in_scope(
 
 def staff_departments(role: RoleAssignment | None) -> QuerySet[Department]:
     """The departments a unit's admin may filter by and place people in."""
-    if not role_may(role, "unit.manage_staff") or role.organization_id is None:
+    if role is None or not role_may(role, "unit.manage_staff") or role.organization_id is None:
         return Department.objects.none()
     departments = Department.objects.filter(unit_id=role.organization_id)
     if role.kind == RoleKind.DEPARTMENT_ADMIN:

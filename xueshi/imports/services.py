@@ -68,6 +68,7 @@ from xueshi.orgs.models import Department, Organization
 from xueshi.policy.schema import FieldSpec, LeafCategory, ProfileVersion
 
 from . import columns as col
+from . import tasks  # a module reference: tasks imports this module back
 from .columns import Column, claim_columns, column_positions, staff_columns
 from .models import ImportBatch, ImportedRow, ImportKind, ImportRowError, ImportStatus
 from .workbooks import BadRowsWriter, claims_template, staff_template
@@ -190,8 +191,6 @@ def import_start(
         BACKGROUND_ROW_THRESHOLD if kind == ImportKind.CLAIMS else STAFF_BACKGROUND_ROW_THRESHOLD
     )
     if sheet.height > threshold:
-        from .tasks import run_import
-
         job = job_create(
             kind=JOB_KINDS[ImportKind(kind)],
             created_by=actor,
@@ -200,7 +199,7 @@ def import_start(
         )
         batch.job = job
         batch.save(update_fields=["job"])
-        job_enqueue(job, run_import, batch.pk)
+        job_enqueue(job, tasks.run_import, batch.pk)
     else:
         # Inline: the rows are read on from the sheet opened for the checks.
         import_run(batch.pk, sheet=sheet)

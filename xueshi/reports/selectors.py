@@ -44,6 +44,7 @@ from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import (
     declarations_in_scope_for_aggregation,
 )
+from xueshi.declarations.rules import version_for
 from xueshi.ledger.models import YearTotal
 from xueshi.orgs.models import Organization
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
@@ -367,8 +368,6 @@ def requirement_expression(credit_year: int, prefix: str = "person__unit__") -> 
     Few organisations name a profile (usually the authorities), so this is a CASE with one
     branch per such organisation, longest path first (the nearest profile wins).
     """
-    from xueshi.declarations.rules import version_for
-
     named = Organization.objects.exclude(policy_profile="").values_list("path", "policy_profile")
     whens = []
     for path, profile in sorted(named, key=lambda item: -len(item[0])):

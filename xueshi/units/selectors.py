@@ -37,7 +37,7 @@ def organization_detail(*, role: RoleAssignment | None) -> QuerySet[Organization
 
 def unit_change_requests_pending(*, role: RoleAssignment | None) -> QuerySet[UnitChangeRequest]:
     """Name / credit-code changes waiting for this supervisor's or authority's decision."""
-    if not role_may(role, "orgs.approve_units"):
+    if role is None or not role_may(role, "orgs.approve_units"):
         return UnitChangeRequest.objects.none()
     units = organizations_in_scope(role).filter(kind=OrganizationKind.UNIT)
     if role.organization_id is not None:

@@ -205,7 +205,7 @@ def unit_change_request_create(
 def _lock_change(
     change: UnitChangeRequest, role: RoleAssignment | None
 ) -> tuple[UnitChangeRequest, Organization]:
-    if not role_may(role, "orgs.approve_units"):
+    if role is None or not role_may(role, "orgs.approve_units"):
         raise PermissionDenied("您无权审批该单位的信息变更。")
     locked = UnitChangeRequest.objects.select_for_update().get(pk=change.pk)
     unit = Organization.objects.select_for_update().get(pk=locked.unit_id)
