@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import organizations_in_scope, role_may
 from xueshi.accounts.selectors import main_admin_count
 from xueshi.accounts.services import (
@@ -450,7 +450,7 @@ def unit_admin_add(
     if RoleAssignment.objects.filter(
         user=person.user,
         organization=unit,
-        kind__in=[RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN],
+        kind__in=UNIT_ROLE_KINDS,
     ).exists():
         raise ValidationError({"id_number": "该人员已是本单位管理员，可在列表中修改其管理部门。"})
     granted = role_grant(
@@ -470,7 +470,7 @@ def _lock_admin_role(unit: Organization, admin_role: RoleAssignment) -> RoleAssi
         .filter(
             pk=admin_role.pk,
             organization=unit,
-            kind__in=[RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN],
+            kind__in=UNIT_ROLE_KINDS,
         )
         .first()
     )
