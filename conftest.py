@@ -43,7 +43,7 @@ class Demo:
 
 @pytest.fixture
 def demo(db) -> Demo:
-    from xueshi.core.demo import load_demo
+    from xueshi.portal.demo import load_demo
 
     load_demo()
     return Demo()

@@ -6,11 +6,11 @@ Run manually (target: peak < 300 MB)::
         .venv/bin/python bench/export_bench.py --rows 100000 [--drop]
 
 Reuses the statistics bench database when it holds enough claims, otherwise generates them with
-`bench/claims_generator.py`. Rows are read as the export reads them (`specs.declaration_rows`,
-a `.values()` queryset iterated in chunks) and written by `exports.write_xlsx` (openpyxl
-write-only mode) into a temporary file. Reports the process's peak RSS (ru_maxrss) for the
-first run, then Python's own peak allocation (tracemalloc) for a second run.
-"""
+`bench/claims_generator.py`. Rows are read as the export reads them
+(`reports.exports.declaration_rows`, a `.values()` queryset iterated in chunks) and written by
+`exports.write_xlsx` (openpyxl write-only mode) into a temporary file. Reports the process's
+peak RSS (ru_maxrss) for the first run, then Python's own peak allocation (tracemalloc) for a
+second run. """
 
 from __future__ import annotations
 
@@ -57,9 +57,9 @@ def main() -> None:
 
     from bench.claims_generator import generate
     from xueshi.accounts.models import RoleAssignment, RoleKind, User
+    from xueshi.core.exports import write_csv, write_xlsx
     from xueshi.declarations.models import Declaration
-    from xueshi.reports.exports import write_csv, write_xlsx
-    from xueshi.reports.specs import DECLARATION_COLUMNS, declaration_rows
+    from xueshi.reports.exports import DECLARATION_COLUMNS, declaration_rows
 
     if Declaration.objects.count() < args.rows * 1.2:  # drafts and deleted are not exported
         print(f"Generating {int(args.rows * 1.3):,} claims …", flush=True)

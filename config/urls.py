@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.urls.resolvers import URLPattern, URLResolver
 
+from xueshi.portal import urls_policy
+from xueshi.units import urls as units_urls
+
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", include("xueshi.core.urls")),
+    path("", include("xueshi.portal.urls")),
     path("accounts/", include("xueshi.accounts.urls")),
-    path("orgs/", include("xueshi.orgs.urls")),
-    path("policy/", include("xueshi.policy.urls")),
+    # The organisation pages live in the units app (above accounts); names stay orgs:….
+    path("orgs/", include((units_urls.urlpatterns, "orgs"))),
+    # The profile page lives in portal (it reads the active role); names stay policy:….
+    path("policy/", include((urls_policy.urlpatterns, "policy"))),
     path("declarations/", include("xueshi.declarations.urls")),
     path("review/", include("xueshi.review.urls")),
     path("notifications/", include("xueshi.notifications.urls")),

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "xueshi.ledger",
     "xueshi.imports",
     "xueshi.reports",
+    "xueshi.units",
+    "xueshi.portal",
 ]
 
 MIDDLEWARE = [

@@ -70,7 +70,7 @@ def demo_login(name_or_username: str) -> tuple[str, str]:
     """
     from xueshi.accounts.models import Person, User
     from xueshi.accounts.services import initial_password
-    from xueshi.core.demo import DEMO_PASSWORD, REGIONS
+    from xueshi.portal.demo import DEMO_PASSWORD, REGIONS
 
     for region in REGIONS:
         for person_spec in region.people:
@@ -83,11 +83,13 @@ def demo_login(name_or_username: str) -> tuple[str, str]:
                 return org_spec.account, DEMO_PASSWORD
     if User.objects.filter(username=name_or_username).exists():  # "admin", and anyone else
         return name_or_username, DEMO_PASSWORD
-    raise LookupError(f"no demo person or account named {name_or_username!r} (xueshi/core/demo.py)")
+    raise LookupError(
+        f"no demo person or account named {name_or_username!r} (xueshi/portal/demo.py)"
+    )
 
 
 def is_first_login(name: str) -> bool:
-    from xueshi.core.demo import REGIONS
+    from xueshi.portal.demo import REGIONS
 
     return any(p.name == name and p.first_login for r in REGIONS for p in r.people)
 
@@ -129,7 +131,7 @@ def login(
 
     `new_password` defaults to the demo password. Fails with the page's error if refused.
     """
-    from xueshi.core.demo import DEMO_PASSWORD
+    from xueshi.portal.demo import DEMO_PASSWORD
 
     root = base_url or base_url_of(page)
     page.goto(root + LOGIN_PATH)

@@ -124,6 +124,9 @@ ROLE_ORGANIZATION_KIND = {
     RoleKind.AUTHORITY_ADMIN: "authority",
     RoleKind.TRAINING_BASE_ADMIN: "training_base",
 }
+# The administrator roles attached to a unit (总管理员 and 二级管理员): a fact about the data,
+# not a permission (who may do what is in permissions.PERMISSIONS).
+UNIT_ROLE_KINDS = tuple(kind for kind, org in ROLE_ORGANIZATION_KIND.items() if org == "unit")
 
 
 class RoleAssignment(models.Model):

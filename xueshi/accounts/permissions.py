@@ -1,8 +1,16 @@
-"""Who may see whom. Every view that shows a person or an organisation goes through these."""
+"""Who may do what, and who may see whom.
+
+The permission registry: every named permission (``review.act``, ``ledger.query`` …) with its
+Chinese label and the role kinds that hold it, in one table. Views (:func:`require_permission`),
+the menu (portal) and templates (``{% load xueshi_perms %}{% if role|may:"review.act" %}``)
+read it; nobody keeps a copy of a role set. The scope functions below say *whom* a role sees.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -14,6 +22,107 @@ from .models import Person, RoleAssignment, RoleKind
 
 NO_ROLE_ACCESS = "当前角色无权访问此页面。"
 NO_ACTIVE_ROLE = "当前账号没有可用的角色。"
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    label: str
+    kinds: frozenset[str]
+
+
+_PROFESSIONAL = (RoleKind.PROFESSIONAL,)
+_UNIT_ADMINS = (RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN)
+_SUPERVISING = (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN)
+_PLATFORM = (RoleKind.PLATFORM_ADMIN,)
+
+
+def _permission(name: str, label: str, *groups: Iterable[str]) -> tuple[str, Permission]:
+    return name, Permission(name, label, frozenset(kind for group in groups for kind in group))
+
+
+PERMISSIONS: dict[str, Permission] = dict(
+    [
+        _permission("home.view", "首页", RoleKind),
+        # 专业技术人员本人
+        _permission("declarations.declare", "学时登记与申报进度", _PROFESSIONAL),
+        _permission("ledger.own", "本人学时查询", _PROFESSIONAL),
+        _permission(
+            "accounts.self_service", "个人中心（我的信息、更换单位、修改密码）", _PROFESSIONAL
+        ),
+        # 学时管理
+        _permission("review.act", "专业科目学时审核", _UNIT_ADMINS, _SUPERVISING),
+        _permission("review.results", "审核结果", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        _permission(
+            "declarations.declare_for", "代为申报", _UNIT_ADMINS, (RoleKind.SUPERVISOR_ADMIN,)
+        ),
+        _permission("declarations.training_base", "统一申报", (RoleKind.TRAINING_BASE_ADMIN,)),
+        _permission(
+            "declarations.list_unit",
+            "单位申报记录",
+            _UNIT_ADMINS,
+            _SUPERVISING,
+            (RoleKind.TRAINING_BASE_ADMIN,),
+            _PLATFORM,
+        ),
+        _permission(
+            "ledger.query", "学时查询（单位及下属）", _UNIT_ADMINS, _SUPERVISING, _PLATFORM
+        ),
+        _permission(
+            "ledger.general_import", "公需科目导入", (RoleKind.AUTHORITY_ADMIN,), _PLATFORM
+        ),
+        _permission("imports.claims", "导入学员培训信息", _UNIT_ADMINS),
+        _permission("reports.statistics", "学时申报统计", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        # 单位管理
+        _permission("unit.view", "单位信息", _UNIT_ADMINS),
+        _permission(
+            "unit.manage", "单位信息维护、部门、管理员与学时登记开放", (RoleKind.UNIT_ADMIN,)
+        ),
+        _permission("unit.manage_staff", "专业技术人员管理", _UNIT_ADMINS),
+        _permission("imports.staff", "导入人员信息", (RoleKind.UNIT_ADMIN,)),
+        # 机构管理
+        _permission("orgs.view_own", "本机构信息", _SUPERVISING, (RoleKind.TRAINING_BASE_ADMIN,)),
+        _permission("orgs.approve_units", "单位注册与信息变更审批", _SUPERVISING, _PLATFORM),
+        _permission(
+            "orgs.override_credit_code",
+            "更正统一社会信用代码",
+            (RoleKind.AUTHORITY_ADMIN,),
+            _PLATFORM,
+        ),
+        _permission("policy.view", "政策配置", (RoleKind.AUTHORITY_ADMIN,)),
+        _permission("system.admin", "系统管理", _PLATFORM),
+    ]
+)
+
+
+def permission_kinds(name: str) -> frozenset[str]:
+    """The role kinds holding `name`; an unknown name is a programming error, not a refusal."""
+    try:
+        return PERMISSIONS[name].kinds
+    except KeyError:
+        raise LookupError(f"unknown permission {name!r} (xueshi/accounts/permissions.py)") from None
+
+
+def role_may(role: Any, name: str) -> bool:
+    """Whether the role (a RoleAssignment, or None) holds the named permission."""
+    kinds = permission_kinds(name)
+    return role is not None and role.kind in kinds
+
+
+def require_permission(
+    request: HttpRequest, name: str, message: str = NO_ROLE_ACCESS
+) -> RoleAssignment:
+    """The active role if it holds permission `name`; PermissionDenied otherwise."""
+    return require_role(request, permission_kinds(name), message)
+
+
+def load_role(role_id: int) -> RoleAssignment | None:
+    """A role by id with what the scope functions read (for background jobs)."""
+    return (
+        RoleAssignment.objects.select_related("organization", "department", "user")
+        .filter(pk=role_id)
+        .first()
+    )
 
 
 def active_role(request: HttpRequest) -> RoleAssignment | None:

@@ -8,11 +8,9 @@ from django.db.models import F, Q, QuerySet
 
 from xueshi.orgs.models import Department, Organization
 
-from .models import Person, RoleAssignment, RoleKind
-from .permissions import people_in_scope
+from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind
+from .permissions import people_in_scope, role_may
 
-# Roles that manage a unit's staff: the main admin (whole unit) and department admins.
-STAFF_MANAGER_ROLES = frozenset({RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN})
 # The department filter's value for people without a department.
 NO_DEPARTMENT = "none"
 
@@ -63,7 +61,7 @@ def staff_in_scope(
     `department` is a department id, NO_DEPARTMENT for people without one, or "" for all.
     Unit, department and login are joined, so a page of any size costs the same queries.
     """
-    if role is None or role.kind not in STAFF_MANAGER_ROLES:
+    if role is None or not role_may(role, "unit.manage_staff"):
         return Person.objects.none()
     people = people_in_scope(role)
     text = "".join((query or "").split())
@@ -78,7 +76,7 @@ def staff_in_scope(
 
 def staff_departments(role: RoleAssignment | None) -> QuerySet[Department]:
     """The departments a unit's admin may filter by and place people in."""
-    if role is None or role.kind not in STAFF_MANAGER_ROLES or role.organization_id is None:
+    if role is None or not role_may(role, "unit.manage_staff") or role.organization_id is None:
         return Department.objects.none()
     departments = Department.objects.filter(unit_id=role.organization_id)
     if role.kind == RoleKind.DEPARTMENT_ADMIN:
@@ -89,7 +87,7 @@ def staff_departments(role: RoleAssignment | None) -> QuerySet[Department]:
 def unit_admins(unit: Organization) -> QuerySet[RoleAssignment]:
     """The unit's admins (总管理员 first, then department admins by department), with names."""
     return (
-        RoleAssignment.objects.filter(organization=unit, kind__in=STAFF_MANAGER_ROLES)
+        RoleAssignment.objects.filter(organization=unit, kind__in=UNIT_ROLE_KINDS)
         .select_related("user", "user__person", "department", "unit_admin_info")
         .order_by(F("department__name").asc(nulls_first=True), "user__full_name", "pk")
     )

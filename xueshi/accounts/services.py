@@ -17,8 +17,8 @@ from xueshi.core.identifiers import (
 )
 from xueshi.orgs.models import Department, Organization
 
-from .models import Person, RoleAssignment, RoleKind, User
-from .permissions import people_in_scope
+from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, User
+from .permissions import people_in_scope, role_may
 from .roles import ACTIVE_ROLE_SESSION_KEY
 from .selectors import main_admin_count
 
@@ -171,8 +171,6 @@ def person_update_profile(
 
 # ---- staff, as a unit's admins manage them (专业技术人员管理) ------------------------------
 
-STAFF_ADMIN_ROLES = frozenset({RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN})
-UNIT_ADMIN_ROLES = STAFF_ADMIN_ROLES
 
 STAFF_IN_UNIT = "该人员已是本单位人员。"
 # Says nothing about where: a unit must not learn another unit's staff by typing ID numbers.
@@ -186,7 +184,7 @@ LAST_MAIN_ADMIN = "该人员是本单位唯一的总管理员，请先设置其�
 
 
 def _require_staff_admin(role: RoleAssignment | None) -> RoleAssignment:
-    if role is None or role.kind not in STAFF_ADMIN_ROLES or role.organization_id is None:
+    if role is None or not role_may(role, "unit.manage_staff") or role.organization_id is None:
         raise PermissionDenied("当前角色无权管理专业技术人员。")
     return role
 
@@ -389,7 +387,7 @@ def staff_leave_unit(
         raise ValidationError("不能将自己调出本单位。")
     admin_roles = list(
         RoleAssignment.objects.filter(
-            user_id=locked.user_id, organization=unit, kind__in=UNIT_ADMIN_ROLES
+            user_id=locked.user_id, organization=unit, kind__in=UNIT_ROLE_KINDS
         )
         if locked.user_id is not None
         else RoleAssignment.objects.none()

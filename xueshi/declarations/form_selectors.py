@@ -9,20 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import people_in_scope
+from xueshi.accounts.models import Person, RoleAssignment
+from xueshi.accounts.permissions import people_in_scope, role_may
 from xueshi.policy.schema import ProfileVersion
 
 from .forms import declarable_leaves
 from .rules import rules_date, version_for
 
 PEOPLE_SEARCH_LIMIT = 20
-# Roles that may declare on a person's behalf, if the region's profile lets them.
-DECLARING_FOR_ROLES = (
-    RoleKind.UNIT_ADMIN,
-    RoleKind.DEPARTMENT_ADMIN,
-    RoleKind.SUPERVISOR_ADMIN,
-)
 
 
 def person_of_role(role: RoleAssignment) -> Person | None:
@@ -72,7 +66,8 @@ def organization_profile_key(role: RoleAssignment) -> str:
 
 def may_declare_for_others(role: RoleAssignment) -> bool:
     """Does the role's region let this role declare in at least one category?"""
-    if role.kind not in DECLARING_FOR_ROLES:
+    # The registry says which roles may; the region's profile says in which categories.
+    if not role_may(role, "declarations.declare_for"):
         return False
     key = organization_profile_key(role)
     if not key:

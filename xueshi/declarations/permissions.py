@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.review.models import ChainStep
 
 from .models import Declaration, DeclarationStatus
 
@@ -18,8 +19,6 @@ REVIEWER_ROLES = {
 
 def declarations_in_scope(role: RoleAssignment | None) -> QuerySet[Declaration]:
     """Every declaration `role` may see; anything else is answered with 404."""
-    from xueshi.review.models import ChainStep
-
     declarations = Declaration.objects.exclude(status=DeclarationStatus.DELETED)
     if role is None:
         return declarations.none()
@@ -59,8 +58,6 @@ def declarations_in_scope_for_aggregation(role: RoleAssignment | None) -> QueryS
     GROUP BY over a million claims). Statistics instead filter on one set of ids, built once.
     Lists and single lookups keep `declarations_in_scope`, where that set would cost more.
     """
-    from xueshi.review.models import ChainStep
-
     if role is None or role.kind not in (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN):
         return declarations_in_scope(role)
     organization = role.organization

@@ -9,8 +9,17 @@ from django.utils import timezone
 
 from xueshi.accounts.models import Person
 from xueshi.orgs.models import Organization
-from xueshi.policy.loader import NoVersionInForce, ProfileError, ProfileNotFound, profile_for
+from xueshi.policy.loader import (
+    NoVersionInForce,
+    ProfileError,
+    ProfileNotFound,
+    get_profile,
+    profile_for,
+)
 from xueshi.policy.schema import ProfileVersion
+
+# Moved to policy (the units console needs it and sits below declarations); re-exported here.
+from xueshi.policy.windows import allowed_credit_years as allowed_credit_years
 
 
 def profile_key_for(person: Person, organization: Organization | None = None) -> str:
@@ -36,14 +45,6 @@ def version_for(key: str, on_date: datetime.date) -> ProfileVersion:
         return profile_for(key, on_date)
     except NoVersionInForce:
         # An activity older than the first recorded version is judged by the oldest rules.
-        from xueshi.policy.loader import get_profile
-
         return get_profile(key).versions[0]
     except (ProfileNotFound, ProfileError) as error:
         raise ValidationError(f"学时认定细则“{key}”不可用：{error}") from error
-
-
-def allowed_credit_years(version: ProfileVersion, today: datetime.date) -> list[int]:
-    """The credit years the declaring window offers today (current and/or previous year)."""
-    years = {"current": today.year, "previous": today.year - 1}
-    return sorted((years[kind] for kind in version.windows.declaring.credit_years), reverse=True)

@@ -25,6 +25,7 @@ from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.audit import audit_record
 from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
+from xueshi.ledger.models import LedgerEntry
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
@@ -315,8 +316,6 @@ def declaration_save(
 
 def hours_already_granted(*, person: Person, credit_year: int, category_code: str) -> Decimal:
     """Hours of the category already counted for the person this year (approvals − removals)."""
-    from xueshi.ledger.models import LedgerEntry
-
     total = LedgerEntry.objects.filter(
         person=person, credit_year=credit_year, category_code=category_code
     ).aggregate(hours=Sum("hours"))["hours"]
@@ -328,8 +327,6 @@ def hours_already_granted_many(
 ) -> dict[tuple[int, int, str], Decimal]:
     """``hours_already_granted`` for many (person id, credit year, category code) at once, in
     one query; keys with nothing counted are left out (0)."""
-    from xueshi.ledger.models import LedgerEntry
-
     wanted = set(keys)
     if not wanted:
         return {}

@@ -33,6 +33,7 @@ from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
 from xueshi.core.models import BackgroundJob, JobStatus
 from xueshi.orgs.models import Department, Organization
 
+from . import tasks  # a module reference: tasks imports this module back
 from .claims import ClaimsImporter, unit_version
 from .columns import Column, claim_columns, column_positions, staff_columns
 from .models import ImportBatch, ImportKind, ImportRowError, ImportStatus
@@ -150,8 +151,6 @@ def import_start(
         BACKGROUND_ROW_THRESHOLD if kind == ImportKind.CLAIMS else STAFF_BACKGROUND_ROW_THRESHOLD
     )
     if sheet.height > threshold:
-        from .tasks import run_import
-
         job = job_create(
             kind=JOB_KINDS[ImportKind(kind)],
             created_by=actor,
@@ -160,7 +159,7 @@ def import_start(
         )
         batch.job = job
         batch.save(update_fields=["job"])
-        job_enqueue(job, run_import, batch.pk)
+        job_enqueue(job, tasks.run_import, batch.pk)
     else:
         # Inline: the rows are read on from the sheet opened for the checks.
         import_run(batch.pk, sheet=sheet)

@@ -6,7 +6,8 @@ from django_tasks import task
 
 from xueshi.core.jobs import run_job
 
-from .services import import_run
+# A module reference, not a name: services imports this module at its top to enqueue the task.
+from . import services
 
 
 @task()
@@ -15,4 +16,4 @@ def run_import(job_id: int, batch_id: int) -> None:
 
 
 def _run(batch_id: int, job_id: int) -> None:
-    import_run(batch_id, job_id=job_id)
+    services.import_run(batch_id, job_id=job_id)

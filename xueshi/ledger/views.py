@@ -7,7 +7,6 @@ role, so anyone outside it is a 404), the import goes through `parsers` and the 
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -23,8 +22,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import people_in_scope, require_role
-from xueshi.reports.exports import export_from_request
+from xueshi.accounts.permissions import people_in_scope, permission_kinds, require_role
+from xueshi.core.exports import export_from_request
 
 from . import parsers, selectors
 from .forms import GeneralImportForm, UnitQueryForm
@@ -32,16 +31,6 @@ from .selectors import Compliance
 from .services import general_records_import
 
 PAGE_SIZE = 20
-QUERY_ROLES = frozenset(
-    {
-        RoleKind.UNIT_ADMIN,
-        RoleKind.DEPARTMENT_ADMIN,
-        RoleKind.SUPERVISOR_ADMIN,
-        RoleKind.AUTHORITY_ADMIN,
-        RoleKind.PLATFORM_ADMIN,
-    }
-)
-IMPORT_ROLES = frozenset({RoleKind.AUTHORITY_ADMIN, RoleKind.PLATFORM_ADMIN})
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
@@ -54,7 +43,9 @@ class YearRow:
     selected: bool
 
 
-def _role(request: HttpRequest, kinds: Collection[str]) -> RoleAssignment:
+def _role(request: HttpRequest, *permissions: str) -> RoleAssignment:
+    """The active role if it holds any of the named permissions (the registry's role kinds)."""
+    kinds = frozenset().union(*(permission_kinds(name) for name in permissions))
     return require_role(request, kinds, "当前角色无权查看此页面。")
 
 
@@ -89,7 +80,7 @@ def _year_context(
 @require_GET
 def my_years(request: HttpRequest) -> HttpResponse:
     """学时查询 · 培训总体查询 of the logged-in professional."""
-    role = _role(request, frozenset({RoleKind.PROFESSIONAL}))
+    role = _role(request, "ledger.own")
     person = people_in_scope(role).first()
     if person is None:
         raise Http404("未找到您的人员信息。")
@@ -101,7 +92,7 @@ def my_years(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_year(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     """An administrator's drill-down to one person of their scope and one year."""
-    role = _role(request, QUERY_ROLES | {RoleKind.PROFESSIONAL})
+    role = _role(request, "ledger.query", "ledger.own")
     person = people_in_scope(role).filter(pk=pk).first()
     if person is None or _year(str(year)) is None:
         raise Http404("人员不存在或不在您的查看范围内。")
@@ -116,7 +107,7 @@ def person_year(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 @require_GET
 def unit_query(request: HttpRequest) -> HttpResponse:
     """专业科目学时查询 (unit, department) / 全学时查询 (supervisor, authority, platform)."""
-    role = _role(request, QUERY_ROLES)
+    role = _role(request, "ledger.query")
     today = timezone.localdate()
     scope = people_in_scope(role)
     form = UnitQueryForm(request.GET or None, years=selectors.credit_years(scope, today=today))
@@ -154,7 +145,7 @@ def unit_query(request: HttpRequest) -> HttpResponse:
 @require_GET
 def unit_query_export(request: HttpRequest) -> HttpResponseBase:
     """The query page's people (same scope, year, search, compliance) as xlsx or CSV."""
-    _role(request, QUERY_ROLES)
+    _role(request, "ledger.query")
     return export_from_request(request, "ledger_hours")
 
 
@@ -162,7 +153,7 @@ def unit_query_export(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def general_import(request: HttpRequest) -> HttpResponse:
     """公需科目导入: a CSV/xlsx file of course completions → created, unchanged, problems."""
-    role = _role(request, IMPORT_ROLES)
+    role = _role(request, "ledger.general_import")
     context: dict[str, Any] = {}
     form = GeneralImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -194,7 +185,7 @@ def general_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def general_import_template(request: HttpRequest) -> HttpResponse:
     """The import template (CSV, UTF-8 with BOM so Excel shows the Chinese headers)."""
-    _role(request, IMPORT_ROLES)
+    _role(request, "ledger.general_import")
     response = HttpResponse(parsers.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         'attachment; filename="general-records-template.csv"; '

@@ -1,16 +1,18 @@
-"""Reads on organisations: unit search, review queues, choices for forms."""
+"""Reads on organisations: unit search, choices for forms, declaring windows.
+
+Knows no people and no roles (orgs sits below accounts); what a role may see of the tree is
+in ``xueshi.units.selectors``.
+"""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from stdnum.cn import uscc
 
-from xueshi.accounts.models import RoleAssignment, RoleKind
-from xueshi.accounts.permissions import organizations_in_scope
 from xueshi.core.identifiers import region_name
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 from xueshi.policy.schema import ProfileVersion
@@ -20,9 +22,7 @@ from .models import (
     Department,
     Organization,
     OrganizationKind,
-    OrganizationStatus,
     UnitChangeRequest,
-    UnitChangeStatus,
 )
 
 # The seed (Guangxi) shows at most ten units for a fuzzy search; a full name narrows it down.
@@ -115,46 +115,7 @@ def parent_choices() -> QuerySet[Organization]:
     )
 
 
-def pending_units(*, role: RoleAssignment | None) -> QuerySet[Organization]:
-    """Units waiting for approval that this role may approve or reject (oldest first)."""
-    return (
-        organizations_in_scope(role)
-        .filter(kind=OrganizationKind.UNIT, status=OrganizationStatus.PENDING)
-        .select_related("parent", "registered_by")
-        .order_by("created_at", "pk")
-    )
-
-
-def organization_detail(*, role: RoleAssignment | None) -> QuerySet[Organization]:
-    """Organisations this role may look at, with what the detail page shows already loaded."""
-    return (
-        organizations_in_scope(role)
-        .select_related("parent", "registered_by", "reviewed_by")
-        .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("name")))
-    )
-
-
 # ---- unit administration --------------------------------------------------------------------
-
-CHANGE_REQUEST_DECIDER_ROLES = frozenset(
-    {RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN, RoleKind.PLATFORM_ADMIN}
-)
-
-
-def unit_change_requests_pending(*, role: RoleAssignment | None) -> QuerySet[UnitChangeRequest]:
-    """Name / credit-code changes waiting for this supervisor's or authority's decision."""
-    if role is None or role.kind not in CHANGE_REQUEST_DECIDER_ROLES:
-        return UnitChangeRequest.objects.none()
-    units = organizations_in_scope(role).filter(kind=OrganizationKind.UNIT)
-    if role.organization_id is not None:
-        units = units.exclude(pk=role.organization_id)
-    return (
-        UnitChangeRequest.objects.filter(
-            status=UnitChangeStatus.PENDING, unit__in=units.values("pk")
-        )
-        .select_related("unit", "unit__parent", "requested_by")
-        .order_by("requested_at", "pk")
-    )
 
 
 def latest_change_request(unit: Organization) -> UnitChangeRequest | None:

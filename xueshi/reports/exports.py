@@ -1,457 +1,193 @@
-"""导出报表: a small export framework any list can use.
+"""The reports app's exports: the claim list and every table of the statistics page.
 
-Low level: :func:`export_response` turns rows and columns into a streamed download — xlsx
-written by openpyxl in write-only mode (Chinese headers, frozen header row, column widths)
-into a temporary file that is streamed back, or CSV in UTF-8 with a BOM (so Excel opens it
-with the Chinese intact), generated row by row. ID-number columns are masked (first 6, last 4)
-unless the user holds ``reports.view_full_id_number``. Every export is written to the audit log.
+Found at start-up by core's AppConfig (each app declares its own lists' exports in its
+``exports.py``; the machinery is ``xueshi.core.exports``).
 
-High level: a list registers an :class:`ExportSpec` (how to build its rows from the role and the
-query string) and calls :func:`export_or_enqueue`: up to ``REPORTS_EXPORT_BACKGROUND_ROWS``
-rows (default 5,000) are streamed at once; above that a background job writes the file and the
-user is sent to the job's page (progress card, then the download link).
-
-Example::
-
-    COLUMNS = [
-        Column("姓名", "person__name"),
-        Column("证件号码", "person__id_number", id_number=True),
-    ]
-    register_export(ExportSpec("people", "人员名单", "人员名单", COLUMNS, build_rows))
-
-    def people_export(request):  # a view: check the role, then
-        require_role(request, PEOPLE_ROLES)
-        return export_from_request(request, "people")  # the page's filters, ?format=xlsx|csv
+Each rows builder re-reads the page's own filters from the query string and starts from the
+page's own scoped selector, so an export (in the foreground or in the worker) holds exactly
+what the page lists for the active role — a department admin's export only their department.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import IO, Any
-from urllib.parse import quote
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.files import File
-from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from django.db.models import Q, QuerySet
 
 from xueshi.accounts.models import RoleAssignment
-from xueshi.accounts.permissions import active_role
-from xueshi.core.audit import audit_record
-from xueshi.core.identifiers import mask_id_number
+from xueshi.core.exports import Column, ExportSpec, register_export
+from xueshi.declarations.models import Declaration, DeclarationStatus
 
-FORMATS = ("xlsx", "csv")
-FULL_ID_PERMISSION = "reports.view_full_id_number"
-DEFAULT_BACKGROUND_ROWS = 5000
-PROGRESS_EVERY = 1000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Text a spreadsheet would run as a formula (CSV/xlsx injection): shown with a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from . import selectors
+from .forms import read_filters
+
+STATUS_LABELS = dict(DeclarationStatus.choices)
+
+DECLARATION_COLUMNS = [
+    Column("姓名", "person__name", width=12),
+    Column("证件号码", "person__id_number", width=22, id_number=True),
+    Column("单位", "unit__name", width=30),
+    Column("申报类型", "category_name", width=40),
+    Column("认定内容", "title", width=40),
+    Column("计入年度", "credit_year", width=10),
+    Column("申请学时", "hours_claimed", width=10),
+    Column("批准学时", "hours_granted", width=10),
+    Column("状态", lambda row: STATUS_LABELS.get(row["status"], row["status"]), width=10),
+    Column("提交时间", "submitted_at", width=20),
+]
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column: its Chinese header and how to read the value from a row.
+def declaration_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> QuerySet[Any]:
+    """The claims the statistics count (drafts excluded), one dict per claim, by id.
 
-    `accessor` is a key (dicts, e.g. ``.values()`` rows, or an attribute path with ``__``) or
-    a function of the row. `id_number` marks a column to mask for users without the permission.
+    `q` is the search of 单位申报记录 (declarations:list for administrators): the title
+    contains it, the person's name contains it, or it is the person's full ID number.
     """
-
-    header: str
-    accessor: str | Callable[[Any], Any]
-    width: float | None = None
-    id_number: bool = False
-    number_format: str | None = None
-
-    def value(self, row: Any) -> Any:
-        if callable(self.accessor):
-            return self.accessor(row)
-        if isinstance(row, Mapping):
-            return row.get(self.accessor)
-        value = row
-        for part in self.accessor.split("__"):
-            value = getattr(value, part, None) if value is not None else None
-        return value
-
-    @property
-    def column_width(self) -> float:
-        if self.width is not None:
-            return self.width
-        # CJK characters are about two Latin characters wide.
-        return max(10.0, sum(2 if ord(char) > 0x2E80 else 1 for char in self.header) + 4.0)
+    filters, _ = read_filters(role, params)
+    declarations: QuerySet[Declaration] = selectors.filtered_declarations(role, filters)
+    query = " ".join(params.get("q", "").split())[:50]
+    if query:
+        declarations = declarations.filter(
+            Q(title__icontains=query)
+            | Q(person__name__contains=query)
+            | Q(person__id_number__iexact=query)
+        )
+    return declarations.order_by("id").values(
+        "person__name",
+        "person__id_number",
+        "unit__name",
+        "category_name",
+        "title",
+        "credit_year",
+        "hours_claimed",
+        "hours_granted",
+        "status",
+        "submitted_at",
+    )
 
 
-ColumnLike = Column | tuple[str, str | Callable[[Any], Any]]
+register_export(
+    ExportSpec(
+        "declarations", "学时申报明细", "学时申报明细", DECLARATION_COLUMNS, declaration_rows
+    )
+)
 
 
-def as_columns(columns: Iterable[ColumnLike]) -> list[Column]:
-    return [column if isinstance(column, Column) else Column(*column) for column in columns]
+def _count_columns(dimension: str) -> list[Column]:
+    return [
+        Column(dimension, "label", width=40),
+        Column("申报数", "count"),
+        Column("通过认定数", "approved", width=12),
+        Column("申请学时", "hours_claimed"),
+        Column("批准学时", "hours_granted"),
+    ]
 
 
-def may_see_full_id_numbers(user: Any) -> bool:
-    return bool(user is not None and user.has_perm(FULL_ID_PERMISSION))
+def _table_rows(
+    build: Callable[[RoleAssignment | None, selectors.Filters], selectors.StatTable],
+) -> Callable[[RoleAssignment | None, Mapping[str, str]], Iterable[Any]]:
+    def rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
+        filters, _ = read_filters(role, params)
+        table = build(role, filters)
+        return [*table.rows, table.total]
 
-
-def background_threshold() -> int:
-    return int(getattr(settings, "REPORTS_EXPORT_BACKGROUND_ROWS", DEFAULT_BACKGROUND_ROWS))
-
-
-# --- cell values ---------------------------------------------------------------------------
-
-
-def _clean(value: Any, column: Column, full_ids: bool) -> Any:
-    if value is None:
-        return None
-    if column.id_number and not full_ids:
-        return mask_id_number(str(value))
-    if isinstance(value, datetime.datetime):
-        # Excel has no time zones: local (Asia/Shanghai) wall-clock time.
-        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    return str(value)
-
-
-def row_values(row: Any, columns: Sequence[Column], full_ids: bool) -> list[Any]:
-    return [_clean(column.value(row), column, full_ids) for column in columns]
-
-
-# --- writers -------------------------------------------------------------------------------
-
-
-def write_xlsx(
-    rows: Iterable[Any],
-    columns: Sequence[Column],
-    target: IO[bytes] | str,
-    *,
-    full_ids: bool = False,
-    sheet_title: str = "Sheet1",
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write the rows to `target` in write-only mode (constant memory); returns the row count."""
-    workbook = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(title=sheet_title[:31] or "Sheet1")
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.column_width
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    centre = Alignment(horizontal="center", vertical="center")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font, cell.fill, cell.alignment = bold, fill, centre
-        header.append(cell)
-    sheet.append(header)
-    formats = {
-        index: column.number_format
-        for index, column in enumerate(columns)
-        if column.number_format is not None
-    }
-    count = 0
-    for row in rows:
-        values: list[Any] = row_values(row, columns, full_ids)
-        for index, number_format in formats.items():
-            cell = WriteOnlyCell(sheet, value=values[index])
-            cell.number_format = number_format
-            values[index] = cell
-        for index, value in enumerate(values):
-            if isinstance(value, datetime.datetime):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                values[index] = cell
-        sheet.append(values)
-        count += 1
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
-    workbook.save(target)
-    return count
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def iter_csv(
-    rows: Iterable[Any], columns: Sequence[Column], *, full_ids: bool = False
-) -> Iterator[bytes]:
-    """UTF-8 CSV with a BOM, one encoded line at a time."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff".encode()
-    yield writer.writerow([column.header for column in columns]).encode()
-    for row in rows:
-        values = row_values(row, columns, full_ids)
-        yield writer.writerow([_csv_text(value) for value in values]).encode()
-
-
-def write_csv(
-    rows: Iterable[Any],
-    columns: Sequence[Column],
-    target: IO[bytes],
-    *,
-    full_ids: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    count = -2  # the BOM and the header line are not rows
-    for chunk in iter_csv(rows, columns, full_ids=full_ids):
-        target.write(chunk)
-        count += 1
-        if progress is not None and count > 0 and count % PROGRESS_EVERY == 0:
-            progress(count)
-    return max(count, 0)
-
-
-def _iterate(rows: Iterable[Any]) -> Iterable[Any]:
-    """Querysets are read in chunks, never all at once."""
-    if isinstance(rows, QuerySet):
-        return rows.iterator(chunk_size=2000)
     return rows
 
 
-def _count(rows: Iterable[Any]) -> int | None:
-    if isinstance(rows, QuerySet):
-        return rows.count()
-    if hasattr(rows, "__len__"):
-        return len(rows)  # type: ignore[arg-type]
-    return None
-
-
-def download_name(filename: str, fmt: str) -> str:
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return f"{filename}-{stamp}.{fmt}"
-
-
-def _disposition(name: str) -> str:
-    return (
-        f"attachment; filename=\"export.{name.rsplit('.', 1)[-1]}\"; filename*=UTF-8''{quote(name)}"
+def _organization_table(
+    role: RoleAssignment | None, filters: selectors.Filters
+) -> selectors.StatTable:
+    return selectors.by_organization(
+        role, filters, filters.organization or selectors.default_node(role)
     )
 
 
-# --- the response --------------------------------------------------------------------------
+COUNT_TABLES: dict[str, tuple[str, str, Callable[..., selectors.StatTable]]] = {
+    "organization": ("按机构统计", "机构", _organization_table),
+    "category": ("按申报类型统计", "申报类型", selectors.by_category),
+    "status": ("按状态统计", "状态", selectors.by_status),
+    "year": ("按计入年度统计", "计入年度", selectors.by_year),
+    "region": ("按地区统计", "地区", selectors.by_region),
+    "track": ("按职称系列统计", "职称系列", selectors.by_track),
+    "month": ("按提交月份统计", "提交月份", selectors.by_month),
+}
 
-
-def export_response(
-    request: HttpRequest,
-    rows: Iterable[Any],
-    columns: Iterable[ColumnLike],
-    fmt: str,
-    filename: str,
-    *,
-    what: str = "",
-    details: Mapping[str, Any] | None = None,
-) -> HttpResponse | StreamingHttpResponse:
-    """Stream `rows` as xlsx or CSV and write the export to the audit log."""
-    if fmt not in FORMATS:
-        raise PermissionDenied("不支持的导出格式。")
-    column_list = as_columns(columns)
-    full_ids = may_see_full_id_numbers(request.user)
-    count = _count(rows)
-    name = download_name(filename, fmt)
-    audit_record(
-        action="export",
-        actor=request.user,
-        request=request,
-        details={
-            "what": what or filename,
-            "format": fmt,
-            "rows": count,
-            "full_id_numbers": full_ids and any(column.id_number for column in column_list),
-            **(details or {}),
-        },
+for _key, (_title, _dimension, _build) in COUNT_TABLES.items():
+    register_export(
+        ExportSpec(f"stats_{_key}", _title, _title, _count_columns(_dimension), _table_rows(_build))
     )
-    response: HttpResponse | StreamingHttpResponse
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            iter_csv(_iterate(rows), column_list, full_ids=full_ids),
-            content_type="text/csv; charset=utf-8",
-        )
-    else:
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once streamed)
-        write_xlsx(_iterate(rows), column_list, spool, full_ids=full_ids, sheet_title=filename)
-        spool.seek(0)
-        response = FileResponse(spool, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = _disposition(name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
 
 
-# --- registered exports, in the foreground or as a background job -------------------------
+def compliance_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
+    filters, _ = read_filters(role, params)
+    year = filters.credit_year or selectors.default_compliance_year()
+    return selectors.compliance_by_unit(role, filters, year)
 
 
-RowsBuilder = Callable[[RoleAssignment | None, Mapping[str, str]], Iterable[Any]]
-
-
-@dataclass(frozen=True)
-class ExportSpec:
-    """A named export: rows rebuilt from the role and the query string (also in a worker)."""
-
-    key: str
-    title: str  # what the audit log and the job card say, e.g. 学时申报明细
-    filename: str  # without date or extension
-    columns: Sequence[Column]
-    rows: RowsBuilder
-
-
-EXPORTS: dict[str, ExportSpec] = {}
-
-
-def register_export(spec: ExportSpec) -> ExportSpec:
-    EXPORTS[spec.key] = spec
-    return spec
-
-
-def get_export(key: str) -> ExportSpec:
-    from . import specs  # noqa: F401  (registers this app's exports)
-
-    try:
-        return EXPORTS[key]
-    except KeyError:
-        raise PermissionDenied("未知的导出内容。") from None
-
-
-def requested_format(request: HttpRequest) -> str:
-    """The `format` asked for (xlsx by default); anything else is refused."""
-    fmt = request.GET.get("format", "xlsx")
-    if fmt not in FORMATS:
-        raise PermissionDenied("不支持的导出格式。")
-    return fmt
-
-
-def export_from_request(request: HttpRequest, key: str) -> HttpResponseBase:
-    """An export view's answer: export `key` with the page's filters, in the format asked for."""
-    return export_or_enqueue(request, key, request.GET, requested_format(request))
-
-
-def export_or_enqueue(
-    request: HttpRequest, key: str, params: Mapping[str, str], fmt: str
-) -> HttpResponseBase:
-    """Stream the export now, or above the threshold start a background job and show it."""
-    if fmt not in FORMATS:
-        raise PermissionDenied("不支持的导出格式。")
-    spec = get_export(key)
-    role = active_role(request)
-    plain = {name: params.get(name, "") for name in params if name not in ("format", "table")}
-    rows = spec.rows(role, plain)
-    count = _count(rows)
-    if count is None or count <= background_threshold():
-        return export_response(
-            request,
-            rows,
-            spec.columns,
-            fmt,
-            spec.filename,
-            what=spec.title,
-            details={"filters": plain},
-        )
-    job = start_background_export(request, spec, role, plain, fmt, count)
-    return redirect("core:job_status", job.pk)
-
-
-def start_background_export(
-    request: HttpRequest,
-    spec: ExportSpec,
-    role: RoleAssignment | None,
-    params: Mapping[str, str],
-    fmt: str,
-    count: int,
-) -> Any:
-    from xueshi.core.jobs import job_create, job_enqueue
-
-    from .tasks import export_task
-
-    full_ids = may_see_full_id_numbers(request.user)
-    audit_record(
-        action="export",
-        actor=request.user,
-        request=request,
-        details={
-            "what": spec.title,
-            "format": fmt,
-            "rows": count,
-            "background": True,
-            "full_id_numbers": full_ids and any(column.id_number for column in spec.columns),
-            "filters": dict(params),
-        },
+register_export(
+    ExportSpec(
+        "stats_compliance",
+        "单位达标率",
+        "单位达标率",
+        [
+            Column("单位", "unit_name", width=30),
+            Column("人数", "people"),
+            Column("达标人数", "met"),
+            Column("达标率(%)", lambda row: round(row.rate, 1), width=12),
+            Column("年度要求学时", "required_total", width=14),
+        ],
+        compliance_rows,
     )
-    job = job_create(
-        kind="export", created_by=request.user, title=f"导出{spec.title}（{fmt}）", total=count
+)
+
+
+def throughput_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
+    filters, _ = read_filters(role, params)
+    return selectors.reviewer_throughput(role, filters)
+
+
+register_export(
+    ExportSpec(
+        "stats_throughput",
+        "审核工作量",
+        "审核工作量",
+        [
+            Column("审核机构", "organization_name", width=30),
+            Column("审核层级", "level_name", width=16),
+            Column("审核通过", "approved"),
+            Column("退回", "returned"),
+            Column("不予认定", "rejected"),
+            Column("合计", "total"),
+        ],
+        throughput_rows,
     )
-    job_enqueue(job, export_task, spec.key, role.pk if role else None, dict(params), fmt, full_ids)
-    return job
+)
 
 
-def run_export_job(
-    job_id: int,
-    key: str,
-    role_id: int | None,
-    params: Mapping[str, str],
-    fmt: str,
-    full_ids: bool,
-) -> None:
-    """The background job's work: write the file in a temporary file, then attach it."""
-    from xueshi.core.jobs import job_finish, job_progress, job_start
+def pending_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
+    filters, _ = read_filters(role, params)
+    return selectors.pending_age(role, filters)
 
-    spec = get_export(key)
-    role = (
-        RoleAssignment.objects.select_related("organization", "department", "user")
-        .filter(pk=role_id)
-        .first()
-        if role_id is not None
-        else None
+
+register_export(
+    ExportSpec(
+        "stats_pending",
+        "待审核积压",
+        "待审核积压",
+        [
+            Column("审核层级", "level_name", width=16),
+            Column("审核机构", "organization_name", width=30),
+            Column("待审核数", "count"),
+            Column("平均等待天数", "average_days", width=14),
+            Column("最长等待天数", "max_days", width=14),
+        ],
+        pending_rows,
     )
-    rows = spec.rows(role, params)
-    job_start(job_id, total=_count(rows))
+)
 
-    def progress(done: int) -> None:
-        job_progress(job_id, done=done)
-
-    with tempfile.TemporaryFile() as spool:
-        if fmt == "csv":
-            count = write_csv(
-                _iterate(rows), spec.columns, spool, full_ids=full_ids, progress=progress
-            )
-        else:
-            count = write_xlsx(
-                _iterate(rows),
-                spec.columns,
-                spool,
-                full_ids=full_ids,
-                sheet_title=spec.filename,
-                progress=progress,
-            )
-        spool.seek(0)
-        job_finish(
-            job_id,
-            message=f"共导出 {count} 行。",
-            result={"rows": count, "format": fmt},
-            file_name=download_name(spec.filename, fmt),
-            content=File(spool),
-        )
+STATISTICS_EXPORTS = [f"stats_{key}" for key in COUNT_TABLES] + [
+    "stats_compliance",
+    "stats_throughput",
+    "stats_pending",
+]

@@ -44,6 +44,7 @@ from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import (
     declarations_in_scope_for_aggregation,
 )
+from xueshi.declarations.rules import version_for
 from xueshi.ledger.models import YearTotal
 from xueshi.orgs.models import Organization
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
@@ -51,16 +52,6 @@ from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
 HOURS = DecimalField(max_digits=14, decimal_places=2)
-# Roles that see the statistics page (the menu shows it to the same roles).
-STATISTICS_ROLES = frozenset(
-    {
-        RoleKind.UNIT_ADMIN,
-        RoleKind.DEPARTMENT_ADMIN,
-        RoleKind.SUPERVISOR_ADMIN,
-        RoleKind.AUTHORITY_ADMIN,
-        RoleKind.PLATFORM_ADMIN,
-    }
-)
 SELF_KEY = "self"
 OTHER_KEY = "other"
 NO_TRACK = "未填写"
@@ -377,8 +368,6 @@ def requirement_expression(credit_year: int, prefix: str = "person__unit__") -> 
     Few organisations name a profile (usually the authorities), so this is a CASE with one
     branch per such organisation, longest path first (the nearest profile wins).
     """
-    from xueshi.declarations.rules import version_for
-
     named = Organization.objects.exclude(policy_profile="").values_list("path", "policy_profile")
     whens = []
     for path, profile in sorted(named, key=lambda item: -len(item[0])):

@@ -12,16 +12,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from xueshi.accounts.models import RoleAssignment
-from xueshi.accounts.permissions import require_role
+from xueshi.accounts.permissions import require_permission
+from xueshi.core.exports import export_from_request
 
 from . import selectors
-from .exports import export_from_request
+from .exports import STATISTICS_EXPORTS
 from .forms import STATUS_CHOICES, read_filters
-from .specs import STATISTICS_EXPORTS
 
 
 def _statistics_role(request: HttpRequest) -> RoleAssignment:
-    return require_role(request, selectors.STATISTICS_ROLES, "当前角色不能查看学时申报统计。")
+    return require_permission(request, "reports.statistics", "当前角色不能查看学时申报统计。")
 
 
 def _query(params: dict[str, str], **changes: Any) -> str:

@@ -22,14 +22,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xueshi.accounts.models import RoleAssignment, RoleKind
-from xueshi.accounts.permissions import require_role
+from xueshi.accounts.models import RoleAssignment
+from xueshi.accounts.permissions import permission_kinds, require_role
 from xueshi.core.errors import error_text
+from xueshi.core.exports import export_from_request
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope, may_review_step
 from xueshi.declarations.services import AlreadyHandled
 from xueshi.policy.hours import fmt
-from xueshi.reports.exports import export_from_request
 
 from . import selectors, services
 from .forms import (
@@ -44,17 +44,11 @@ from .forms import (
 )
 
 PAGE_SIZE = 20
-REVIEW_ROLES = frozenset(
-    {
-        RoleKind.UNIT_ADMIN,
-        RoleKind.DEPARTMENT_ADMIN,
-        RoleKind.SUPERVISOR_ADMIN,
-        RoleKind.AUTHORITY_ADMIN,
-    }
-)
+# Read from the permission registry (xueshi/accounts/permissions.py), never copied.
+REVIEW_ROLES = permission_kinds("review.act")
 # 审核结果 and removing an approved claim: the reviewers, and the platform admin (who does not
 # review, but may remove: services.REMOVER_ROLES).
-RESULT_ROLES = REVIEW_ROLES | {RoleKind.PLATFORM_ADMIN}
+RESULT_ROLES = permission_kinds("review.results")
 DELETE_WARNING = "删除后该学时将从年度学时中扣除，已生成的继续教育合格证书将自动失效。"
 GUIDANCE = (
     "认定内容必须属于专业技术人员从事专业工作应当掌握的专业知识，"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
-from xueshi.core.demo import load_demo
 from xueshi.orgs.models import Organization
+from xueshi.portal.demo import load_demo
 
 
 @dataclass

@@ -14,7 +14,6 @@ from django.urls import reverse
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.services import person_create
 from xueshi.core.testing import make_id_number
-from xueshi.orgs import views_unit
 from xueshi.orgs.models import (
     DeclaringWindow,
     Department,
@@ -23,7 +22,8 @@ from xueshi.orgs.models import (
     UnitChangeStatus,
 )
 from xueshi.orgs.tests.factories import UnitFactory, act_as
-from xueshi.orgs.unit_services import unit_admin_add
+from xueshi.units import views as views_unit
+from xueshi.units.services import unit_admin_add
 
 pytestmark = pytest.mark.django_db
 

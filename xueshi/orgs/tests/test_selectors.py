@@ -6,7 +6,6 @@ from xueshi.orgs.models import OrganizationStatus
 from xueshi.orgs.selectors import (
     organization_accepts_submissions,
     parent_choices,
-    pending_units,
     region_is_known,
     region_prefix,
     unit_search,
@@ -18,6 +17,7 @@ from xueshi.orgs.tests.factories import (
     UnitFactory,
     make_tree,
 )
+from xueshi.units.selectors import pending_units
 
 pytestmark = pytest.mark.django_db
 

@@ -6,19 +6,19 @@ from xueshi.accounts.tests.factories import PersonFactory, RoleAssignmentFactory
 from xueshi.core.models import AuditLog
 from xueshi.core.testing import make_credit_code
 from xueshi.orgs.models import Organization, OrganizationKind, OrganizationStatus
-from xueshi.orgs.services import (
-    organization_approve,
-    organization_override_credit_code,
-    organization_register,
-    organization_reject,
-    person_change_unit,
-    person_register_unit,
-)
+from xueshi.orgs.services import organization_register
 from xueshi.orgs.tests.factories import (
     DepartmentFactory,
     PendingUnitFactory,
     UnitFactory,
     make_tree,
+)
+from xueshi.units.organizations import (
+    organization_approve,
+    organization_override_credit_code,
+    organization_reject,
+    person_change_unit,
+    person_register_unit,
 )
 
 pytestmark = pytest.mark.django_db

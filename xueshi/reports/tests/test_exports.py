@@ -16,9 +16,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from xueshi.core.exports import Column, write_xlsx
 from xueshi.core.identifiers import mask_id_number
 from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
-from xueshi.reports.exports import Column, write_xlsx
 
 from .factories import act_as, guangxi_claims
 

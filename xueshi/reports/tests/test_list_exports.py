@@ -454,7 +454,7 @@ def test_a_large_list_export_runs_in_the_background(
 
 def test_rows_builders_keep_the_page_gate_in_the_worker(demo):
     """A background job rebuilds rows from the role alone: a role outside the page gets none."""
-    from xueshi.reports.exports import get_export
+    from xueshi.core.exports import get_export
 
     guangxi_claims(demo)
     professional = demo.professional("覃海燕")

@@ -2,7 +2,7 @@
 学时登记开放, and the supervisor's queue of unit information changes.
 
 Views only read the request, call a selector or a service and render; the rules live in
-`xueshi.orgs.unit_services` and `xueshi.accounts.services`.
+`xueshi.units.services` and `xueshi.accounts.services`.
 """
 
 from __future__ import annotations
@@ -24,14 +24,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xueshi.accounts import selectors as account_selectors
 from xueshi.accounts import services as account_services
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import organizations_in_scope, people_in_scope, require_role
+from xueshi.accounts.permissions import (
+    organizations_in_scope,
+    people_in_scope,
+    require_permission,
+)
 from xueshi.core.errors import error_text
-from xueshi.declarations.rules import allowed_credit_years
-from xueshi.reports.exports import export_from_request
+from xueshi.core.exports import export_from_request
+from xueshi.orgs import selectors
+from xueshi.orgs.forms import UnitRejectForm
+from xueshi.orgs.models import DeclaringWindow, Department, Organization, UnitChangeRequest
+from xueshi.policy.windows import allowed_credit_years
 
-from . import selectors, unit_services
-from .forms import UnitRejectForm
-from .forms_unit import (
+from . import selectors as unit_selectors
+from . import services as unit_services
+from .forms import (
     DeclaringWindowForm,
     DepartmentForm,
     StaffAddForm,
@@ -41,16 +48,14 @@ from .forms_unit import (
     UnitAdminEditForm,
     UnitInfoForm,
 )
-from .models import DeclaringWindow, Department, Organization, UnitChangeRequest
 
 STAFF_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20  # admins, departments, declaring windows
-MAIN_ADMIN = frozenset({RoleKind.UNIT_ADMIN})
 
 
 def _main_admin(request: HttpRequest) -> tuple[RoleAssignment, Organization]:
-    role = require_role(request, MAIN_ADMIN)
+    role = require_permission(request, "unit.manage")
     return role, unit_services.require_main_admin(role)
 
 
@@ -112,8 +117,8 @@ def unit_info(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_change_requests(request: HttpRequest) -> HttpResponse:
-    role = require_role(request, selectors.CHANGE_REQUEST_DECIDER_ROLES)
-    page = _page(request, selectors.unit_change_requests_pending(role=role), QUEUE_PAGE_SIZE)
+    role = require_permission(request, "orgs.approve_units")
+    page = _page(request, unit_selectors.unit_change_requests_pending(role=role), QUEUE_PAGE_SIZE)
     return render(
         request,
         "orgs/unit/change_requests.html",
@@ -123,7 +128,7 @@ def unit_change_requests(request: HttpRequest) -> HttpResponse:
 
 def _change_for_decision(request: HttpRequest, pk: int) -> tuple[RoleAssignment, UnitChangeRequest]:
     """A change request of a unit in the role's scope, decided or not (the service says so)."""
-    role = require_role(request, selectors.CHANGE_REQUEST_DECIDER_ROLES)
+    role = require_permission(request, "orgs.approve_units")
     units = organizations_in_scope(role)
     if role.organization_id is not None:
         units = units.exclude(pk=role.organization_id)
@@ -168,7 +173,7 @@ def unit_change_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    role = require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    role = require_permission(request, "unit.manage_staff")
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "").strip()
     people = account_selectors.staff_in_scope(role, query=query, department=department)
@@ -195,7 +200,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def staff_export(request: HttpRequest) -> HttpResponseBase:
     """The staff list (same scope, search and department) as xlsx or CSV."""
-    require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    require_permission(request, "unit.manage_staff")
     return export_from_request(request, "staff")
 
 
@@ -209,7 +214,7 @@ def _staff_form_departments(form: StaffAddForm | StaffEditForm, role: RoleAssign
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_add(request: HttpRequest) -> HttpResponse:
-    role = require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    role = require_permission(request, "unit.manage_staff")
     initial = {"in_establishment": "1", "login_allowed": "1", "department": role.department_id}
     confirm_adopt = False
     if request.method == "POST":
@@ -258,7 +263,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    role = require_role(request, account_selectors.STAFF_MANAGER_ROLES)
+    role = require_permission(request, "unit.manage_staff")
     person = get_object_or_404(people_in_scope(role), pk=pk)
     initial = _staff_edit_initial(person)
     if request.method == "POST":
@@ -310,7 +315,7 @@ def _staff_edit_page(
 @login_required
 @require_POST
 def staff_leave(request: HttpRequest, pk: int) -> HttpResponse:
-    role = require_role(request, MAIN_ADMIN)
+    role = require_permission(request, "unit.manage")
     person = get_object_or_404(people_in_scope(role), pk=pk)
     form = StaffLeaveForm(request.POST)
     if not form.is_valid():

@@ -20,7 +20,7 @@ from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
-from xueshi.orgs.unit_services import declaring_window_open
+from xueshi.units.services import declaring_window_open
 
 DEMO_PASSWORD = "Xueshi@2026"  # noqa: S105 (printed for the demo on purpose)
 

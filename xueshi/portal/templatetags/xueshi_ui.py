@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from xueshi.core.identifiers import mask_id_number
-from xueshi.core.menu import menu_for
+from xueshi.portal.menu import menu_for
 
 register = template.Library()
 

@@ -12,10 +12,15 @@ from django.utils import timezone
 
 from xueshi.accounts.models import RoleKind
 from xueshi.accounts.permissions import active_role
-
-from .loader import NoVersionInForce, ProfileError, ProfileNotFound, get_profile, profile_keys
-from .schema import DECLARANT_LABELS
-from .selectors import category_rows, version_dates
+from xueshi.policy.loader import (
+    NoVersionInForce,
+    ProfileError,
+    ProfileNotFound,
+    get_profile,
+    profile_keys,
+)
+from xueshi.policy.schema import DECLARANT_LABELS
+from xueshi.policy.selectors import category_rows, version_dates
 
 
 @login_required

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views, views_unit
+from . import views as views_unit
+from . import views_orgs as views
 
-app_name = "orgs"
+# Included by config/urls.py under the "orgs" namespace (names and paths unchanged).
 urlpatterns = [
     path("units/search/", views.unit_search, name="unit_search"),
     path("units/register/", views.unit_register, name="unit_register"),

@@ -13,10 +13,10 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.core.models import AuditLog
 from xueshi.core.testing import make_credit_code, make_id_number
-from xueshi.orgs import unit_services
 from xueshi.orgs.models import DeclaringWindow, Department, UnitChangeRequest, UnitChangeStatus
 from xueshi.orgs.selectors import declaring_window_state
 from xueshi.orgs.tests.factories import act_as
+from xueshi.units import services as unit_services
 
 pytestmark = pytest.mark.django_db
 

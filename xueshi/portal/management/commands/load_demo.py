@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from xueshi.core.demo import load_demo
+from xueshi.portal.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from .models import BackgroundJob, JobStatus
+from xueshi.core.models import BackgroundJob, JobStatus
 
 
 def _own_job(request: HttpRequest, pk: int) -> BackgroundJob:

@@ -1,4 +1,5 @@
-"""Views of the orgs app: thin wrappers around selectors (reads) and services (writes)."""
+"""The organisation pages (unit search and registration, 更换单位, approvals, details): thin
+wrappers around selectors (reads) and services (writes). URL names stay in the orgs namespace."""
 
 from __future__ import annotations
 
@@ -15,12 +16,24 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment
-from xueshi.accounts.permissions import active_role, organizations_in_scope, require_role
+from xueshi.accounts.permissions import (
+    active_role,
+    organizations_in_scope,
+    require_permission,
+    role_may,
+)
 from xueshi.core.errors import error_text
+from xueshi.orgs import selectors, services
+from xueshi.orgs.forms import (
+    CreditCodeOverrideForm,
+    UnitChoiceForm,
+    UnitRegisterForm,
+    UnitRejectForm,
+)
+from xueshi.orgs.models import Organization, OrganizationKind, OrganizationStatus
 
-from . import selectors, services
-from .forms import CreditCodeOverrideForm, UnitChoiceForm, UnitRegisterForm, UnitRejectForm
-from .models import Organization, OrganizationKind, OrganizationStatus
+from . import organizations
+from . import selectors as unit_selectors
 
 PENDING_PAGE_SIZE = 20
 
@@ -67,7 +80,7 @@ def my_unit(request: HttpRequest) -> HttpResponse:
         form = UnitChoiceForm(request.POST)
         if form.is_valid():
             try:
-                services.person_change_unit(
+                organizations.person_change_unit(
                     person=person, unit_or_none=form.cleaned_data["unit"], actor=request.user
                 )
             except ValidationError as error:
@@ -100,7 +113,7 @@ def unit_register(request: HttpRequest) -> HttpResponse:
             }
             try:
                 if person is not None:
-                    unit = services.person_register_unit(person=person, **fields)
+                    unit = organizations.person_register_unit(person=person, **fields)
                 else:
                     unit = services.organization_register(registered_by=request.user, **fields)
             except ValidationError as error:
@@ -138,7 +151,7 @@ def _pending_page(
     failed: tuple[int, UnitRejectForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    paginator = Paginator(selectors.pending_units(role=role), PENDING_PAGE_SIZE)
+    paginator = Paginator(unit_selectors.pending_units(role=role), PENDING_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [
         PendingRow(
@@ -153,7 +166,7 @@ def _pending_page(
 @login_required
 @require_GET
 def pending_units(request: HttpRequest) -> HttpResponse:
-    role = require_role(request, services.UNIT_REVIEWER_ROLES)
+    role = require_permission(request, "orgs.approve_units")
     return _pending_page(request, role)
 
 
@@ -164,7 +177,7 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _reviewable_unit(request: HttpRequest, pk: int) -> tuple[RoleAssignment, Organization]:
-    role = require_role(request, services.UNIT_REVIEWER_ROLES)
+    role = require_permission(request, "orgs.approve_units")
     unit = get_object_or_404(organizations_in_scope(role).filter(kind=OrganizationKind.UNIT), pk=pk)
     return role, unit
 
@@ -178,7 +191,7 @@ def _row_response(request: HttpRequest, unit: Organization, **extra: Any) -> Htt
 def unit_approve(request: HttpRequest, pk: int) -> HttpResponse:
     role, unit = _reviewable_unit(request, pk)
     try:
-        services.organization_approve(organization=unit, actor=request.user, role=role)
+        organizations.organization_approve(organization=unit, actor=request.user, role=role)
     except ValidationError as error:
         message = error_text(error, sep=" ")
         if request.htmx:  # type: ignore[attr-defined]
@@ -198,7 +211,7 @@ def unit_reject(request: HttpRequest, pk: int) -> HttpResponse:
     form = _reject_form(unit, request.POST)
     if form.is_valid():
         try:
-            services.organization_reject(
+            organizations.organization_reject(
                 organization=unit,
                 actor=request.user,
                 role=role,
@@ -225,8 +238,8 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     role = active_role(request)
     if role is None or not role.is_admin:
         raise PermissionDenied("当前角色无权查看机构详情。")
-    organization = get_object_or_404(selectors.organization_detail(role=role), pk=pk)
-    can_override = role.kind in services.CREDIT_CODE_OVERRIDE_ROLES
+    organization = get_object_or_404(unit_selectors.organization_detail(role=role), pk=pk)
+    can_override = role_may(role, "orgs.override_credit_code")
     return render(
         request,
         "orgs/organization_detail.html",
@@ -242,13 +255,13 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def credit_code_override(request: HttpRequest, pk: int) -> HttpResponse:
-    role = require_role(request, services.CREDIT_CODE_OVERRIDE_ROLES)
+    role = require_permission(request, "orgs.override_credit_code")
     organization = get_object_or_404(organizations_in_scope(role), pk=pk)
     if request.method == "POST":
         form = CreditCodeOverrideForm(request.POST)
         if form.is_valid():
             try:
-                services.organization_override_credit_code(
+                organizations.organization_override_credit_code(
                     organization=organization,
                     credit_code=form.cleaned_data["credit_code"],
                     reason=form.cleaned_data["reason"],

@@ -6,8 +6,8 @@ from stdnum.cn import ric, uscc
 
 from xueshi.accounts.backends import IdentifierBackend
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
-from xueshi.core.demo import DEMO_PASSWORD, REGIONS, load_demo
 from xueshi.orgs.models import Organization, OrganizationKind
+from xueshi.portal.demo import DEMO_PASSWORD, REGIONS, load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ from django.db.models import QuerySet
 
 from xueshi.core.forms import StyledForm
 from xueshi.core.identifiers import clean_credit_code, clean_id_number, clean_phone
-
-from .models import Department
-from .selectors import region_is_known
+from xueshi.orgs.models import Department
+from xueshi.orgs.selectors import region_is_known
 
 YES_NO_ESTABLISHMENT = [("1", "在编"), ("0", "非编")]
 YES_NO_LOGIN = [("1", "允许登录系统"), ("0", "不允许登录系统")]

@@ -17,10 +17,9 @@ from django.urls import NoReverseMatch, include, path, reverse
 
 from xueshi.accounts import urls as accounts_urls
 from xueshi.accounts.models import RoleKind
+from xueshi.accounts.permissions import PERMISSIONS
 from xueshi.accounts.tests.factories import PersonFactory, RoleAssignmentFactory, UserFactory
-from xueshi.core import selectors
 from xueshi.core.forms import StyledForm
-from xueshi.core.menu import EVERYONE, MENU, PROFESSIONAL, Entry, menu_for
 from xueshi.orgs.models import OrganizationStatus
 from xueshi.orgs.tests.factories import (
     AuthorityFactory,
@@ -28,6 +27,9 @@ from xueshi.orgs.tests.factories import (
     SupervisorFactory,
     UnitFactory,
 )
+from xueshi.portal import selectors, urls_policy
+from xueshi.portal.menu import MENU, Entry, menu_for
+from xueshi.units import urls as units_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +45,10 @@ if not any(getattr(p, "name", None) == "role_switch" for p in _accounts_patterns
     _accounts_patterns.append(path("role/switch/", _fake_role_switch, name="role_switch"))
 
 urlpatterns = [
-    path("", include("xueshi.core.urls")),
+    path("", include("xueshi.portal.urls")),
     path("accounts/", include((_accounts_patterns, "accounts"))),
-    path("orgs/", include("xueshi.orgs.urls")),
-    path("policy/", include("xueshi.policy.urls")),
+    path("orgs/", include((units_urls.urlpatterns, "orgs"))),
+    path("policy/", include((urls_policy.urlpatterns, "policy"))),
     path("captcha/", include("captcha.urls")),
 ]
 WITH_SWITCH = override_settings(ROOT_URLCONF=__name__)
@@ -193,8 +195,8 @@ def test_home_requires_login(client):
 def test_menu_omits_entries_whose_url_does_not_resolve():
     role = make_role(RoleKind.PROFESSIONAL)
     entries = [
-        Entry("", "首页", "core:home", "house", EVERYONE),
-        Entry("我的学时", "学时登记", "nowhere:not_built_yet", "pencil", PROFESSIONAL),
+        Entry("", "首页", "core:home", "house", "home.view"),
+        Entry("我的学时", "学时登记", "nowhere:not_built_yet", "pencil", "declarations.declare"),
     ]
     sections = menu_for(role, "/", entries=entries)
     names = [item.url_name for section in sections for item in section.items]
@@ -212,8 +214,8 @@ def test_menu_keeps_only_entries_for_the_role():
 def test_menu_marks_the_longest_matching_item_active():
     role = make_role(RoleKind.PROFESSIONAL)
     entries = [
-        Entry("", "首页", "core:home", "house", EVERYONE),
-        Entry("账号", "修改密码", "accounts:password_change", "key", PROFESSIONAL),
+        Entry("", "首页", "core:home", "house", "home.view"),
+        Entry("账号", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
     ]
     password_url = reverse("accounts:password_change")
     items = [i for s in menu_for(role, password_url + "done/", entries=entries) for i in s.items]
@@ -228,9 +230,9 @@ def test_menu_for_no_role_is_empty():
     assert menu_for(None, "/") == []
 
 
-def test_every_menu_entry_names_known_roles():
+def test_every_menu_entry_names_a_registered_permission():
     for entry in MENU:
-        assert entry.roles <= set(RoleKind)
+        assert entry.permission in PERMISSIONS
         assert entry.icon and not entry.icon.startswith("bi-")
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views, views_jobs
 
+# The names stay core:home, core:job_status … (templates, tests and redirects use them).
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),

@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import organizations_in_scope
+from xueshi.accounts.models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import organizations_in_scope, role_may
 from xueshi.accounts.selectors import main_admin_count
 from xueshi.accounts.services import (
     person_create,
@@ -27,9 +27,7 @@ from xueshi.accounts.services import (
 from xueshi.core.audit import audit_record
 from xueshi.core.changes import save_changes
 from xueshi.core.identifiers import clean_credit_code, clean_id_number, clean_phone
-from xueshi.declarations.rules import allowed_credit_years
-
-from .models import (
+from xueshi.orgs.models import (
     DeclaringWindow,
     Department,
     Organization,
@@ -39,12 +37,12 @@ from .models import (
     UnitChangeRequest,
     UnitChangeStatus,
 )
-from .selectors import (
-    CHANGE_REQUEST_DECIDER_ROLES,
+from xueshi.orgs.selectors import (
     WINDOWS_SET_CENTRALLY,
     region_is_known,
     unit_policy_version,
 )
+from xueshi.policy.windows import allowed_credit_years
 
 CHANGE_ALREADY_DECIDED = "该变更申请已被处理。"
 CHANGE_ALREADY_PENDING = "本单位已有待审批的变更申请，请等待上级审批后再提交。"
@@ -207,7 +205,7 @@ def unit_change_request_create(
 def _lock_change(
     change: UnitChangeRequest, role: RoleAssignment | None
 ) -> tuple[UnitChangeRequest, Organization]:
-    if role is None or role.kind not in CHANGE_REQUEST_DECIDER_ROLES:
+    if role is None or not role_may(role, "orgs.approve_units"):
         raise PermissionDenied("您无权审批该单位的信息变更。")
     locked = UnitChangeRequest.objects.select_for_update().get(pk=change.pk)
     unit = Organization.objects.select_for_update().get(pk=locked.unit_id)
@@ -452,7 +450,7 @@ def unit_admin_add(
     if RoleAssignment.objects.filter(
         user=person.user,
         organization=unit,
-        kind__in=[RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN],
+        kind__in=UNIT_ROLE_KINDS,
     ).exists():
         raise ValidationError({"id_number": "该人员已是本单位管理员，可在列表中修改其管理部门。"})
     granted = role_grant(
@@ -472,7 +470,7 @@ def _lock_admin_role(unit: Organization, admin_role: RoleAssignment) -> RoleAssi
         .filter(
             pk=admin_role.pk,
             organization=unit,
-            kind__in=[RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN],
+            kind__in=UNIT_ROLE_KINDS,
         )
         .first()
     )
