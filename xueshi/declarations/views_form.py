@@ -24,6 +24,8 @@ from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
 from xueshi.core.errors import error_messages, error_text
 from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.schema import ProfileVersion
+from xueshi.review import selectors as review_selectors
+from xueshi.review import services as lifecycle
 
 from . import services
 from .form_selectors import (
@@ -176,13 +178,13 @@ def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) 
         )
         return redirect(edit_url)
     try:
-        submitted = services.declaration_submit(
+        submitted = lifecycle.declaration_submit(
             declaration_id=saved.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, f"已保存为待提交，但未能提交：{error_text(error)}")
         return redirect(edit_url)
-    step = services.current_step(submitted)
+    step = review_selectors.current_step(submitted)
     where = f"{step.organization.name}（{step.level_name}）" if step else "审核单位"
     messages.success(request, f"已提交至{where}，请等待审核。")
     return redirect("declarations:list")
@@ -435,7 +437,7 @@ def training_base_declare(request: HttpRequest) -> HttpResponse:
         form_ok, attendees_ok = form.is_valid(), attendees.is_valid()
         if form_ok and attendees_ok:
             try:
-                results = services.training_base_declare(
+                results = lifecycle.training_base_declare(
                     role=role,
                     actor=request.user,
                     attendees=attendees.cleaned_data["attendees"],

@@ -25,6 +25,7 @@ from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_rol
 from xueshi.core.errors import error_text
 from xueshi.orgs.models import Organization
 from xueshi.review import selectors as review_selectors
+from xueshi.review import services as lifecycle
 
 from . import picker, selectors, services
 from .models import Attachment, Declaration, DeclarationStatus
@@ -291,7 +292,7 @@ def declaration_submit(request: HttpRequest) -> HttpResponse:
     titles = dict(
         declarations_in_scope(role).filter(pk__in=ids).values_list("pk", "title").order_by()
     )
-    results = services.declaration_submit_many(
+    results = lifecycle.declaration_submit_many(
         declaration_ids=[pk for pk in ids if pk in titles],
         actor=request.user,
         role=role,
@@ -331,7 +332,7 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _declaration_or_404(role, pk)
     try:
-        services.declaration_withdraw(
+        lifecycle.declaration_withdraw(
             declaration_id=declaration.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
@@ -350,7 +351,7 @@ def declaration_delete(request: HttpRequest, pk: int) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _declaration_or_404(role, pk)
     try:
-        services.declaration_delete(
+        lifecycle.declaration_delete(
             declaration_id=declaration.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
