@@ -8,7 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("xueshi.accounts.urls")),
     path("orgs/", include("xueshi.orgs.urls")),
     path("policy/", include("xueshi.policy.urls")),
-    path("declarations/", include("xueshi.declarations.urls")),
+    path("declarations/", include("xueshi.review.urls_declarations")),
     path("review/", include("xueshi.review.urls")),
     path("notifications/", include("xueshi.notifications.urls")),
     path("ledger/", include("xueshi.ledger.urls")),

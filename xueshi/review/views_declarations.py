@@ -23,13 +23,13 @@ from django.views.decorators.http import require_GET, require_POST
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_role
 from xueshi.core.errors import error_text
+from xueshi.declarations import picker, selectors, services
+from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
+from xueshi.declarations.permissions import declarations_in_scope, is_declarant
 from xueshi.orgs.models import Organization
-from xueshi.review import selectors as review_selectors
-from xueshi.review import services as lifecycle
 
-from . import picker, selectors, services
-from .models import Attachment, Declaration, DeclarationStatus
-from .permissions import declarations_in_scope, is_declarant
+from . import selectors as review_selectors
+from . import services as lifecycle
 
 PAGE_SIZE = 20
 BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
@@ -197,6 +197,15 @@ def _declaration_or_404(role: RoleAssignment | None, pk: int) -> Declaration:
         return selectors.declaration_for(role, pk)
     except Declaration.DoesNotExist as error:
         raise Http404("申报不存在或不在您的查看范围内。") from error
+
+
+def submit_after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) -> str:
+    """ "保存并提交" on the drafting form: submit, and say where the claim went."""
+    submitted = lifecycle.declaration_submit(
+        declaration_id=saved.pk, actor=request.user, role=role, request=request
+    )
+    step = review_selectors.current_step(submitted)
+    return f"{step.organization.name}（{step.level_name}）" if step else "审核单位"
 
 
 @login_required
