@@ -58,7 +58,7 @@ def declarations_in_scope(role: RoleAssignment | None) -> QuerySet[Declaration]:
         registered_by_organization=organization
     )
     for routed in _routed_to(organization.path):
-        condition |= Exists(routed.filter(declaration=OuterRef("pk")))
+        condition |= Q(Exists(routed.filter(declaration=OuterRef("pk"))))
     return declarations.filter(condition)
 
 

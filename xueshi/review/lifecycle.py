@@ -14,7 +14,7 @@ yearly application and the supplement request register their own adapter and reu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -251,7 +251,8 @@ def _current_step(move: Move) -> ChainStep | None:
 
 def _choose(move: Move, expected_position: int | None = None) -> Transition:
     """The table's row for this move, or the refusal (nothing changed)."""
-    move.step = _current_step(move)
+    if who_of(move.action) == "current reviewer":
+        move.step = _current_step(move)
     check = WHO[who_of(move.action)]
     if move.action in WHO_FIRST:
         check(move)
@@ -268,13 +269,22 @@ def _choose(move: Move, expected_position: int | None = None) -> Transition:
     raise _state_refusal(move, state_matched=True)
 
 
-def allowed_actions(item: Any, role: RoleAssignment | None) -> list[Action]:
-    """The actions `role` may take on `item` now, by the table (for showing buttons)."""
+def allowed_actions(
+    item: Any, role: RoleAssignment | None, among: Iterable[Action] = tuple(Action)
+) -> list[Action]:
+    """The actions (of `among`) `role` may take on `item` now, by the table: for buttons.
+
+    Actions the item's state has no row for are left out before any check (no query); the
+    declarant's checks need none either, so a list may ask for those per row.
+    """
     if role is None:
         return []
     adapter = adapter_for(type(item))
     allowed: list[Action] = []
-    for action in Action:
+    possible = {row.action for row in TABLE if row.source == item.status}
+    for action in among:
+        if action not in possible:
+            continue
         move = Move(adapter, item, action, role.user, role)
         try:
             _choose(move)
@@ -417,7 +427,7 @@ def _approve(move: Move, row: Transition, *, comment: str, hours: Decimal | None
 class DeclarationReviewable:
     """学时申报 through the lifecycle: its chain from the region's profile, its trail, events."""
 
-    model = Declaration
+    model: type[models.Model] = Declaration
     EVENTS = {
         "approved": events.declaration_approved,
         "returned": events.declaration_returned,

@@ -30,6 +30,7 @@ from xueshi.orgs.models import Organization
 
 from . import selectors as review_selectors
 from . import services as lifecycle
+from .lifecycle import Action, allowed_actions
 
 PAGE_SIZE = 20
 BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
@@ -58,6 +59,8 @@ class Row:
 
     declaration: Declaration
     mine: bool
+    # The declarant's moves the lifecycle table allows now (submit, withdraw, delete).
+    moves: tuple[Action, ...] = ()
 
     @property
     def can_edit(self) -> bool:
@@ -65,19 +68,28 @@ class Row:
 
     @property
     def can_submit(self) -> bool:
-        return self.can_edit
+        return Action.SUBMIT in self.moves
 
     @property
     def can_withdraw(self) -> bool:
-        return self.mine and self.declaration.is_untouched_pending
+        return Action.WITHDRAW in self.moves
 
     @property
     def can_delete(self) -> bool:
-        return self.mine and (self.declaration.is_editable or self.declaration.is_untouched_pending)
+        return Action.DISCARD in self.moves
 
     @property
     def badge(self) -> str:
         return STATUS_BADGES.get(self.declaration.status, "text-bg-light")
+
+
+DECLARANT_MOVES = (Action.SUBMIT, Action.WITHDRAW, Action.DISCARD)
+
+
+def _row(declaration: Declaration, role: RoleAssignment | None) -> Row:
+    if not is_declarant(declaration, role):
+        return Row(declaration, False)
+    return Row(declaration, True, tuple(allowed_actions(declaration, role, DECLARANT_MOVES)))
 
 
 def _is_admin(role: RoleAssignment | None) -> bool:
@@ -156,7 +168,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         .distinct()
     )
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [Row(declaration, is_declarant(declaration, role)) for declaration in page.object_list]
+    rows = [_row(declaration, role) for declaration in page.object_list]
     any_submittable = any(row.can_submit for row in rows)
     target = selectors.submit_target(role) if any_submittable else selectors.SubmitTarget(False, "")
 
@@ -221,7 +233,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .get()
         .chain_steps.all()
     )
-    row = Row(declaration, is_declarant(declaration, role))
+    row = _row(declaration, role)
     target = selectors.submit_target(role) if row.can_submit else selectors.SubmitTarget(False, "")
     context = {
         "declaration": declaration,

@@ -82,12 +82,14 @@ def _reviewer(declaration: Declaration) -> RoleAssignment:
     )
     organization = step.get().organization if step.exists() else declaration.unit
     assert organization is not None
-    return (
+    role = (
         RoleAssignment.objects.select_related("user", "organization", "department")
         .filter(organization=organization, kind__in=REVIEWER_ROLES[organization.kind])
         .exclude(user=declaration.person.user)
         .first()
     )
+    assert role is not None
+    return role
 
 
 def _move(demo: Any, declaration: Declaration, action: Action) -> Declaration:
