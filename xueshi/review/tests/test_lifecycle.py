@@ -7,9 +7,11 @@ And the rule that no one acts on their own claim (issue 11.1), and a safe `next`
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -334,3 +336,17 @@ def test_a_safe_next_path_is_kept(client, demo):
     target = reverse("review:queue") + f"?credit_year={THIS_YEAR}"
     response = act(client, "approve", declaration, next=target)
     assert response["Location"] == target
+
+
+def test_docs_lifecycle_lists_exactly_the_table():
+    """docs/lifecycle.md is read by people; it must say what the code does."""
+    text = (Path(settings.BASE_DIR) / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    documented = set()
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or cells[0] in ("From", "---"):
+            continue
+        documented.add((cells[0].split()[0], cells[1].split()[0], cells[2], cells[3].split()[0]))
+    assert documented == {
+        (str(row.source), str(row.action), row.who, str(row.target)) for row in TABLE
+    }
