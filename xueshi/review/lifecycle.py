@@ -162,6 +162,7 @@ class Move:
     request: HttpRequest | None = None
     params: dict[str, Any] = field(default_factory=dict)
     step: ChainStep | None = None  # the chain step that must act now (pending items)
+    is_last: bool | None = None  # whether `step` is the chain's last (asked once)
 
 
 def _declarant(move: Move) -> None:
@@ -206,8 +207,10 @@ def _step(move: Move) -> ChainStep:
 
 
 def _is_last(move: Move) -> bool:
-    position = _step(move).position
-    return not move.adapter.steps(move.item).filter(position__gt=position).exists()
+    if move.is_last is None:
+        position = _step(move).position
+        move.is_last = not move.adapter.steps(move.item).filter(position__gt=position).exists()
+    return move.is_last
 
 
 WHEN: dict[str, Callable[[Move], bool]] = {
