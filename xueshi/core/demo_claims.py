@@ -184,6 +184,10 @@ PLANS: list[RegionClaims] = [
                 _anyang("中小学教师信息技术应用能力培训", "30"), RETURNED, at=0,
             ),
             ClaimPlan(
+                "王芳", "academic_conference", "provincial_paper_short",
+                _anyang("河南省中学教育学会年会（报告论文）"), PENDING, at=0,
+            ),
+            ClaimPlan(
                 "王芳", "courseware", "courseware_uploaded",
                 _anyang("《古诗词鉴赏》微课", "8"), PENDING, at=1,
             ),
@@ -327,13 +331,18 @@ PLANS: list[RegionClaims] = [
                 _zhejiang("建筑施工安全管理培训", "16", "结业考核合格"), DRAFT, evidence="png",
             ),
             ClaimPlan(
-                "吴婷", "academic", "per_rules",
-                _zhejiang("绿色建筑设计学术交流会", "8", "参会并交流"),
+                "钱伟", "practice", "per_rules",
+                _zhejiang("装配式建筑项目实践", "24", "项目技术负责人"),
                 PENDING, at=0, evidence="png",
             ),
             ClaimPlan(
-                "钱伟", "practice", "per_rules",
-                _zhejiang("装配式建筑项目实践", "24", "项目技术负责人"),
+                "吴婷", "distance", "per_rules",
+                _zhejiang("建筑节能远程课程", "10", "在线学习完成"),
+                PENDING, at=0, evidence="png",
+            ),
+            ClaimPlan(
+                "吴婷", "academic", "per_rules",
+                _zhejiang("绿色建筑设计学术交流会", "8", "参会并交流"),
                 PENDING, at=1, evidence="png",
             ),
             ClaimPlan(
@@ -385,6 +394,11 @@ PLANS: list[RegionClaims] = [
             ClaimPlan(
                 "石磊", "practice", "as_claimed",
                 _xinjiang("乌鲁木齐市中学教学实践活动", "乌鲁木齐市教育局", 16, (3, 5), (3, 8)),
+                PENDING, at=0, evidence="pdf",
+            ),
+            ClaimPlan(
+                "阿依古丽", "invention_patent", "as_claimed",
+                _xinjiang("一种维吾尔语语音识别方法（发明专利）", "国家知识产权局", 30, (2, 26), (2, 26)),
                 PENDING, at=0, evidence="pdf",
             ),
             ClaimPlan(
