@@ -398,12 +398,14 @@ PLANS: list[RegionClaims] = [
             ),
             ClaimPlan(
                 "阿依古丽", "invention_patent", "as_claimed",
-                _xinjiang("一种维吾尔语语音识别方法（发明专利）", "国家知识产权局", 30, (2, 26), (2, 26)),
+                _xinjiang("一种维吾尔语语音识别方法（发明专利）", "国家知识产权局", 30,
+                          (2, 26), (2, 26)),
                 PENDING, at=0, evidence="pdf",
             ),
             ClaimPlan(
                 "阿依古丽", "research_project", "as_claimed",
-                _xinjiang("自治区自然科学基金项目", "新疆维吾尔自治区科学技术厅", 40, (1, 2), (1, 2)),
+                _xinjiang("自治区自然科学基金项目", "新疆维吾尔自治区科学技术厅", 40,
+                          (1, 2), (1, 2)),
                 PENDING, at=1, evidence="pdf",
             ),
             ClaimPlan(
@@ -428,7 +430,8 @@ PLANS: list[RegionClaims] = [
             ),
             ClaimPlan(
                 "石磊", "other", "as_claimed",
-                _xinjiang("自治区中学教师教学技能竞赛", "新疆维吾尔自治区教育厅", 12, (4, 16), (4, 17)),
+                _xinjiang("自治区中学教师教学技能竞赛", "新疆维吾尔自治区教育厅", 12,
+                          (4, 16), (4, 17)),
                 APPROVED, evidence="pdf",
             ),
             ClaimPlan(

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xueshi.accounts.roles import ACTIVE_ROLE_SESSION_KEY
-from xueshi.core.models import AuditLog
 from xueshi.core.demo import load_demo
+from xueshi.core.models import AuditLog
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.rules import version_for
 from xueshi.ledger.models import EntrySource, GeneralRecord, LedgerEntry, YearTotal
@@ -106,8 +106,9 @@ def test_ledger_holds_the_approved_hours_and_gives_back_the_deleted(demo_claims,
         assert entries.aggregate(total=Sum("hours"))["total"] == 0
     general = GeneralRecord.objects.filter(person__in=people)
     assert general.exists()
-    assert totals.aggregate(total=Sum("general_hours"))["total"] == (
-        general.aggregate(total=Sum("hours"))["total"]
+    assert (
+        totals.aggregate(total=Sum("general_hours"))["total"]
+        == (general.aggregate(total=Sum("hours"))["total"])
     )
 
 
