@@ -167,6 +167,10 @@ PLANS: list[RegionClaims] = [
                 _anyang("安阳市全科医生转岗培训", "40"), APPROVED, year=PREVIOUS,
             ),
             ClaimPlan(
+                "李明", "academic_conference", "national_paper_long",
+                _anyang("全国急诊医学学术会议（报告论文）"), APPROVED, year=PREVIOUS,
+            ),
+            ClaimPlan(
                 "李明", "award", "municipal",
                 _anyang("安阳市科学技术进步奖三等奖", "20"), DELETED, year=PREVIOUS,
             ),
@@ -195,6 +199,7 @@ PLANS: list[RegionClaims] = [
         general=[
             GeneralPlan("李明", "专业技术人员职业道德与诚信建设", "12", (4, 10)),
             GeneralPlan("王芳", "数字经济与创新驱动发展", "30", (9, 20), year=PREVIOUS),
+            GeneralPlan("李明", "卫生健康法律法规专题", "30", (6, 15), year=PREVIOUS),
         ],
     ),
     RegionClaims(
@@ -247,6 +252,11 @@ PLANS: list[RegionClaims] = [
                 APPROVED, year=PREVIOUS, granted=Decimal(32),
             ),
             ClaimPlan(
+                "周强", "research_project", "national_sub_3",
+                _henan("国家自然科学基金项目（子课题）"),
+                APPROVED, year=PREVIOUS,
+            ),
+            ClaimPlan(
                 "赵磊", "academic_conference", "national",
                 _henan("全国电子信息工程学术会议", "中国电子学会", start_date=(10, 18)),
                 APPROVED, year=PREVIOUS,
@@ -266,6 +276,7 @@ PLANS: list[RegionClaims] = [
         general=[
             GeneralPlan("赵磊", "习近平新时代中国特色社会主义思想专题", "20", (3, 2)),
             GeneralPlan("孙丽", "专业技术人员心理健康与压力管理", "10", (11, 5), year=PREVIOUS),
+            GeneralPlan("周强", "数字经济与创新驱动发展", "30", (5, 20), year=PREVIOUS),
         ],
     ),
     RegionClaims(
@@ -307,6 +318,10 @@ PLANS: list[RegionClaims] = [
                 _guangxi("计算机专业课程思政培训", (11, 2), (11, 4)), APPROVED, year=PREVIOUS,
             ),
             ClaimPlan(
+                "覃海燕", "further_study", "by_dates",
+                _guangxi("软件工程骨干教师进修班", (6, 8), (6, 12)), APPROVED, year=PREVIOUS,
+            ),
+            ClaimPlan(
                 "陈静", "seminar", "by_dates",
                 _guangxi("高校人事制度改革研修班", (4, 20), (4, 22)), APPROVED,
             ),
@@ -320,6 +335,7 @@ PLANS: list[RegionClaims] = [
             GeneralPlan("覃海燕", "专业技术人员能力建设", "15", (4, 2)),
             GeneralPlan("蒙丽", "乡村振兴战略与实践", "10", (5, 16)),
             GeneralPlan("黄伟", "网络安全与数据保护", "30", (9, 8), year=PREVIOUS),
+            GeneralPlan("覃海燕", "新时代专业技术人员素养", "30", (3, 22), year=PREVIOUS),
         ],
     ),
     RegionClaims(
@@ -366,6 +382,11 @@ PLANS: list[RegionClaims] = [
                 APPROVED, year=PREVIOUS, evidence="png",
             ),
             ClaimPlan(
+                "钱伟", "training", "per_rules",
+                _zhejiang("二级建造师继续教育", "40", "考核合格"),
+                APPROVED, year=PREVIOUS, evidence="png",
+            ),
+            ClaimPlan(
                 "吴婷", "publication", "per_rules",
                 _zhejiang("在《建筑学报》发表论文", "20", "第一作者"),
                 APPROVED, evidence="png",
@@ -379,6 +400,7 @@ PLANS: list[RegionClaims] = [
         general=[
             GeneralPlan("钱伟", "建设行业职业道德与法律法规", "12", (2, 25)),
             GeneralPlan("吴婷", "新发展理念专题", "30", (10, 12), year=PREVIOUS),
+            GeneralPlan("钱伟", "安全生产与绿色建造", "30", (4, 18), year=PREVIOUS),
         ],
     ),
     RegionClaims(
@@ -443,6 +465,7 @@ PLANS: list[RegionClaims] = [
         general=[
             GeneralPlan("阿依古丽", "铸牢中华民族共同体意识专题", "30", (3, 28)),
             GeneralPlan("石磊", "专业技术人员创新能力培养", "12", (8, 30), year=PREVIOUS),
+            GeneralPlan("阿依古丽", "专业技术人员创新能力培养", "30", (8, 30), year=PREVIOUS),
         ],
     ),
 ]  # fmt: skip
