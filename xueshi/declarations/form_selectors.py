@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from .forms import declarable_leaves
-from .rules import rules_date, version_for
+from .rules import rules_date
 
 PEOPLE_SEARCH_LIMIT = 20
 # Roles that may declare on a person's behalf, if the region's profile lets them.
@@ -52,8 +53,8 @@ def version_for_inputs(key: str, values: Any) -> ProfileVersion:
     start = _parse_date(values.get("start_date")) if values is not None else None
     year = _parse_year(values.get("credit_year")) if values is not None else None
     if start is None and year is None:
-        return version_for(key, timezone.localdate())
-    return version_for(key, rules_date(credit_year=year, start_date=start))
+        return resolve_version(key, timezone.localdate())
+    return resolve_version(key, rules_date(credit_year=year, start_date=start))
 
 
 def version_from_query(values: Any) -> ProfileVersion:
@@ -62,7 +63,7 @@ def version_from_query(values: Any) -> ProfileVersion:
     effective = _parse_date(values.get("profile_version"))
     if not key or effective is None:
         raise ValidationError("缺少学时认定细则。")
-    return version_for(key, effective)
+    return resolve_version(key, effective)
 
 
 def organization_profile_key(role: RoleAssignment) -> str:
@@ -78,7 +79,7 @@ def may_declare_for_others(role: RoleAssignment) -> bool:
     if not key:
         return False
     try:
-        version = version_for(key, timezone.localdate())
+        version = resolve_version(key, timezone.localdate())
     except ValidationError:
         return False
     return bool(declarable_leaves(version, role.kind))

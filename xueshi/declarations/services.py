@@ -28,6 +28,7 @@ from xueshi.core.identifiers import clean_id_number
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 from xueshi.review.chain import entry_index, resolve_chain
 from xueshi.review.models import ChainStep, TrailAction
@@ -36,7 +37,7 @@ from xueshi.review.trail import trail_record
 from .evidence import check_upload
 from .models import Attachment, Declaration, DeclarationStatus
 from .permissions import is_declarant
-from .rules import allowed_credit_years, profile_key_for, rules_date, version_for
+from .rules import allowed_credit_years, profile_key_for, rules_date
 
 # Inputs stored in their own columns; everything else a category asks for goes to `extra`.
 COLUMN_FIELDS = (
@@ -106,7 +107,7 @@ class DeclaringLookups:
     def version(self, key: str, on_date: datetime.date) -> ProfileVersion:
         found = self._versions.get((key, on_date))
         if found is None:
-            found = self._versions[(key, on_date)] = version_for(key, on_date)
+            found = self._versions[(key, on_date)] = resolve_version(key, on_date)
         return found
 
     def credit_years(self, version: ProfileVersion, today: datetime.date) -> list[int]:
@@ -377,7 +378,7 @@ def attachment_add(
         raise AlreadyHandled("该申报已提交或已审核，不能再上传附件。")
     if not is_declarant(declaration, role):
         raise PermissionDenied("只有申报人可以上传附件。")
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     rules = version.attachments_for(declaration.category_code)
     kind, content_type = check_upload(upload, rules, existing_count=declaration.attachments.count())
     attachment = Attachment(
@@ -423,7 +424,7 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
 
     Raises ValidationError listing every problem. Reads, never writes.
     """
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     problems = validate_declaration_inputs(
         version,
         declaration.category_code,
@@ -656,7 +657,7 @@ def _check_course(role: RoleAssignment, data: DeclarationInput) -> ProfileVersio
         raise ValidationError("未找到本基地适用的学时认定细则，请联系平台管理员。")
     fields = dict(data.fields)
     credit_year = fields.get("credit_year") or _default_credit_year(fields)
-    version = version_for(
+    version = resolve_version(
         key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
     )
     try:

@@ -23,6 +23,7 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
 from xueshi.core.errors import error_messages, error_text
 from xueshi.orgs.selectors import declaring_window_state
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from . import services
@@ -46,7 +47,7 @@ from .forms import (
 )
 from .models import Attachment, Declaration
 from .permissions import declarations_in_scope, is_declarant
-from .rules import profile_key_for, version_for
+from .rules import profile_key_for
 
 
 def _shows_pledge(version: ProfileVersion, role: RoleAssignment) -> bool:
@@ -234,7 +235,7 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_declarant(declaration, role):
         messages.error(request, "只有申报人（或代为申报的单位）可以修改该申报。")
         return redirect(detail_url)
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     title = "修改学时申报" if role.kind == RoleKind.PROFESSIONAL else "修改代为申报"
     page = FormPage(
         title,
@@ -316,7 +317,7 @@ def _attachments_response(
         if notice:
             messages.success(request, notice)
         return redirect("declarations:edit", pk=declaration.pk)
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     context = {
         **_attachments_context(declaration, version),
         "upload_errors": errors,

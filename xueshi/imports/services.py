@@ -55,7 +55,7 @@ from xueshi.core.identifiers import clean_id_number, clean_phone
 from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
 from xueshi.core.models import BackgroundJob, JobStatus
 from xueshi.declarations.models import Declaration
-from xueshi.declarations.rules import rules_date, version_for
+from xueshi.declarations.rules import rules_date
 from xueshi.declarations.services import (
     ROLE_MAY_NOT_DECLARE,
     DeclarationInput,
@@ -65,6 +65,7 @@ from xueshi.declarations.services import (
     hours_already_granted_many,
 )
 from xueshi.orgs.models import Department, Organization
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import FieldSpec, LeafCategory, ProfileVersion
 
 from . import columns as col
@@ -116,7 +117,7 @@ def unit_version(unit: Organization, on_date: datetime.date | None = None) -> Pr
     key = unit.effective_policy_profile()
     if not key:
         raise ValidationError("本单位未设置适用的学时认定细则，请联系平台管理员。")
-    return version_for(key, on_date or timezone.localdate())
+    return resolve_version(key, on_date or timezone.localdate())
 
 
 def unit_departments(unit: Organization) -> list[str]:

@@ -30,9 +30,9 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.rules import version_for
 from xueshi.orgs.models import Organization
 from xueshi.policy.hours import fmt
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from .models import GeneralRecord, LedgerEntry, SubjectKind, YearTotal
@@ -74,7 +74,7 @@ def _profile_key(person: Person) -> str:
 
 
 def _requirement(key: str, credit_year: int) -> ProfileVersion | None:
-    return version_for(key, datetime.date(credit_year, 1, 1)) if key else None
+    return resolve_version(key, datetime.date(credit_year, 1, 1)) if key else None
 
 
 def requirement_for(person: Person, credit_year: int) -> ProfileVersion | None:
@@ -250,7 +250,7 @@ def year_rules(credit_year: int) -> tuple[list[tuple[str, str]], dict[str, YearR
     rules: dict[str, YearRule] = {}
     for key in {key for _, key in nodes}:
         try:
-            version = version_for(key, datetime.date(credit_year, 1, 1))
+            version = resolve_version(key, datetime.date(credit_year, 1, 1))
         except ValidationError:
             continue
         total, general, professional = required_hours(version)

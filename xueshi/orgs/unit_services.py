@@ -27,7 +27,7 @@ from xueshi.accounts.services import (
 from xueshi.core.audit import audit_record
 from xueshi.core.changes import save_changes
 from xueshi.core.identifiers import clean_credit_code, clean_id_number, clean_phone
-from xueshi.declarations.rules import allowed_credit_years
+from xueshi.policy.resolver import allowed_credit_years
 
 from .models import (
     DeclaringWindow,

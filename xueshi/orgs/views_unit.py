@@ -26,7 +26,7 @@ from xueshi.accounts import services as account_services
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import organizations_in_scope, people_in_scope, require_role
 from xueshi.core.errors import error_text
-from xueshi.declarations.rules import allowed_credit_years
+from xueshi.policy.resolver import allowed_credit_years
 from xueshi.reports.exports import export_from_request
 
 from . import selectors, unit_services

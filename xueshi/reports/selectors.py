@@ -46,6 +46,7 @@ from xueshi.declarations.permissions import (
 )
 from xueshi.ledger.models import YearTotal
 from xueshi.orgs.models import Organization
+from xueshi.policy.resolver import resolve_version
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 
 logger = logging.getLogger(__name__)
@@ -377,13 +378,12 @@ def requirement_expression(credit_year: int, prefix: str = "person__unit__") -> 
     Few organisations name a profile (usually the authorities), so this is a CASE with one
     branch per such organisation, longest path first (the nearest profile wins).
     """
-    from xueshi.declarations.rules import version_for
 
     named = Organization.objects.exclude(policy_profile="").values_list("path", "policy_profile")
     whens = []
     for path, profile in sorted(named, key=lambda item: -len(item[0])):
         try:
-            version = version_for(profile, datetime.date(credit_year, 1, 1))
+            version = resolve_version(profile, datetime.date(credit_year, 1, 1))
         except Exception:  # an unknown or broken profile: that subtree has no requirement
             logger.warning("统计：政策配置 %s 无法读取，其下单位不计达标率。", profile)
             continue
