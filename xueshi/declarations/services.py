@@ -27,7 +27,13 @@ from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import declaring_window_state
-from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
+from xueshi.policy.facts import ClaimFacts
+from xueshi.policy.hours import (
+    HoursInputError,
+    HoursResult,
+    calculate_hours,
+    validate_declaration_inputs,
+)
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 from xueshi.review.chain import entry_index, resolve_chain
@@ -219,31 +225,22 @@ def declaration_prepare(
         hours_already = hours_already_granted(
             person=person, credit_year=credit_year, category_code=data.category_code
         )
-    inputs = {
-        **fields,
-        # What this person already has in the category this year, for its yearly cap.
-        "hours_already_this_year": hours_already,
-        "credit_year": credit_year,
-        "level": data.level_code,
-        "pledge": data.pledge,
-        "attachment_count": attachment_count,
-    }
-    errors = validate_declaration_inputs(version, data.category_code, inputs)
-    # Evidence is checked when it is added and again at submission; a draft may have none yet.
-    errors.pop("attachments", None)
-    if version.pledge is not None and role.kind != RoleKind.PROFESSIONAL:
-        errors.pop("pledge", None)  # the pledge is the person's own promise
-    years = lookups.credit_years(version, today)
-    if credit_year not in years:
-        errors.setdefault("credit_year", []).append(
-            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
-        )
-    if errors:
-        raise ValidationError(errors)
-    try:
-        result = calculate_hours(version, data.category_code, data.level_code, inputs)
-    except HoursInputError as error:
-        raise ValidationError(error.errors) from error
+    facts = ClaimFacts(
+        category_code=data.category_code,
+        level_code=data.level_code,
+        credit_year=credit_year,
+        fields=fields,
+        hours_already_this_year=hours_already,
+        attachment_count=attachment_count,
+        pledge=data.pledge,
+    )
+    result = claim_check(
+        version,
+        facts,
+        years=lookups.credit_years(version, today),
+        by_person=role.kind == RoleKind.PROFESSIONAL,
+        draft=True,
+    )
 
     category_name, level_name = lookups.names(version, data.category_code, data.level_code)
     if declaration is None:
@@ -274,6 +271,40 @@ def declaration_prepare(
     declaration.hours_explanation = result.explanation[:500]
     declaration.pledge = data.pledge
     return declaration
+
+
+def claim_check(
+    version: ProfileVersion,
+    facts: ClaimFacts,
+    *,
+    years: list[int] | None,
+    by_person: bool,
+    draft: bool,
+) -> HoursResult:
+    """The rules every claim meets, whoever declares it (a person, a unit, a training base, an
+    import row) and whether it is saved or sent: the inputs against the profile, the credit
+    year (``years`` on offer; None skips it, a submitted claim keeps its year), and the hours
+    with the yearly category cap. One set of messages. Raises ``ValidationError`` by field.
+
+    ``draft``: evidence may still be missing. ``by_person``: the pledge is the person's own
+    promise, not asked of an organisation declaring for them.
+    """
+    errors = validate_declaration_inputs(version, facts.category_code, facts)
+    if draft:
+        # Evidence is checked when it is added and again at submission.
+        errors.pop("attachments", None)
+    if version.pledge is not None and not by_person:
+        errors.pop("pledge", None)
+    if years is not None and facts.credit_year not in years:
+        errors.setdefault("credit_year", []).append(
+            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return calculate_hours(version, facts.category_code, facts.level_code, facts)
+    except HoursInputError as error:
+        raise ValidationError(error.errors) from error
 
 
 @transaction.atomic
@@ -351,11 +382,6 @@ def hours_already_granted_many(
     }
 
 
-def _default_credit_year(fields: Mapping[str, Any]) -> int:
-    """From the dates: the year the activity ended (or started), else this year."""
-    return credit_year_of({**fields, "credit_year": None}, timezone.localdate())
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -425,10 +451,39 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
     Raises ValidationError listing every problem. Reads, never writes.
     """
     version = resolve_version(declaration.policy_profile, declaration.profile_version)
-    problems = validate_declaration_inputs(
-        version,
-        declaration.category_code,
-        {
+    facts = claim_facts(
+        declaration,
+        hours_already=hours_already_granted(
+            person=declaration.person,
+            credit_year=declaration.credit_year,
+            category_code=declaration.category_code,
+        ),
+    )
+    try:
+        result = claim_check(
+            version,
+            facts,
+            years=None,
+            by_person=declaration.registered_by_organization_id is None,
+            draft=False,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            "不能提交：" + "；".join(message for message in error.messages)
+        ) from error
+    if result.hours < declaration.hours_claimed:
+        # Hours approved since the draft was saved fill the category's yearly cap.
+        raise ValidationError(f"不能提交：{result.explanation.split('；')[-1]}，请修改后再提交。")
+    return version
+
+
+def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFacts:
+    """The facts of a stored claim, as the rules read them at submission."""
+    return ClaimFacts(
+        category_code=declaration.category_code,
+        level_code=declaration.level_code,
+        credit_year=declaration.credit_year,
+        fields={
             **declaration.extra,
             "title": declaration.title,
             "description": declaration.description,
@@ -436,21 +491,12 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
             "start_date": declaration.start_date,
             "end_date": declaration.end_date,
             "quantity": declaration.quantity,
-            "credit_year": declaration.credit_year,
             "hours_claimed": declaration.hours_claimed,
-            "level": declaration.level_code,
-            "pledge": declaration.pledge,
-            "attachment_count": declaration.attachments.count(),
         },
+        hours_already_this_year=hours_already,
+        attachment_count=declaration.attachments.count(),
+        pledge=declaration.pledge,
     )
-    if declaration.registered_by_organization_id is not None:
-        problems.pop("pledge", None)
-    if problems:
-        raise ValidationError(
-            "不能提交："
-            + "；".join(message for messages in problems.values() for message in messages)
-        )
-    return version
 
 
 @transaction.atomic
@@ -649,37 +695,6 @@ def current_step(declaration: Declaration) -> ChainStep | None:
     )
 
 
-def _check_course(role: RoleAssignment, data: DeclarationInput) -> ProfileVersion:
-    """The course a training base declares, checked once before anyone's claim is made."""
-    organization = role.organization
-    key = organization.effective_policy_profile() if organization is not None else ""
-    if not key:
-        raise ValidationError("未找到本基地适用的学时认定细则，请联系平台管理员。")
-    fields = dict(data.fields)
-    credit_year = fields.get("credit_year") or _default_credit_year(fields)
-    version = resolve_version(
-        key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
-    )
-    try:
-        declarants = version.declarants_for(data.category_code)
-    except KeyError:
-        raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
-    if RoleKind.TRAINING_BASE_ADMIN not in declarants:
-        raise ValidationError({"category": ["该申报类型不能由继续教育基地统一申报。"]})
-    inputs = {**fields, "credit_year": credit_year, "level": data.level_code}
-    errors = validate_declaration_inputs(version, data.category_code, inputs)
-    errors.pop("attachments", None)
-    errors.pop("pledge", None)
-    years = allowed_credit_years(version, timezone.localdate())
-    if credit_year not in years:
-        errors.setdefault("credit_year", []).append(
-            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
-        )
-    if errors:
-        raise ValidationError(errors)
-    return version
-
-
 NOT_DECLARABLE_BY_BASE = "未找到可由本基地申报的专业技术人员，请核对证件号码，或请其先在平台注册。"
 
 
@@ -700,15 +715,16 @@ def training_base_declare(
 ) -> list[BatchResult]:
     """继续教育基地统一申报: one course, one submitted claim per attendee (by ID number).
 
-    The course is checked first (a ValidationError by field if it is wrong, nothing made).
-    Then each attendee in their own transaction: an unknown or invalid ID number, a person of
-    another region or a refused claim is reported on its line and does not stop the others.
+    The course is checked first, by the very rules of a claim (``declaration_prepare``, the
+    same messages) for the first attendee the base may declare for: a ValidationError by field
+    if it is wrong, nothing made. Then each attendee in their own transaction, by their own
+    region's rules and their yearly cap: an unknown or invalid ID number, a person of another
+    region or a refused claim is reported on its line and does not stop the others.
     """
     if role.kind != RoleKind.TRAINING_BASE_ADMIN or role.organization is None:
         raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
-    _check_course(role, data)
     base_key = role.organization.effective_policy_profile()
-    results: list[BatchResult] = []
+    lines: list[BatchResult | Person] = []
     seen: set[str] = set()
     for raw in attendees:
         text = raw.strip()
@@ -717,17 +733,28 @@ def training_base_declare(
         try:
             id_number = clean_id_number(text)
         except ValidationError as error:
-            results.append(BatchResult(0, False, refusal_text(error), id_number=text))
+            lines.append(BatchResult(0, False, refusal_text(error), id_number=text))
             continue
         if id_number in seen:
-            results.append(BatchResult(0, False, "证件号码重复，已忽略。", id_number=id_number))
+            lines.append(BatchResult(0, False, "证件号码重复，已忽略。", id_number=id_number))
             continue
         seen.add(id_number)
         person = Person.objects.select_related("unit", "user").filter(id_number=id_number).first()
         if person is None or not _in_region(person, role.organization, base_key):
             # One answer for "unknown" and "elsewhere": a base must not learn who exists where.
-            results.append(BatchResult(0, False, NOT_DECLARABLE_BY_BASE, id_number=id_number))
+            lines.append(BatchResult(0, False, NOT_DECLARABLE_BY_BASE, id_number=id_number))
             continue
+        lines.append(person)
+    first = next((line for line in lines if isinstance(line, Person)), None)
+    if first is not None:
+        # The course itself: a person's claim rules, run once before anyone is declared.
+        declaration_prepare(person=first, data=data, actor=actor, role=role)
+    results: list[BatchResult] = []
+    for line in lines:
+        if isinstance(line, BatchResult):
+            results.append(line)
+            continue
+        person = line
         try:
             with transaction.atomic():
                 declaration = declaration_save(
@@ -739,14 +766,14 @@ def training_base_declare(
                 step = current_step(declaration)
         except (ValidationError, PermissionDenied) as error:
             # No name: it is shown only for people the base did declare for.
-            results.append(BatchResult(0, False, refusal_text(error), id_number=id_number))
+            results.append(BatchResult(0, False, refusal_text(error), id_number=person.id_number))
         else:
             results.append(
                 BatchResult(
                     declaration.pk,
                     True,
                     f"已提交至{step.organization.name}（{step.level_name}）" if step else "已提交",
-                    id_number=id_number,
+                    id_number=person.id_number,
                     name=person.name,
                 )
             )
