@@ -95,6 +95,27 @@ def try_resolve_version(
         return None
 
 
+def profile_versions(key: str) -> list[ProfileVersion]:
+    """Every version of a region's rules, oldest first ([] when the profile is unusable)."""
+    try:
+        return list(get_profile(key).versions)
+    except (ProfileNotFound, ProfileError):
+        return []
+
+
+def category_name(version: ProfileVersion | None, code: str, key: str = "") -> str:
+    """A category's full name by the claim's own version, else by any version of its profile
+    that knows the code, else "未知类型（code）" (profiles change over the years)."""
+    candidates = [version] if version is not None else []
+    candidates += list(reversed(profile_versions(key))) if key else []
+    for candidate in candidates:
+        try:
+            return candidate.leaf(code).full_name
+        except KeyError:
+            continue
+    return f"未知类型（{code}）"
+
+
 def allowed_credit_years(version: ProfileVersion, today: datetime.date) -> list[int]:
     """The credit years the declaring window offers today (current and/or previous year)."""
     years = {"current": today.year, "previous": today.year - 1}
