@@ -562,19 +562,14 @@ def declaration_submit(
 
 
 def top_authority_for(version: Any, declaration: Declaration) -> bool:
-    """Xinjiang: senior titles are decided by the autonomous region, the first tier."""
+    """Xinjiang: senior titles are decided by the autonomous region, the first tier.
+
+    The tier goes by the person's recorded title grade (``Person.title_grade``), never by
+    words found in free text."""
     if not version.region_tiers:
         return False
-    rank = declaration.extra.get("title_rank") or _rank_of(declaration.person.specialty)
-    tier = version.tier_for_rank(rank) if rank else None
+    tier = version.tier_for_rank(declaration.person.title_grade)
     return tier is not None and tier.code == version.region_tiers[0].code
-
-
-def _rank_of(specialty: str) -> str:
-    for rank in ("正高", "副高", "中级", "初级"):
-        if rank in specialty:
-            return rank
-    return ""
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ from xueshi.declarations.services import (
     declaration_prepare,
     declaration_save,
     declaration_submit,
+    top_authority_for,
     training_base_declare,
 )
 from xueshi.policy.loader import profiles_dir, reload_profiles
+from xueshi.policy.resolver import resolve_version
 from xueshi.review.services import declaration_approve
 
 YEAR = timezone.localdate().year
@@ -157,3 +159,17 @@ def test_a_category_not_open_to_bases_is_refused_as_for_any_declaring_role(demo)
         training_base_declare(role=base, actor=base.user, attendees=[person.id_number], data=data)
     assert str(refused.value) == ROLE_MAY_NOT_DECLARE
     assert not Declaration.objects.exists()
+
+
+def test_xinjiang_tier_goes_by_the_recorded_title_grade_not_the_words(demo):
+    """Issue 12 part 6: 正高/副高 go to the autonomous region (the first tier). The grade is the
+    recorded one: a specialty that merely mentions "正高" decides nothing."""
+    person = demo.person("阿依古丽")
+    version = resolve_version("xinjiang", credit_year=YEAR)
+    claim = Declaration(person=person, extra={})
+    assert person.title_grade == "正高"  # demo data, recorded
+    person.specialty = "教师系列/高校教师/教授"  # no grade in the words
+    assert top_authority_for(version, claim)
+    person.title_grade = "中级"
+    person.specialty = "曾申报正高未通过"  # the words would have said 正高
+    assert not top_authority_for(version, claim)
