@@ -425,7 +425,9 @@ def compliance_by_unit(
     required: dict[int, Decimal | None] = {}
     if required_case is not None:
         totals = (
-            people_year_hours(people, credit_year, compliance="met")
+            people_year_hours(
+                Person.objects.filter(pk__in=people.values("pk")), credit_year, compliance="met"
+            )
             .order_by()
             .values("unit_id")
             .annotate(met_count=Count("id"))
