@@ -16,6 +16,7 @@ from xueshi.policy.schema import ProfileVersion
 
 from .forms import declarable_leaves
 from .rules import rules_date
+from .services import DeclaringLookups
 
 PEOPLE_SEARCH_LIMIT = 20
 # Roles that may declare on a person's behalf, if the region's profile lets them.
@@ -48,13 +49,19 @@ def _parse_date(value: Any) -> datetime.date | None:
         return None
 
 
-def version_for_inputs(key: str, values: Any) -> ProfileVersion:
-    """The rules in force for what is typed (start date, else credit year, else today)."""
+def version_for_inputs(
+    key: str, values: Any, lookups: DeclaringLookups | None = None
+) -> ProfileVersion:
+    """The rules in force for what is typed (start date, else credit year, else today);
+    through ``lookups`` when given (resolved once for the request)."""
     start = _parse_date(values.get("start_date")) if values is not None else None
     year = _parse_year(values.get("credit_year")) if values is not None else None
-    if start is None and year is None:
-        return resolve_version(key, timezone.localdate())
-    return resolve_version(key, rules_date(credit_year=year, start_date=start))
+    on_date = (
+        timezone.localdate()
+        if start is None and year is None
+        else rules_date(credit_year=year, start_date=start)
+    )
+    return lookups.version(key, on_date) if lookups is not None else resolve_version(key, on_date)
 
 
 def version_from_query(values: Any) -> ProfileVersion:

@@ -7,7 +7,9 @@ changes it, writes the review trail and the audit log, all in one transaction.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,7 +28,7 @@ from xueshi.core.audit import audit_record
 from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.orgs.models import Organization
-from xueshi.orgs.selectors import declaring_window_state
+from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
     HoursInputError,
@@ -84,6 +86,9 @@ ROLE_MAY_NOT_DECLARE = "本地区该申报类型不允许您的角色代为申�
 class DeclaringLookups:
     """What ``declaration_prepare`` looks up, remembered for one request or one import.
 
+    Within ``one_request()`` (a create-and-submit view), the view, drafting and submit share
+    one: the profile version is resolved once and the declaring window checked once.
+
     ``declaration_save`` uses a fresh one (nothing changes for it). An import keeps one for the
     whole file: each unit's profile key, each profile version and the credit years on offer are
     found once, and the people it fetched through the role's scope (``in_scope``) need no second
@@ -102,6 +107,7 @@ class DeclaringLookups:
         self._years: dict[tuple[int, datetime.date], list[int]] = {}
         self._declarants: dict[tuple[int, str], list[str]] = {}
         self._names: dict[tuple[int, str, str], tuple[str, str]] = {}
+        self._windows: dict[tuple[int | None, datetime.date], WindowState] = {}
 
     def profile_key(self, person: Person, organization: Organization | None) -> str:
         cache_key = (person.unit_id, organization.pk if organization is not None else None)
@@ -114,6 +120,16 @@ class DeclaringLookups:
         found = self._versions.get((key, on_date))
         if found is None:
             found = self._versions[(key, on_date)] = resolve_version(key, on_date)
+            # A stored claim names its version by the day it took effect: the same version.
+            self._versions.setdefault((key, found.effective_from), found)
+        return found
+
+    def window(self, unit: Organization | None, today: datetime.date) -> WindowState:
+        """``declaring_window_state``, checked once per unit and day."""
+        cache_key = (unit.pk if unit is not None else None, today)
+        found = self._windows.get(cache_key)
+        if found is None:
+            found = self._windows[cache_key] = declaring_window_state(unit, today)
         return found
 
     def credit_years(self, version: ProfileVersion, today: datetime.date) -> list[int]:
@@ -144,6 +160,27 @@ class DeclaringLookups:
                 version.level(category_code, level_code).name,
             )
         return found
+
+
+_request_lookups: ContextVar[DeclaringLookups | None] = ContextVar(
+    "declaring_request_lookups", default=None
+)
+
+
+@contextmanager
+def one_request() -> Iterator[DeclaringLookups]:
+    """Share one ``DeclaringLookups`` among everything a request does (see its docstring)."""
+    lookups = DeclaringLookups()
+    token = _request_lookups.set(lookups)
+    try:
+        yield lookups
+    finally:
+        _request_lookups.reset(token)
+
+
+def request_lookups() -> DeclaringLookups:
+    """The request's shared lookups inside ``one_request()``, else a fresh one."""
+    return _request_lookups.get() or DeclaringLookups()
 
 
 def _check_may_declare_for(
@@ -201,7 +238,7 @@ def declaration_prepare(
     database only for what it is not given; never writes.
     """
     today = today or timezone.localdate()
-    lookups = lookups or DeclaringLookups()
+    lookups = lookups or request_lookups()
     if declaration is not None:
         person = declaration.person
     declaring_organization = None if role.kind == RoleKind.PROFESSIONAL else role.organization
@@ -218,7 +255,7 @@ def declaration_prepare(
     _check_may_declare_for(person, role, declarants, lookups)
 
     if role.kind == RoleKind.PROFESSIONAL:
-        window = declaring_window_state(person.unit, today)
+        window = lookups.window(person.unit, today)
         if not window.open:
             raise ValidationError(window.reason)
     if hours_already is None:
@@ -450,7 +487,7 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
 
     Raises ValidationError listing every problem. Reads, never writes.
     """
-    version = resolve_version(declaration.policy_profile, declaration.profile_version)
+    version = request_lookups().version(declaration.policy_profile, declaration.profile_version)
     facts = claim_facts(
         declaration,
         hours_already=hours_already_granted(

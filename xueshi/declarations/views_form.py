@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
 from xueshi.core.errors import error_messages, error_text
-from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
@@ -209,13 +208,16 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("accounts:my_info")
-    window = declaring_window_state(person.unit, timezone.localdate())
-    if not window.open:
-        messages.warning(request, window.reason)
-        return redirect("declarations:list")
-    values = request.POST if request.method == "POST" else request.GET
-    page = FormPage("学时登记", person, key, version_for_inputs(key, values))
-    return _form_page(request, role, page, initial=None)
+    # One set of lookups for the request: the window is checked and the version resolved once
+    # for the page, the draft and, with "保存并提交", the submission.
+    with services.one_request() as lookups:
+        window = lookups.window(person.unit, timezone.localdate())
+        if not window.open:
+            messages.warning(request, window.reason)
+            return redirect("declarations:list")
+        values = request.POST if request.method == "POST" else request.GET
+        page = FormPage("学时登记", person, key, version_for_inputs(key, values, lookups))
+        return _form_page(request, role, page, initial=None)
 
 
 @login_required

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from xueshi.declarations import services
@@ -24,9 +25,12 @@ from xueshi.declarations.services import (
     top_authority_for,
     training_base_declare,
 )
+from xueshi.policy import resolver
 from xueshi.policy.loader import profiles_dir, reload_profiles
 from xueshi.policy.resolver import resolve_version
 from xueshi.review.services import declaration_approve
+
+from .test_form_views import act_as, guangxi_post
 
 YEAR = timezone.localdate().year
 
@@ -173,3 +177,30 @@ def test_xinjiang_tier_goes_by_the_recorded_title_grade_not_the_words(demo):
     person.title_grade = "中级"
     person.specialty = "曾申报正高未通过"  # the words would have said 正高
     assert not top_authority_for(version, claim)
+
+
+def test_create_and_submit_resolves_the_rules_and_checks_the_window_once(client, demo, monkeypatch):
+    """One "保存并提交" request: the version was resolved 3 times and the declaring window
+    checked twice (page, draft, submission); now once each."""
+    resolved: list[tuple[str, datetime.date]] = []
+    windows: list[object] = []
+    resolve, window = resolver._resolve, services.declaring_window_state
+
+    def counting_resolve(key, on_date):
+        resolved.append((key, on_date))
+        return resolve(key, on_date)
+
+    def counting_window(unit, today):
+        windows.append(unit)
+        return window(unit, today)
+
+    monkeypatch.setattr(resolver, "_resolve", counting_resolve)
+    monkeypatch.setattr(services, "declaring_window_state", counting_window)
+    act_as(client, demo.professional("覃海燕"))
+    response = client.post(reverse("declarations:create"), guangxi_post(action="submit"))
+    assert response.status_code == 302
+    assert Declaration.objects.get().status == DeclarationStatus.PENDING
+    # The claim's rules (by its start date); the window asks, once, about today's rules.
+    assert resolved.count(("guangxi", datetime.date(YEAR, 5, 4))) == 1, resolved
+    assert len(resolved) == 2, resolved
+    assert len(windows) == 1
