@@ -65,8 +65,13 @@ class Person(models.Model):
         blank=True,
         help_text="职称系列/专业/等级，如 教师系列/高校教师/教授",
     )
+    # A database default too: bulk inserts (COPY in imports, the bench) that name no grade.
     title_grade = models.CharField(
-        "职称等级", max_length=2, choices=TitleGrade.choices, default=TitleGrade.NONE
+        "职称等级",
+        max_length=2,
+        choices=TitleGrade.choices,
+        default=TitleGrade.NONE,
+        db_default=TitleGrade.NONE,
     )
     # No unit means the person chose "其他单位" (no employer at present).
     unit = models.ForeignKey(

@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
                     ("无", "无"),
                 ],
                 default="无",
+                db_default="无",
                 max_length=2,
                 verbose_name="职称等级",
             ),
