@@ -15,6 +15,7 @@ from xueshi.core.forms import StyledFormMixin
 from xueshi.core.identifiers import clean_phone
 from xueshi.orgs.models import Department
 
+from .models import TitleGrade
 from .services import initial_password
 
 
@@ -128,6 +129,13 @@ class ProfileForm(StyledFormMixin, forms.Form):
         max_length=100,
         required=False,
         help_text="职称系列/专业/等级，如 教师系列/高校教师/教授",
+    )
+    title_grade = forms.ChoiceField(
+        label="职称等级",
+        choices=TitleGrade.choices,
+        initial=TitleGrade.NONE,
+        required=False,
+        help_text="部分地区（如新疆）按职称等级确定认定单位",
     )
     department = forms.ModelChoiceField(
         label="所属部门",

@@ -40,6 +40,17 @@ class Sex(models.TextChoices):
     FEMALE = "F", "女"
 
 
+class TitleGrade(models.TextChoices):
+    """The grade of the person's professional title (职称等级), recorded, not read from text:
+    Xinjiang's review tiers (申报区域) go by it."""
+
+    SENIOR = "正高", "正高级"
+    ASSOCIATE_SENIOR = "副高", "副高级"
+    INTERMEDIATE = "中级", "中级"
+    JUNIOR = "初级", "初级"
+    NONE = "无", "无"
+
+
 class Person(models.Model):
     """A licensed professional (专业技术人员), keyed by resident ID number."""
 
@@ -53,6 +64,14 @@ class Person(models.Model):
         max_length=100,
         blank=True,
         help_text="职称系列/专业/等级，如 教师系列/高校教师/教授",
+    )
+    # A database default too: bulk inserts (COPY in imports, the bench) that name no grade.
+    title_grade = models.CharField(
+        "职称等级",
+        max_length=2,
+        choices=TitleGrade.choices,
+        default=TitleGrade.NONE,
+        db_default=TitleGrade.NONE,
     )
     # No unit means the person chose "其他单位" (no employer at present).
     unit = models.ForeignKey(

@@ -17,7 +17,7 @@ from xueshi.core.identifiers import (
 )
 from xueshi.orgs.models import Department, Organization
 
-from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, User
+from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, TitleGrade, User
 from .permissions import people_in_scope, role_may
 from .roles import ACTIVE_ROLE_SESSION_KEY
 from .selectors import main_admin_count
@@ -40,6 +40,7 @@ def person_create(
     unit: Organization | None = None,
     department: Department | None = None,
     specialty: str = "",
+    title_grade: str = "",
     in_establishment: bool = False,
     can_log_in: bool = True,
     login_allowed: bool = True,
@@ -64,6 +65,7 @@ def person_create(
         unit=unit,
         department=department,
         specialty=specialty,
+        title_grade=title_grade or TitleGrade.NONE,
         in_establishment=in_establishment,
     )
     if can_log_in:
@@ -147,9 +149,11 @@ def person_update_profile(
     phone: str,
     specialty: str,
     department: Department | None,
+    title_grade: str | None = None,
     actor: Any = None,
 ) -> Person:
-    """What a person may change about themselves: phone, specialty, department in their unit."""
+    """What a person may change about themselves: phone, specialty, title grade, department in
+    their unit (``title_grade`` None leaves it as it is)."""
     try:
         phone = clean_phone(phone) if phone.strip() else ""
     except ValidationError as error:
@@ -157,7 +161,10 @@ def person_update_profile(
     specialty = specialty.strip()
     if department is not None and (person.unit_id is None or department.unit_id != person.unit_id):
         raise ValidationError({"department": "只能选择本单位的部门。"})
-    changed = save_changes(person, phone=phone, specialty=specialty, department=department)
+    grade = {"title_grade": title_grade} if title_grade is not None else {}
+    if title_grade is not None and title_grade not in TitleGrade.values:
+        raise ValidationError({"title_grade": "请选择有效的职称等级。"})
+    changed = save_changes(person, phone=phone, specialty=specialty, department=department, **grade)
     if not changed:
         return person
     audit_record(

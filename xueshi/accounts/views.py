@@ -88,6 +88,7 @@ def my_info(request: HttpRequest) -> HttpResponse:
                     person=person,
                     phone=form.cleaned_data["phone"],
                     specialty=form.cleaned_data["specialty"],
+                    title_grade=form.cleaned_data["title_grade"] or None,
                     department=form.cleaned_data.get("department"),
                     actor=request.user,
                 )
@@ -101,6 +102,7 @@ def my_info(request: HttpRequest) -> HttpResponse:
             initial={
                 "phone": person.phone,
                 "specialty": person.specialty,
+                "title_grade": person.title_grade,
                 "department": person.department_id,
             },
             departments=departments,

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment
 from xueshi.accounts.permissions import people_in_scope, role_may
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from .forms import declarable_leaves
-from .rules import rules_date, version_for
+from .rules import rules_date
+from .services import DeclaringLookups
 
 PEOPLE_SEARCH_LIMIT = 20
 
@@ -41,13 +43,19 @@ def _parse_date(value: Any) -> datetime.date | None:
         return None
 
 
-def version_for_inputs(key: str, values: Any) -> ProfileVersion:
-    """The rules in force for what is typed (start date, else credit year, else today)."""
+def version_for_inputs(
+    key: str, values: Any, lookups: DeclaringLookups | None = None
+) -> ProfileVersion:
+    """The rules in force for what is typed (start date, else credit year, else today);
+    through ``lookups`` when given (resolved once for the request)."""
     start = _parse_date(values.get("start_date")) if values is not None else None
     year = _parse_year(values.get("credit_year")) if values is not None else None
-    if start is None and year is None:
-        return version_for(key, timezone.localdate())
-    return version_for(key, rules_date(credit_year=year, start_date=start))
+    on_date = (
+        timezone.localdate()
+        if start is None and year is None
+        else rules_date(credit_year=year, start_date=start)
+    )
+    return lookups.version(key, on_date) if lookups is not None else resolve_version(key, on_date)
 
 
 def version_from_query(values: Any) -> ProfileVersion:
@@ -56,7 +64,7 @@ def version_from_query(values: Any) -> ProfileVersion:
     effective = _parse_date(values.get("profile_version"))
     if not key or effective is None:
         raise ValidationError("缺少学时认定细则。")
-    return version_for(key, effective)
+    return resolve_version(key, effective)
 
 
 def organization_profile_key(role: RoleAssignment) -> str:
@@ -73,7 +81,7 @@ def may_declare_for_others(role: RoleAssignment) -> bool:
     if not key:
         return False
     try:
-        version = version_for(key, timezone.localdate())
+        version = resolve_version(key, timezone.localdate())
     except ValidationError:
         return False
     return bool(declarable_leaves(version, role.kind))

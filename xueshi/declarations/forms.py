@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from xueshi.core.forms import StyledForm, style_widgets
+from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
     HoursInputError,
     HoursResult,
@@ -354,8 +355,14 @@ class DeclarationForm(StyledForm):
         else:
             inputs[HOURS_FIELD] = typed
         rule_text = describe_rule(self.rule)
+        facts = ClaimFacts(
+            category_code=self.category_code,
+            level_code=self.level_code,
+            credit_year=inputs.pop("credit_year"),
+            fields=inputs,
+        )
         try:
-            result = calculate_hours(self.version, self.category_code, self.level_code, inputs)
+            result = calculate_hours(self.version, self.category_code, self.level_code, facts)
         except HoursInputError as error:
             problems = [message for messages in error.errors.values() for message in messages]
             return HoursPreview(None, problems, rule_text, self.hours_editable)

@@ -15,10 +15,10 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.policy.hours import fmt
+from xueshi.policy.resolver import resolve_version
 
 from .models import Declaration
 from .permissions import declarations_in_scope
-from .rules import version_for
 
 # The progress page's filters: all / draft / pending / returned / approved / rejected.
 STATUS_FILTERS = ("draft", "pending", "returned", "approved", "rejected")
@@ -75,7 +75,7 @@ def submit_target(role: RoleAssignment | None) -> SubmitTarget:
     if not key:
         return SubmitTarget(False, source.region_code)
     try:
-        version = version_for(key, timezone.localdate())
+        version = resolve_version(key, timezone.localdate())
     except ValidationError:
         return SubmitTarget(False, source.region_code)
     return SubmitTarget(bool(version.direct_chain()), source.region_code)
@@ -108,7 +108,7 @@ def detail_field_rows(declaration: Declaration) -> list[FieldRow]:
     rows: list[FieldRow] = []
     shown: set[str] = set(DETAIL_OWN_PLACES)
     try:
-        version = version_for(declaration.policy_profile, declaration.profile_version)
+        version = resolve_version(declaration.policy_profile, declaration.profile_version)
         fields = version.fields_for(declaration.category_code)
     except (ValidationError, KeyError, LookupError):
         fields = []

@@ -7,7 +7,9 @@ lifecycle's (xueshi/review/lifecycle.py); this app knows no review chain.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,14 +29,21 @@ from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.ledger.models import LedgerEntry
 from xueshi.orgs.models import Organization
-from xueshi.orgs.selectors import declaring_window_state
-from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
+from xueshi.orgs.selectors import WindowState, declaring_window_state
+from xueshi.policy.facts import ClaimFacts
+from xueshi.policy.hours import (
+    HoursInputError,
+    HoursResult,
+    calculate_hours,
+    validate_declaration_inputs,
+)
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from .evidence import check_upload
 from .models import Attachment, Declaration
 from .permissions import is_declarant
-from .rules import allowed_credit_years, profile_key_for, rules_date, version_for
+from .rules import allowed_credit_years, profile_key_for, rules_date
 
 # Inputs stored in their own columns; everything else a category asks for goes to `extra`.
 COLUMN_FIELDS = (
@@ -75,6 +84,9 @@ ROLE_MAY_NOT_DECLARE = "本地区该申报类型不允许您的角色代为申�
 class DeclaringLookups:
     """What ``declaration_prepare`` looks up, remembered for one request or one import.
 
+    Within ``one_request()`` (a create-and-submit view), the view, drafting and submit share
+    one: the profile version is resolved once and the declaring window checked once.
+
     ``declaration_save`` uses a fresh one (nothing changes for it). An import keeps one for the
     whole file: each unit's profile key, each profile version and the credit years on offer are
     found once, and the people it fetched through the role's scope (``in_scope``) need no second
@@ -93,6 +105,7 @@ class DeclaringLookups:
         self._years: dict[tuple[int, datetime.date], list[int]] = {}
         self._declarants: dict[tuple[int, str], list[str]] = {}
         self._names: dict[tuple[int, str, str], tuple[str, str]] = {}
+        self._windows: dict[tuple[int | None, datetime.date], WindowState] = {}
 
     def profile_key(self, person: Person, organization: Organization | None) -> str:
         cache_key = (person.unit_id, organization.pk if organization is not None else None)
@@ -104,7 +117,17 @@ class DeclaringLookups:
     def version(self, key: str, on_date: datetime.date) -> ProfileVersion:
         found = self._versions.get((key, on_date))
         if found is None:
-            found = self._versions[(key, on_date)] = version_for(key, on_date)
+            found = self._versions[(key, on_date)] = resolve_version(key, on_date)
+            # A stored claim names its version by the day it took effect: the same version.
+            self._versions.setdefault((key, found.effective_from), found)
+        return found
+
+    def window(self, unit: Organization | None, today: datetime.date) -> WindowState:
+        """``declaring_window_state``, checked once per unit and day."""
+        cache_key = (unit.pk if unit is not None else None, today)
+        found = self._windows.get(cache_key)
+        if found is None:
+            found = self._windows[cache_key] = declaring_window_state(unit, today)
         return found
 
     def credit_years(self, version: ProfileVersion, today: datetime.date) -> list[int]:
@@ -135,6 +158,27 @@ class DeclaringLookups:
                 version.level(category_code, level_code).name,
             )
         return found
+
+
+_request_lookups: ContextVar[DeclaringLookups | None] = ContextVar(
+    "declaring_request_lookups", default=None
+)
+
+
+@contextmanager
+def one_request() -> Iterator[DeclaringLookups]:
+    """Share one ``DeclaringLookups`` among everything a request does (see its docstring)."""
+    lookups = DeclaringLookups()
+    token = _request_lookups.set(lookups)
+    try:
+        yield lookups
+    finally:
+        _request_lookups.reset(token)
+
+
+def request_lookups() -> DeclaringLookups:
+    """The request's shared lookups inside ``one_request()``, else a fresh one."""
+    return _request_lookups.get() or DeclaringLookups()
 
 
 def _check_may_declare_for(
@@ -192,7 +236,7 @@ def declaration_prepare(
     database only for what it is not given; never writes.
     """
     today = today or timezone.localdate()
-    lookups = lookups or DeclaringLookups()
+    lookups = lookups or request_lookups()
     if declaration is not None:
         person = declaration.person
     declaring_organization = None if role.kind == RoleKind.PROFESSIONAL else role.organization
@@ -209,38 +253,29 @@ def declaration_prepare(
     _check_may_declare_for(person, role, declarants, lookups)
 
     if role.kind == RoleKind.PROFESSIONAL:
-        window = declaring_window_state(person.unit, today)
+        window = lookups.window(person.unit, today)
         if not window.open:
             raise ValidationError(window.reason)
     if hours_already is None:
         hours_already = hours_already_granted(
             person=person, credit_year=credit_year, category_code=data.category_code
         )
-    inputs = {
-        **fields,
-        # What this person already has in the category this year, for its yearly cap.
-        "hours_already_this_year": hours_already,
-        "credit_year": credit_year,
-        "level": data.level_code,
-        "pledge": data.pledge,
-        "attachment_count": attachment_count,
-    }
-    errors = validate_declaration_inputs(version, data.category_code, inputs)
-    # Evidence is checked when it is added and again at submission; a draft may have none yet.
-    errors.pop("attachments", None)
-    if version.pledge is not None and role.kind != RoleKind.PROFESSIONAL:
-        errors.pop("pledge", None)  # the pledge is the person's own promise
-    years = lookups.credit_years(version, today)
-    if credit_year not in years:
-        errors.setdefault("credit_year", []).append(
-            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
-        )
-    if errors:
-        raise ValidationError(errors)
-    try:
-        result = calculate_hours(version, data.category_code, data.level_code, inputs)
-    except HoursInputError as error:
-        raise ValidationError(error.errors) from error
+    facts = ClaimFacts(
+        category_code=data.category_code,
+        level_code=data.level_code,
+        credit_year=credit_year,
+        fields=fields,
+        hours_already_this_year=hours_already,
+        attachment_count=attachment_count,
+        pledge=data.pledge,
+    )
+    result = claim_check(
+        version,
+        facts,
+        years=lookups.credit_years(version, today),
+        by_person=role.kind == RoleKind.PROFESSIONAL,
+        draft=True,
+    )
 
     category_name, level_name = lookups.names(version, data.category_code, data.level_code)
     if declaration is None:
@@ -271,6 +306,40 @@ def declaration_prepare(
     declaration.hours_explanation = result.explanation[:500]
     declaration.pledge = data.pledge
     return declaration
+
+
+def claim_check(
+    version: ProfileVersion,
+    facts: ClaimFacts,
+    *,
+    years: list[int] | None,
+    by_person: bool,
+    draft: bool,
+) -> HoursResult:
+    """The rules every claim meets, whoever declares it (a person, a unit, a training base, an
+    import row) and whether it is saved or sent: the inputs against the profile, the credit
+    year (``years`` on offer; None skips it, a submitted claim keeps its year), and the hours
+    with the yearly category cap. One set of messages. Raises ``ValidationError`` by field.
+
+    ``draft``: evidence may still be missing. ``by_person``: the pledge is the person's own
+    promise, not asked of an organisation declaring for them.
+    """
+    errors = validate_declaration_inputs(version, facts.category_code, facts)
+    if draft:
+        # Evidence is checked when it is added and again at submission.
+        errors.pop("attachments", None)
+    if version.pledge is not None and not by_person:
+        errors.pop("pledge", None)
+    if years is not None and facts.credit_year not in years:
+        errors.setdefault("credit_year", []).append(
+            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
+        )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return calculate_hours(version, facts.category_code, facts.level_code, facts)
+    except HoursInputError as error:
+        raise ValidationError(error.errors) from error
 
 
 @transaction.atomic
@@ -344,11 +413,6 @@ def hours_already_granted_many(
     }
 
 
-def _default_credit_year(fields: Mapping[str, Any]) -> int:
-    """From the dates: the year the activity ended (or started), else this year."""
-    return credit_year_of({**fields, "credit_year": None}, timezone.localdate())
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -371,7 +435,7 @@ def attachment_add(
         raise AlreadyHandled("该申报已提交或已审核，不能再上传附件。")
     if not is_declarant(declaration, role):
         raise PermissionDenied("只有申报人可以上传附件。")
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     rules = version.attachments_for(declaration.category_code)
     kind, content_type = check_upload(upload, rules, existing_count=declaration.attachments.count())
     attachment = Attachment(
@@ -417,11 +481,40 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
 
     Raises ValidationError listing every problem. Reads, never writes.
     """
-    version = version_for(declaration.policy_profile, declaration.profile_version)
-    problems = validate_declaration_inputs(
-        version,
-        declaration.category_code,
-        {
+    version = request_lookups().version(declaration.policy_profile, declaration.profile_version)
+    facts = claim_facts(
+        declaration,
+        hours_already=hours_already_granted(
+            person=declaration.person,
+            credit_year=declaration.credit_year,
+            category_code=declaration.category_code,
+        ),
+    )
+    try:
+        result = claim_check(
+            version,
+            facts,
+            years=None,
+            by_person=declaration.registered_by_organization_id is None,
+            draft=False,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            "不能提交：" + "；".join(message for message in error.messages)
+        ) from error
+    if result.hours < declaration.hours_claimed:
+        # Hours approved since the draft was saved fill the category's yearly cap.
+        raise ValidationError(f"不能提交：{result.explanation.split('；')[-1]}，请修改后再提交。")
+    return version
+
+
+def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFacts:
+    """The facts of a stored claim, as the rules read them at submission."""
+    return ClaimFacts(
+        category_code=declaration.category_code,
+        level_code=declaration.level_code,
+        credit_year=declaration.credit_year,
+        fields={
             **declaration.extra,
             "title": declaration.title,
             "description": declaration.description,
@@ -429,37 +522,23 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
             "start_date": declaration.start_date,
             "end_date": declaration.end_date,
             "quantity": declaration.quantity,
-            "credit_year": declaration.credit_year,
             "hours_claimed": declaration.hours_claimed,
-            "level": declaration.level_code,
-            "pledge": declaration.pledge,
-            "attachment_count": declaration.attachments.count(),
         },
+        hours_already_this_year=hours_already,
+        attachment_count=declaration.attachments.count(),
+        pledge=declaration.pledge,
     )
-    if declaration.registered_by_organization_id is not None:
-        problems.pop("pledge", None)
-    if problems:
-        raise ValidationError(
-            "不能提交："
-            + "；".join(message for messages in problems.values() for message in messages)
-        )
-    return version
 
 
 def top_authority_for(version: Any, declaration: Declaration) -> bool:
-    """Xinjiang: senior titles are decided by the autonomous region, the first tier."""
+    """Xinjiang: senior titles are decided by the autonomous region, the first tier.
+
+    The tier goes by the person's recorded title grade (``Person.title_grade``), never by
+    words found in free text."""
     if not version.region_tiers:
         return False
-    rank = declaration.extra.get("title_rank") or _rank_of(declaration.person.specialty)
-    tier = version.tier_for_rank(rank) if rank else None
+    tier = version.tier_for_rank(declaration.person.title_grade)
     return tier is not None and tier.code == version.region_tiers[0].code
-
-
-def _rank_of(specialty: str) -> str:
-    for rank in ("正高", "副高", "中级", "初级"):
-        if rank in specialty:
-            return rank
-    return ""
 
 
 @dataclass(frozen=True)
@@ -490,37 +569,6 @@ def delete_files_on_commit(files: list[FieldFile]) -> None:
     transaction.on_commit(delete)
 
 
-def _check_course(role: RoleAssignment, data: DeclarationInput) -> ProfileVersion:
-    """The course a training base declares, checked once before anyone's claim is made."""
-    organization = role.organization
-    key = organization.effective_policy_profile() if organization is not None else ""
-    if not key:
-        raise ValidationError("未找到本基地适用的学时认定细则，请联系平台管理员。")
-    fields = dict(data.fields)
-    credit_year = fields.get("credit_year") or _default_credit_year(fields)
-    version = version_for(
-        key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
-    )
-    try:
-        declarants = version.declarants_for(data.category_code)
-    except KeyError:
-        raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
-    if RoleKind.TRAINING_BASE_ADMIN not in declarants:
-        raise ValidationError({"category": ["该申报类型不能由继续教育基地统一申报。"]})
-    inputs = {**fields, "credit_year": credit_year, "level": data.level_code}
-    errors = validate_declaration_inputs(version, data.category_code, inputs)
-    errors.pop("attachments", None)
-    errors.pop("pledge", None)
-    years = allowed_credit_years(version, timezone.localdate())
-    if credit_year not in years:
-        errors.setdefault("credit_year", []).append(
-            f"计入年度只能选择 {'、'.join(str(year) for year in years)}。"
-        )
-    if errors:
-        raise ValidationError(errors)
-    return version
-
-
 NOT_DECLARABLE_BY_BASE = "未找到可由本基地申报的专业技术人员，请核对证件号码，或请其先在平台注册。"
 
 
@@ -541,18 +589,19 @@ class Attendee:
 
 
 def training_base_attendees(
-    *, role: RoleAssignment, attendees: list[str], data: DeclarationInput
+    *, role: RoleAssignment, actor: Any, attendees: list[str], data: DeclarationInput
 ) -> list[Attendee]:
     """继续教育基地统一申报, the drafting half: the course and whom it is for.
 
-    The course is checked first (a ValidationError by field if it is wrong, nothing made).
-    Then each line: an unknown or invalid ID number, a repeated one or a person of another
-    region gets its refusal. Making and submitting each claim is the lifecycle's
+    The course is checked first, by the very rules of a claim (``declaration_prepare``, the
+    same messages) for the first attendee the base may declare for: a ValidationError by field
+    if it is wrong, nothing made. Then each line: an unknown or invalid ID number, a repeated
+    one or a person of another region gets its refusal. Making and submitting each claim, by
+    the attendee's own region's rules and yearly cap, is the lifecycle's
     (review.services.training_base_declare).
     """
     if role.kind != RoleKind.TRAINING_BASE_ADMIN or role.organization is None:
         raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
-    _check_course(role, data)
     base_key = role.organization.effective_policy_profile()
     found: list[Attendee] = []
     seen: set[str] = set()
@@ -575,4 +624,8 @@ def training_base_attendees(
             found.append(Attendee(id_number, refusal=NOT_DECLARABLE_BY_BASE))
             continue
         found.append(Attendee(id_number, person))
+    first = next((line.person for line in found if line.person is not None), None)
+    if first is not None:
+        # The course itself: a person's claim rules, run once before anyone is declared.
+        declaration_prepare(person=first, data=data, actor=actor, role=role)
     return found

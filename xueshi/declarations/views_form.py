@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
 from xueshi.core.errors import error_messages, error_text
-from xueshi.orgs.selectors import declaring_window_state
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from . import services
@@ -48,7 +48,7 @@ from .forms import (
 )
 from .models import Attachment, Declaration
 from .permissions import declarations_in_scope, is_declarant
-from .rules import profile_key_for, version_for
+from .rules import profile_key_for
 
 
 def _shows_pledge(version: ProfileVersion, role: RoleAssignment) -> bool:
@@ -220,13 +220,16 @@ def declaration_create(request: HttpRequest, submit: Submit) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("accounts:my_info")
-    window = declaring_window_state(person.unit, timezone.localdate())
-    if not window.open:
-        messages.warning(request, window.reason)
-        return redirect("declarations:list")
-    values = request.POST if request.method == "POST" else request.GET
-    page = FormPage("学时登记", person, key, version_for_inputs(key, values))
-    return _form_page(request, role, page, initial=None, submit=submit)
+    # One set of lookups for the request: the window is checked and the version resolved once
+    # for the page, the draft and, with "保存并提交", the submission.
+    with services.one_request() as lookups:
+        window = lookups.window(person.unit, timezone.localdate())
+        if not window.open:
+            messages.warning(request, window.reason)
+            return redirect("declarations:list")
+        values = request.POST if request.method == "POST" else request.GET
+        page = FormPage("学时登记", person, key, version_for_inputs(key, values, lookups))
+        return _form_page(request, role, page, initial=None, submit=submit)
 
 
 @login_required
@@ -246,7 +249,7 @@ def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpRespo
     if not is_declarant(declaration, role):
         messages.error(request, "只有申报人（或代为申报的单位）可以修改该申报。")
         return redirect(detail_url)
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     title = "修改学时申报" if role.kind == RoleKind.PROFESSIONAL else "修改代为申报"
     page = FormPage(
         title,
@@ -330,7 +333,7 @@ def _attachments_response(
         if notice:
             messages.success(request, notice)
         return redirect("declarations:edit", pk=declaration.pk)
-    version = version_for(declaration.policy_profile, declaration.profile_version)
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
     context = {
         **_attachments_context(declaration, version),
         "upload_errors": errors,

@@ -26,7 +26,7 @@ from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.bulk import insert_many, insert_returning_ids
 from xueshi.core.identifiers import clean_id_number
 from xueshi.declarations.models import Declaration
-from xueshi.declarations.rules import rules_date, version_for
+from xueshi.declarations.rules import rules_date
 from xueshi.declarations.services import (
     ROLE_MAY_NOT_DECLARE,
     DeclarationInput,
@@ -36,6 +36,7 @@ from xueshi.declarations.services import (
     hours_already_granted_many,
 )
 from xueshi.orgs.models import Organization
+from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import FieldSpec, LeafCategory, ProfileVersion
 
 from . import columns as col
@@ -51,7 +52,7 @@ def unit_version(unit: Organization, on_date: datetime.date | None = None) -> Pr
     key = unit.effective_policy_profile()
     if not key:
         raise ValidationError("本单位未设置适用的学时认定细则，请联系平台管理员。")
-    return version_for(key, on_date or timezone.localdate())
+    return resolve_version(key, on_date or timezone.localdate())
 
 
 @dataclass

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     Case,
@@ -30,9 +29,14 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.rules import version_for
 from xueshi.orgs.models import Organization
 from xueshi.policy.hours import fmt
+from xueshi.policy.resolver import (
+    category_name,
+    profile_key_of,
+    profile_versions,
+    try_resolve_version,
+)
 from xueshi.policy.schema import ProfileVersion
 
 from .models import GeneralRecord, LedgerEntry, SubjectKind, YearTotal
@@ -70,15 +74,12 @@ class Compliance:
 
 
 def _profile_key(person: Person) -> str:
-    return person.unit.effective_policy_profile() if person.unit else ""
-
-
-def _requirement(key: str, credit_year: int) -> ProfileVersion | None:
-    return version_for(key, datetime.date(credit_year, 1, 1)) if key else None
+    return profile_key_of(person.unit)
 
 
 def requirement_for(person: Person, credit_year: int) -> ProfileVersion | None:
-    return _requirement(_profile_key(person), credit_year)
+    key = _profile_key(person)
+    return try_resolve_version(key, credit_year=credit_year) if key else None
 
 
 def required_hours(version: ProfileVersion) -> tuple[Decimal, Decimal, Decimal]:
@@ -121,41 +122,49 @@ def _hours_by_year(person: Person, years: list[int] | None = None) -> dict[int, 
     return grouped
 
 
-def _compliance(credit_year: int, hours: _YearHours, version: ProfileVersion | None) -> Compliance:
+def _compliance(credit_year: int, hours: _YearHours, rule: YearRule | None) -> Compliance:
+    """One person's year judged by ``rule`` exactly as ``people_year_hours`` judges everyone
+    (the statistics): professional hours counted = approved − what exceeds each category's
+    yearly cap; 达标 = total, professional and general each at least what is required."""
     general = hours.general
-    claimed = counted = ZERO
-    for code, category_hours in hours.by_category.items():
-        claimed += category_hours
-        cap = version.yearly_cap_for(code) if version else None
-        counted += min(category_hours, cap) if cap is not None else category_hours
-    if version is None:
+    claimed = sum(hours.by_category.values(), ZERO)
+    caps = rule.caps if rule is not None else {}
+    excess = sum(
+        (
+            max(category_hours - caps[code], ZERO)
+            for code, category_hours in hours.by_category.items()
+            if code in caps
+        ),
+        ZERO,
+    )
+    counted = claimed - excess
+    if rule is None:
         return Compliance(
             credit_year, general, counted, claimed, None, ZERO, ZERO, ["未找到适用的学时要求"]
         )
-    requirement = version.requirement
-    _, required_general, required_professional = required_hours(version)
     shortfalls = []
-    if general + counted < requirement.total_hours:
-        shortfalls.append(f"总学时差 {fmt(requirement.total_hours - general - counted)}")
-    if counted < required_professional:
-        shortfalls.append(f"专业科目差 {fmt(required_professional - counted)}")
-    if general < required_general:
-        shortfalls.append(f"公需科目差 {fmt(required_general - general)}")
+    if general + counted < rule.total:
+        shortfalls.append(f"总学时差 {fmt(rule.total - general - counted)}")
+    if counted < rule.professional:
+        shortfalls.append(f"专业科目差 {fmt(rule.professional - counted)}")
+    if general < rule.general:
+        shortfalls.append(f"公需科目差 {fmt(rule.general - general)}")
     return Compliance(
         credit_year,
         general,
         counted,
         claimed,
-        requirement.total_hours,
-        required_general,
-        required_professional,
+        rule.total,
+        rule.general,
+        rule.professional,
         shortfalls,
     )
 
 
 def year_compliance(person: Person, credit_year: int) -> Compliance:
+    """One person's year (the person's pages); the statistics count 达标 by the same rule."""
     hours = _hours_by_year(person, [credit_year]).get(credit_year, _YearHours())
-    return _compliance(credit_year, hours, requirement_for(person, credit_year))
+    return _compliance(credit_year, hours, year_rule(_profile_key(person), credit_year))
 
 
 def person_years(person: Person) -> list[Compliance]:
@@ -169,7 +178,7 @@ def person_years(person: Person) -> list[Compliance]:
     key = _profile_key(person)
     hours = _hours_by_year(person, years)
     return [
-        _compliance(year, hours.get(year, _YearHours()), _requirement(key, year)) for year in years
+        _compliance(year, hours.get(year, _YearHours()), year_rule(key, year)) for year in years
     ]
 
 
@@ -203,11 +212,21 @@ def year_records(person: Person, credit_year: int) -> list[YearRecord]:
     claims = Declaration.objects.filter(
         person=person, credit_year=credit_year, status=DeclarationStatus.APPROVED
     ).order_by("-decided_at", "-id")
+    names: dict[tuple[str, datetime.date, str], str] = {}
+
+    def kind(claim: Declaration) -> str:
+        """The category by the claim's own profile version ("未知类型（code）" if none knows it)."""
+        found = (claim.policy_profile, claim.profile_version, claim.category_code)
+        if found not in names:
+            version = try_resolve_version(claim.policy_profile, claim.profile_version)
+            names[found] = category_name(version, claim.category_code, claim.policy_profile)
+        return names[found]
+
     records += [
         YearRecord(
             SubjectKind.PROFESSIONAL,
             claim.title,
-            claim.category_name,
+            kind(claim),
             claim.hours_counted,
             claim.end_date or (timezone.localdate(claim.decided_at) if claim.decided_at else None),
             claim.pk,
@@ -249,18 +268,36 @@ def year_rules(credit_year: int) -> tuple[list[tuple[str, str]], dict[str, YearR
     )
     rules: dict[str, YearRule] = {}
     for key in {key for _, key in nodes}:
-        try:
-            version = version_for(key, datetime.date(credit_year, 1, 1))
-        except ValidationError:
-            continue
-        total, general, professional = required_hours(version)
-        caps = {
-            leaf.code: cap
-            for leaf in version.leaf_categories()
-            if (cap := version.yearly_cap_for(leaf.code)) is not None
-        }
-        rules[key] = YearRule(key, total, general, professional, caps)
+        rule = year_rule(key, credit_year)
+        if rule is not None:
+            rules[key] = rule
     return nodes, rules
+
+
+def year_rule(key: str, credit_year: int) -> YearRule | None:
+    """What a region requires in a credit year and its caps, by the version in force on 1
+    January (``policy.resolver``); None when no usable profile applies."""
+    version = try_resolve_version(key, credit_year=credit_year) if key else None
+    if version is None:
+        return None
+    total, general, professional = required_hours(version)
+    return YearRule(key, total, general, professional, _year_caps(key, version))
+
+
+def _year_caps(key: str, version: ProfileVersion) -> dict[str, Decimal]:
+    """Yearly cap per category code: the year's version for the codes it knows; a code only
+    another version knows (dropped or renamed since) keeps that version's cap, the newest one
+    that has it, so old claims keep the rules they were made under. A code no version knows
+    has no cap: it is counted in full, never an error."""
+    caps: dict[str, Decimal] = {}
+    for older in [*profile_versions(key), version]:  # the year's own version wins, last
+        for leaf in older.leaf_categories():
+            cap = older.yearly_cap_for(leaf.code)
+            if cap is None:
+                caps.pop(leaf.code, None)
+            else:
+                caps[leaf.code] = cap
+    return caps
 
 
 def people_year_hours(

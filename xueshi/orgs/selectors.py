@@ -14,7 +14,7 @@ from django.db.models.functions import Length
 from stdnum.cn import uscc
 
 from xueshi.core.identifiers import credit_code_problem, region_name
-from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
+from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from .models import (
@@ -171,15 +171,8 @@ WINDOWS_SET_CENTRALLY = "本地区由主管部门统一规定申报时间，单�
 
 
 def unit_policy_version(unit: Organization, today: datetime.date) -> ProfileVersion | None:
-    """The unit's profile version in force today (the newest one if none has started yet)."""
-    key = unit.effective_policy_profile()
-    if not key:
-        return None
-    try:
-        profile = get_profile(key)
-    except (ProfileError, ProfileNotFound):
-        return None
-    return profile.version_on(today) or profile.versions[-1]
+    """The unit's profile version in force today (``policy.resolver``'s one fallback)."""
+    return try_resolve_version(unit, today)
 
 
 def unit_may_open_window(unit: Organization, today: datetime.date) -> bool:

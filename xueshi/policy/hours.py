@@ -5,11 +5,12 @@ declarant sees ("15 学时/门 × 12 门 = 180 学时"); ``validate_declaration_
 field errors, in Chinese, that a form shows beside each input. Declarations call both; neither
 touches the database.
 
-Inputs are a mapping of field name to value, as a form's ``cleaned_data`` or a JSON body gives
-them: ``quantity``, ``start_date``/``end_date`` (date or ISO text), ``hours_claimed``,
-``months_on_duty``/``days_on_duty``, ``credit_year``, ``attachment_count`` (and optionally
-``attachment_sizes`` in bytes and ``attachment_kinds``), ``pledge``, ``level``, and
-``hours_already_this_year`` (what this person already has in this category this year, for the
+Inputs are a ``ClaimFacts`` (``policy.facts``), built once per request by the caller; a plain
+mapping of field name to value (a JSON body, a test) is turned into one. The rules read:
+``quantity``, ``start_date``/``end_date`` (date or ISO text), ``hours_claimed``,
+``months_on_duty``/``days_on_duty`` (or ``…_on_leave``), ``credit_year``, ``attachment_count``
+(and optionally ``attachment_sizes`` in bytes and ``attachment_kinds``), ``pledge``, ``level``,
+and ``hours_already_this_year`` (what this person already has in this category this year, for the
 yearly cap).
 """
 
@@ -21,6 +22,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from .facts import ClaimFacts, as_facts
 from .schema import (
     DateRangeRule,
     FieldSpec,
@@ -118,7 +120,7 @@ def _rule_errors(
     version: ProfileVersion,
     category_code: str,
     rule: Rule,
-    inputs: Mapping[str, Any],
+    inputs: ClaimFacts,
     *,
     check_caps: bool = True,
 ) -> dict[str, list[str]]:
@@ -167,17 +169,14 @@ def _rule_errors(
         else:
             _check_claimed(version, category_code, rule, raw, add, check_caps)
     elif isinstance(rule, ProRataRule):
-        name, period, unit = (
-            ("months_on_duty", 12, "个月")
-            if rule.basis == "months"
-            else ("days_on_duty", _year_length(inputs), "天")
-        )
-        label = _label(version, category_code, name, "在岗时间")
+        name, period, unit = _share_input(rule, inputs)
+        default = "休假时间" if rule.counts == "leave" else "在岗时间"
+        label = _label(version, category_code, name, default)
         raw = inputs.get(name)
-        on_duty = _as_decimal(raw)
+        share = _as_decimal(raw)
         if _blank(raw):
             add(name, f"请填写{label}")
-        elif on_duty is None or on_duty < 0 or on_duty > period:
+        elif share is None or share < 0 or share > period:
             add(name, f"{label}应在 0 到 {period} {unit}之间")
     return errors
 
@@ -206,7 +205,7 @@ def _check_claimed(
         add("hours_claimed", f"{label}单项最多 {fmt(rule.max_hours_per_item)} 学时")
 
 
-def _year_length(inputs: Mapping[str, Any]) -> int:
+def _year_length(inputs: ClaimFacts) -> int:
     year = _as_int(inputs.get("credit_year"))
     return days_in_year(year) if year and 1900 < year < 3000 else 365
 
@@ -218,7 +217,7 @@ def calculate_hours(
     profile_version: ProfileVersion,
     category_code: str,
     level_code: str,
-    inputs: Mapping[str, Any],
+    inputs: ClaimFacts | Mapping[str, Any],
 ) -> HoursResult:
     """Hours for one declaration and the sentence explaining them.
 
@@ -226,6 +225,7 @@ def calculate_hours(
     inputs the rule needs are missing or wrong (the same messages the validator gives).
     Never negative; per-item and yearly caps cut the figure and say so.
     """
+    inputs = as_facts(category_code, inputs)
     level = profile_version.level(category_code, level_code)
     rule = profile_version.rule_for(category_code, level_code)
     errors = _rule_errors(profile_version, category_code, rule, inputs, check_caps=False)
@@ -234,7 +234,7 @@ def calculate_hours(
 
     editable = False
     if isinstance(rule, PerUnitRule):
-        quantity = _as_int(inputs["quantity"]) or 0
+        quantity = _as_int(inputs.get("quantity")) or 0
         hours = rule.per_unit_hours * quantity
         per_unit = f"{fmt(rule.per_unit_hours)} 学时/{rule.unit}"
         explanation = f"{per_unit} × {quantity} {rule.unit} = {fmt(hours)} 学时"
@@ -242,7 +242,7 @@ def calculate_hours(
         hours = rule.hours
         explanation = f"按「{level.name}」计 {fmt(hours)} 学时"
     elif isinstance(rule, DateRangeRule):
-        start, end = _as_date(inputs["start_date"]), _as_date(inputs["end_date"])
+        start, end = _as_date(inputs.get("start_date")), _as_date(inputs.get("end_date"))
         if start is None or end is None:  # _rule_errors has refused these already
             raise HoursInputError({"start_date": ["请填写开始时间"]})
         days = (end - start).days + 1
@@ -257,7 +257,7 @@ def calculate_hours(
             explanation += f"；申报人按实际情况改填为 {fmt(claimed)} 学时"
             hours = claimed
     elif isinstance(rule, ManualRule):
-        hours = _as_decimal(inputs["hours_claimed"]) or Decimal(0)
+        hours = _as_decimal(inputs.get("hours_claimed")) or Decimal(0)
         explanation = f"申报人填写 {fmt(hours)} 学时"
         editable = True
     else:
@@ -277,18 +277,22 @@ def _tidy(hours: Decimal) -> Decimal:
     return Decimal(fmt(hours))
 
 
-def _pro_rata(rule: ProRataRule, inputs: Mapping[str, Any]) -> tuple[Decimal, str]:
+def _share_input(rule: ProRataRule, inputs: ClaimFacts) -> tuple[str, int, str]:
+    """(input name, length of the year, unit) of a pro-rata rule."""
     if rule.basis == "months":
-        on_duty = _as_decimal(inputs["months_on_duty"]) or Decimal(0)
-        period, unit = 12, "个月"
-    else:
-        on_duty = _as_decimal(inputs["days_on_duty"]) or Decimal(0)
-        period, unit = _year_length(inputs), "天"
-    exact = rule.required_hours * on_duty / period
+        return rule.input_name, 12, "个月"
+    return rule.input_name, _year_length(inputs), "天"
+
+
+def _pro_rata(rule: ProRataRule, inputs: ClaimFacts) -> tuple[Decimal, str]:
+    name, period, unit = _share_input(rule, inputs)
+    share = _as_decimal(inputs.get(name)) or Decimal(0)
+    exact = rule.required_hours * share / period
     hours = exact.quantize(HOURS_STEP, rounding=ROUND_HALF_UP)
     approx = "" if hours == exact else "≈ "
+    what = "休假" if rule.counts == "leave" else "在岗"
     explanation = (
-        f"{fmt(rule.required_hours)} 学时 × 在岗 {fmt(on_duty)}/{period} {unit} = "
+        f"{fmt(rule.required_hours)} 学时 × {what} {fmt(share)}/{period} {unit} = "
         f"{approx}{fmt(hours)} 学时"
     )
     return hours, explanation
@@ -298,7 +302,7 @@ def _apply_yearly_cap(
     version: ProfileVersion,
     category_code: str,
     rule: Rule,
-    inputs: Mapping[str, Any],
+    inputs: ClaimFacts,
     hours: Decimal,
     explanation: str,
 ) -> tuple[Decimal, str]:
@@ -324,9 +328,10 @@ def _apply_yearly_cap(
 
 
 def validate_declaration_inputs(
-    profile_version: ProfileVersion, category_code: str, inputs: Mapping[str, Any]
+    profile_version: ProfileVersion, category_code: str, inputs: ClaimFacts | Mapping[str, Any]
 ) -> dict[str, list[str]]:
     """Field name → Chinese error messages; empty when the inputs may be saved."""
+    inputs = as_facts(category_code, inputs)
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -406,7 +411,7 @@ def _field_errors(spec: FieldSpec, value: object) -> list[str]:
 
 
 def _attachment_errors(
-    version: ProfileVersion, category_code: str, inputs: Mapping[str, Any], add: Any
+    version: ProfileVersion, category_code: str, inputs: ClaimFacts, add: Any
 ) -> None:
     rules = version.attachments_for(category_code)
     count = _as_int(inputs.get("attachment_count")) or 0
@@ -438,7 +443,8 @@ def describe_rule(rule: Rule) -> str:
             text += f"，每年最多 {fmt(rule.max_hours_per_year)} 学时"
     else:
         period = "12 个月" if rule.basis == "months" else "全年天数"
-        text = f"{fmt(rule.required_hours)} 学时 × 在岗时间 / {period}"
+        what = "休假时间（以证明材料为准）" if rule.counts == "leave" else "在岗时间"
+        text = f"{fmt(rule.required_hours)} 学时 × {what} / {period}"
     if rule.max_hours_per_item is not None:
         text += f"，单项最多 {fmt(rule.max_hours_per_item)} 学时"
     if rule.note:

@@ -116,11 +116,21 @@ class ManualRule(RuleBase):
 
 
 class ProRataRule(RuleBase):
-    """The year's requirement × the share of the year on duty (在岗), e.g. maternity leave."""
+    """The year's requirement × a share of the year (months or days out of the year).
+
+    ``counts`` says which share converts to hours: ``on_duty`` (在岗, Anyang) or ``leave``
+    (Henan: "休半年产假可折算33个学时": the leave, as the materials prove it, is what converts).
+    """
 
     kind: Literal["pro_rata"]
     required_hours: PositiveHours
     basis: Literal["months", "days"] = "months"
+    counts: Literal["on_duty", "leave"] = "on_duty"
+
+    @property
+    def input_name(self) -> str:
+        """The declaration input the share is read from (months_on_leave, days_on_duty…)."""
+        return f"{self.basis}_on_{'leave' if self.counts == 'leave' else 'duty'}"
 
 
 HourRule = Annotated[
@@ -134,7 +144,7 @@ RULE_INPUTS: dict[str, tuple[str, ...]] = {
     "fixed": (),
     "date_range": ("start_date", "end_date"),
     "manual": ("hours_claimed",),
-    "pro_rata": (),  # months_on_duty or days_on_duty, depending on basis
+    "pro_rata": (),  # {months,days}_on_{duty,leave}, depending on basis and counts
 }
 
 
@@ -142,7 +152,7 @@ def rule_inputs(
     rule: PerUnitRule | FixedRule | DateRangeRule | ManualRule | ProRataRule,
 ) -> tuple[str, ...]:
     if isinstance(rule, ProRataRule):
-        return ("months_on_duty",) if rule.basis == "months" else ("days_on_duty",)
+        return (rule.input_name,)
     return RULE_INPUTS[rule.kind]
 
 

@@ -444,6 +444,10 @@ def _person(
             unit=unit,
             department=department,
             specialty=spec.specialty,
+            # The demo's specialties end with their grade, e.g. "…/教授(正高)".
+            title_grade=spec.specialty.rpartition("(")[2].rstrip(")")
+            if "(" in spec.specialty
+            else "",
             in_establishment=True,
         )
         if not spec.first_login and person.user is not None:

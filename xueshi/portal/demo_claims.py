@@ -25,7 +25,6 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.core.audit import audit_record
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.rules import allowed_credit_years, version_for
 from xueshi.declarations.services import (
     DeclarationInput,
     attachment_add,
@@ -33,6 +32,7 @@ from xueshi.declarations.services import (
     declaration_save,
 )
 from xueshi.ledger.services import GeneralRecordRow, general_records_import
+from xueshi.policy.resolver import allowed_credit_years, resolve_version
 from xueshi.review.permissions import may_review_step
 from xueshi.review.selectors import current_step
 from xueshi.review.services import (
@@ -569,7 +569,7 @@ def _draft(
     same rules (declaration_prepare), as they would have been then."""
     credit_year = day.today.year + year_offset
     key = person.unit.effective_policy_profile() if person.unit is not None else ""
-    version = version_for(key, day.today)
+    version = resolve_version(key, day.today)
     if credit_year in allowed_credit_years(version, day.today):
         return declaration_save(person=person, data=data, actor=role.user, role=role)
     then = datetime.date(credit_year, 12, 31)

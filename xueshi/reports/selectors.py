@@ -5,8 +5,8 @@ come back), and Python only attaches labels. The organisation table rolls the cl
 whole subtree up to the direct children of the current node in SQL, by cutting the child's id
 out of the unit's materialised path (``/1/7/42/`` → under ``/1/`` the child is ``7``).
 
-Compliance per unit is a simplification of the ledger's rule, documented on
-:func:`compliance_by_unit`.
+Compliance per unit (达标) is the ledger's one rule (``ledger.selectors.people_year_hours``:
+category caps, the professional share and the general minimum), counted per unit in SQL.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import (
     declarations_in_scope_for_aggregation,
 )
-from xueshi.declarations.rules import version_for
-from xueshi.ledger.models import YearTotal
+from xueshi.ledger.selectors import people_year_hours
 from xueshi.orgs.models import Organization
+from xueshi.policy.resolver import resolve_version
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 
 logger = logging.getLogger(__name__)
@@ -372,7 +372,7 @@ def requirement_expression(credit_year: int, prefix: str = "person__unit__") -> 
     whens = []
     for path, profile in sorted(named, key=lambda item: -len(item[0])):
         try:
-            version = version_for(profile, datetime.date(credit_year, 1, 1))
+            version = resolve_version(profile, datetime.date(credit_year, 1, 1))
         except Exception:  # an unknown or broken profile: that subtree has no requirement
             logger.warning("统计：政策配置 %s 无法读取，其下单位不计达标率。", profile)
             continue
@@ -387,13 +387,12 @@ def requirement_expression(credit_year: int, prefix: str = "person__unit__") -> 
 def compliance_by_unit(
     role: RoleAssignment | None, filters: Filters, credit_year: int
 ) -> list[ComplianceRow]:
-    """Share of each unit's people whose year meets the requirement total.
+    """Share of each unit's people whose year meets the requirement (达标).
 
-    Simplifications (the exact rule is `ledger.selectors.year_compliance`, per person):
-    the stored YearTotal sums are compared with the profile's *total* requirement only
-    (category caps, the professional share and the general minimum are not applied), for the
-    profile version in force on 1 January of the year, and people count under their current
-    unit. Two grouped queries: people per unit, and people meeting the total per unit.
+    达标 is the ledger's rule, the one a person's page shows (``people_year_hours``: yearly
+    category caps, the professional share, the general minimum; the profile version in force
+    on 1 January of the year); people count under their current unit. Two grouped queries:
+    people per unit, and people meeting the requirement per unit.
     """
     people: QuerySet[Person] = people_in_scope(role).filter(unit__isnull=False)
     if filters.organization is not None:
@@ -415,19 +414,14 @@ def compliance_by_unit(
     required: dict[int, Decimal | None] = {}
     if required_case is not None:
         totals = (
-            YearTotal.objects.filter(person__in=people.values("pk"), credit_year=credit_year)
-            .annotate(
-                required=required_case,
-                total=ExpressionWrapper(
-                    F("general_hours") + F("professional_hours"), output_field=HOURS
-                ),
+            people_year_hours(
+                Person.objects.filter(pk__in=people.values("pk")), credit_year, compliance="met"
             )
-            .filter(required__isnull=False, total__gte=F("required"))
             .order_by()
-            .values("person__unit_id")
-            .annotate(met=Count("id"))
+            .values("unit_id")
+            .annotate(met_count=Count("id"))
         )
-        met = {row["person__unit_id"]: row["met"] for row in totals}
+        met = {row["unit_id"]: row["met_count"] for row in totals}
         unit_required = (
             Organization.objects.filter(pk__in=[row["unit_id"] for row in headcount])
             .annotate(required=requirement_expression(credit_year, prefix=""))

@@ -11,6 +11,7 @@ from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
+from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import ProfileVersion
 
 from .models import ChainStep, TrailAction, TrailEntry
@@ -211,10 +212,7 @@ def extra_items(declaration: Declaration) -> list[tuple[str, str]]:
     if not declaration.extra:
         return []
     labels: dict[str, str] = {}
-    try:
-        version = get_profile(declaration.policy_profile).version_on(declaration.profile_version)
-    except (ProfileError, ProfileNotFound):
-        version = None
+    version = try_resolve_version(declaration.policy_profile, declaration.profile_version)
     if version is not None:
         labels = {code: spec.label for code, spec in version.fields.items()}
     return [(labels.get(name, name), str(value)) for name, value in declaration.extra.items()]

@@ -234,7 +234,7 @@ def training_base_declare(
     reported on its line and does not stop the others.
     """
     results: list[BatchResult] = []
-    for attendee in training_base_attendees(role=role, attendees=attendees, data=data):
+    for attendee in training_base_attendees(role=role, actor=actor, attendees=attendees, data=data):
         person = attendee.person
         if person is None:
             results.append(BatchResult(0, False, attendee.refusal, id_number=attendee.id_number))

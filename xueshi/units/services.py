@@ -42,7 +42,7 @@ from xueshi.orgs.selectors import (
     region_is_known,
     unit_policy_version,
 )
-from xueshi.policy.windows import allowed_credit_years
+from xueshi.policy.resolver import allowed_credit_years
 
 CHANGE_ALREADY_DECIDED = "该变更申请已被处理。"
 CHANGE_ALREADY_PENDING = "本单位已有待审批的变更申请，请等待上级审批后再提交。"

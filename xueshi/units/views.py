@@ -34,7 +34,7 @@ from xueshi.core.exports import export_from_request
 from xueshi.orgs import selectors
 from xueshi.orgs.forms import UnitRejectForm
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, UnitChangeRequest
-from xueshi.policy.windows import allowed_credit_years
+from xueshi.policy.resolver import allowed_credit_years
 
 from . import selectors as unit_selectors
 from . import services as unit_services

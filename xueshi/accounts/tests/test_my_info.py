@@ -205,3 +205,19 @@ class TestPersonUpdateProfileService:
         )
 
         assert not AuditLog.objects.filter(action="person.update_profile").exists()
+
+
+def test_person_records_their_title_grade() -> None:
+    """The grade is a recorded choice (Xinjiang's review tiers go by it), not free text."""
+    person = PersonFactory.create()
+    client = logged_in(person)
+    response = client.post(
+        MY_INFO_URL, {"phone": "", "specialty": "教师系列/高校教师/教授", "title_grade": "正高"}
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.title_grade == "正高"
+    refused = client.post(MY_INFO_URL, {"phone": "", "specialty": "", "title_grade": "教授"})
+    assert refused.status_code == 200
+    person.refresh_from_db()
+    assert person.title_grade == "正高"

@@ -77,7 +77,7 @@ def test_henan_fields_change_with_the_form_of_study(client, demo):
     assert "需要上传当年度成绩单" in degree  # the materials text beside the upload
     assert 'name="months_on_duty"' not in degree
     leave = client.get(url, {"category": "leave_or_abroad"}).content.decode()
-    assert "年度内实际在岗月数" in leave
+    assert "证明材料所载休假月数" in leave
     assert 'name="quantity"' not in leave
     assert "申报等级" in leave and "生育" in leave  # several levels: a select
     assert "学时按实际在岗时间计算" in leave
@@ -107,7 +107,7 @@ def test_fields_endpoint_returns_the_chosen_category_fields(client, demo):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'name="months_on_duty"' in html
+    assert 'name="months_on_leave"' in html
     assert 'name="title"' not in html
     assert 'id="materials-block"' in html and 'hx-swap-oob="true"' in html
     assert "生育提供单位证明" in html
@@ -249,7 +249,7 @@ def test_henan_pro_rata_hours_cannot_be_typed_over(client, demo):
             "category": "leave_or_abroad",
             "level": "maternity",
             "credit_year": str(YEAR),
-            "months_on_duty": "6",
+            "months_on_leave": "6",
             "action": "save",
         },
     )

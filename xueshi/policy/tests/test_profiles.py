@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import shutil
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -235,11 +236,38 @@ def test_guangxi_end_before_start_is_a_field_error() -> None:
     assert errors["end_date"] == ["结束时间不能早于开始时间"]
 
 
+HENAN_LEAVE_SEED = "学时按实际在岗时间计算，如需申报66个学时，休半年产假可折算33个学时"
+
+
 def test_henan_maternity_half_a_year_gives_33_of_66() -> None:
+    """Seed: "如需申报66个学时，休半年产假可折算33个学时": half a year of leave → 33."""
     henan = version("henan")
-    result = calculate_hours(henan, "leave_or_abroad", "maternity", {"months_on_duty": 6})
+    assert HENAN_LEAVE_SEED in henan.materials_for("leave_or_abroad")
+    result = calculate_hours(henan, "leave_or_abroad", "maternity", {"months_on_leave": 6})
     assert result.hours == 33
-    assert result.explanation == "66 学时 × 在岗 6/12 个月 = 33 学时"
+    assert result.explanation == "66 学时 × 休假 6/12 个月 = 33 学时"
+
+
+def test_henan_leave_converts_not_the_time_on_duty() -> None:
+    """Issue 11.6: "休半年产假可折算33个学时" means the leave converts: 66 × months on leave / 12.
+    Three months of leave give 16.5 (the old form asked months on duty: 9 → 49.5)."""
+    henan = version("henan")
+    three = calculate_hours(henan, "leave_or_abroad", "maternity", {"months_on_leave": 3})
+    assert three.hours == Decimal("16.5")
+    assert three.explanation == "66 学时 × 休假 3/12 个月 = 16.5 学时"
+    assert [name for name, _spec, _req in henan.fields_for("leave_or_abroad")] == [
+        "credit_year",
+        "months_on_leave",
+        "description",
+    ]
+
+
+def test_henan_leave_is_at_most_the_year_the_materials_can_prove() -> None:
+    henan = version("henan")
+    errors = validate_declaration_inputs(
+        henan, "leave_or_abroad", {"level": "maternity", "months_on_leave": 13}
+    )
+    assert "证明材料所载休假月数不能大于 12" in errors["months_on_leave"]
 
 
 def test_henan_has_16_forms_with_their_materials() -> None:

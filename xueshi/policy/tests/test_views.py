@@ -85,7 +85,7 @@ def test_platform_admin_may_pick_any_profile(client: Client) -> None:
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "66 学时 × 在岗时间 / 12 个月" in page
+    assert "66 学时 × 休假时间（以证明材料为准） / 12 个月" in page
     assert "需要上传当年度成绩单" in page
     assert client.get(URL, {"key": "nowhere"}).status_code == 404
 

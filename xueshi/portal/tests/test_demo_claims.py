@@ -17,9 +17,9 @@ from xueshi.accounts.models import Person
 from xueshi.accounts.roles import ACTIVE_ROLE_SESSION_KEY
 from xueshi.core.models import AuditLog
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.rules import version_for
 from xueshi.ledger.models import EntrySource, GeneralRecord, LedgerEntry, YearTotal
 from xueshi.ledger.selectors import year_compliance
+from xueshi.policy.resolver import resolve_version
 from xueshi.portal.demo import load_demo
 from xueshi.review.models import TrailAction, TrailEntry
 
@@ -49,7 +49,7 @@ def test_each_region_has_every_stage_over_two_credit_years(demo_claims):
 
 def test_claims_wait_at_every_level_of_each_regions_chain(demo_claims):
     for region in REGIONS:
-        version = version_for(region, timezone.localdate())
+        version = resolve_version(region, timezone.localdate())
         waiting = {
             claim.chain_steps.get(position=claim.current_position).level_code
             for claim in claims_of(region).filter(status=DeclarationStatus.PENDING)
