@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/", include((units_urls.urlpatterns, "orgs"))),
     # The profile page lives in portal (it reads the active role); names stay policy:….
     path("policy/", include((urls_policy.urlpatterns, "policy"))),
-    path("declarations/", include("xueshi.declarations.urls")),
+    path("declarations/", include("xueshi.review.urls_declarations")),
     path("review/", include("xueshi.review.urls")),
     path("notifications/", include("xueshi.notifications.urls")),
     path("ledger/", include("xueshi.ledger.urls")),

@@ -53,6 +53,14 @@ PERMISSIONS: dict[str, Permission] = dict(
         # 学时管理
         _permission("review.act", "专业科目学时审核", _UNIT_ADMINS, _SUPERVISING),
         _permission("review.results", "审核结果", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        # The unit admin or any level above it; not a department admin.
+        _permission(
+            "review.delete_approved",
+            "删除已通过的申报",
+            (RoleKind.UNIT_ADMIN,),
+            _SUPERVISING,
+            _PLATFORM,
+        ),
         _permission(
             "declarations.declare_for", "代为申报", _UNIT_ADMINS, (RoleKind.SUPERVISOR_ADMIN,)
         ),

@@ -1,20 +1,34 @@
-"""Who may see a declaration, who may act as its declarant, and who may review it now."""
+"""Who may see a declaration and who may act as its declarant.
+
+Who may review it is the review app's business (review/permissions.py): this app knows no
+review chain. A supervisor or authority also sees claims routed to it from outside its subtree
+(sent straight to a supervisor); where those are is known to the app that keeps the chains,
+which registers it here at start-up (`register_routed_steps`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
-from xueshi.review.models import ChainStep
 
 from .models import Declaration, DeclarationStatus
 
-# The role that acts for each kind of organisation in a review chain.
-REVIEWER_ROLES = {
-    "unit": (RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN),
-    "supervisor": (RoleKind.SUPERVISOR_ADMIN,),
-    "authority": (RoleKind.AUTHORITY_ADMIN,),
-}
+# Returns rows with a `declaration` foreign key and an `organization` (the review chain steps).
+_routed_steps: list[Callable[[], QuerySet[Any]]] = []
+
+
+def register_routed_steps(steps: Callable[[], QuerySet[Any]]) -> None:
+    """Called once by the review app: where claims are routed, for the scope of supervisors."""
+    if steps not in _routed_steps:
+        _routed_steps.append(steps)
+
+
+def _routed_to(path: str) -> list[QuerySet[Any]]:
+    return [steps().filter(organization__path__startswith=path) for steps in _routed_steps]
 
 
 def declarations_in_scope(role: RoleAssignment | None) -> QuerySet[Declaration]:
@@ -40,14 +54,12 @@ def declarations_in_scope(role: RoleAssignment | None) -> QuerySet[Declaration]:
     # Supervisors and authorities: their subtree's claims, and claims sent to them directly.
     # EXISTS, not IN: inside an OR, PostgreSQL cannot hash a large IN subquery and would scan
     # it once per claim (measured: minutes over a million claims, 7 s with EXISTS).
-    reviewed_here = ChainStep.objects.filter(
-        declaration=OuterRef("pk"), organization__path__startswith=organization.path
+    condition = Q(unit__path__startswith=organization.path) | Q(
+        registered_by_organization=organization
     )
-    return declarations.filter(
-        Q(unit__path__startswith=organization.path)
-        | Q(registered_by_organization=organization)
-        | Exists(reviewed_here)
-    )
+    for routed in _routed_to(organization.path):
+        condition |= Q(Exists(routed.filter(declaration=OuterRef("pk"))))
+    return declarations.filter(condition)
 
 
 def declarations_in_scope_for_aggregation(role: RoleAssignment | None) -> QuerySet[Declaration]:
@@ -65,10 +77,8 @@ def declarations_in_scope_for_aggregation(role: RoleAssignment | None) -> QueryS
         return Declaration.objects.none()
     subtree = Declaration.objects.filter(unit__path__startswith=organization.path).values("pk")
     declared = Declaration.objects.filter(registered_by_organization=organization).values("pk")
-    routed = ChainStep.objects.filter(organization__path__startswith=organization.path).values(
-        "declaration_id"
-    )
-    ids = subtree.order_by().union(declared.order_by(), routed.order_by())
+    routed = [steps.values("declaration_id").order_by() for steps in _routed_to(organization.path)]
+    ids = subtree.order_by().union(declared.order_by(), *routed)
     return Declaration.objects.exclude(status=DeclarationStatus.DELETED).filter(pk__in=ids)
 
 
@@ -82,18 +92,6 @@ def is_declarant(declaration: Declaration, role: RoleAssignment | None) -> bool:
         declaration.registered_by_organization_id is None
         or declaration.registered_by_organization_id != role.organization_id
     ):
-        return False
-    if role.kind == RoleKind.DEPARTMENT_ADMIN:
-        return declaration.person.department_id == role.department_id
-    return True
-
-
-def may_review_step(declaration: Declaration, role: RoleAssignment | None, step: object) -> bool:
-    """May `role` act for the chain step `step` (a review.ChainStep) of this declaration?"""
-    organization = getattr(step, "organization", None)
-    if role is None or organization is None or role.organization_id != organization.pk:
-        return False
-    if role.kind not in REVIEWER_ROLES.get(organization.kind, ()):
         return False
     if role.kind == RoleKind.DEPARTMENT_ADMIN:
         return declaration.person.department_id == role.department_id

@@ -1,7 +1,7 @@
-"""Writes a declarant makes: save a draft, attach evidence, submit, withdraw, delete.
+"""Writes a declarant makes while drafting: save a draft, attach evidence.
 
-Each state change is one function: it locks the row, checks who acts and the current state,
-changes it, writes the review trail and the audit log, all in one transaction.
+Every move after drafting (submit, withdraw, delete, the reviewers' verdicts) is the review
+lifecycle's (xueshi/review/lifecycle.py); this app knows no review chain.
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import declaring_window_state
 from xueshi.policy.hours import HoursInputError, calculate_hours, validate_declaration_inputs
 from xueshi.policy.schema import ProfileVersion
-from xueshi.review.chain import entry_index, resolve_chain
-from xueshi.review.models import ChainStep, TrailAction
-from xueshi.review.trail import trail_record
 
 from .evidence import check_upload
-from .models import Attachment, Declaration, DeclarationStatus
+from .models import Attachment, Declaration
 from .permissions import is_declarant
 from .rules import allowed_credit_years, profile_key_for, rules_date, version_for
 
@@ -412,7 +409,7 @@ def attachment_delete(
     )
     file = attachment.file
     attachment.delete()
-    _delete_files_on_commit([file])
+    delete_files_on_commit([file])
 
 
 def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
@@ -449,68 +446,6 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
     return version
 
 
-@transaction.atomic
-def declaration_submit(
-    *,
-    declaration_id: int,
-    actor: Any,
-    role: RoleAssignment,
-    direct_supervisor: Organization | None = None,
-    request: HttpRequest | None = None,
-) -> Declaration:
-    """Send a draft or returned claim to its first reviewer (or, where allowed, a supervisor)."""
-    declaration = _lock(declaration_id)
-    if not is_declarant(declaration, role):
-        raise PermissionDenied("只有申报人可以提交。")
-    if not declaration.is_editable:
-        raise AlreadyHandled(f"该申报当前为“{declaration.get_status_display()}”，不能再次提交。")
-    version = declaration_check_submittable(declaration)
-    declaring_organization = declaration.registered_by_organization
-    unit = (
-        declaration.person.unit
-        if declaration.status == DeclarationStatus.DRAFT
-        else declaration.unit
-    )
-    steps = resolve_chain(
-        version,
-        unit=unit,
-        direct_supervisor=direct_supervisor,
-        top_authority=top_authority_for(version, declaration),
-    )
-    entry = entry_index(steps, declaring_organization)
-    ChainStep.objects.filter(declaration=declaration).delete()
-    ChainStep.objects.bulk_create(
-        ChainStep(
-            declaration=declaration,
-            position=position,
-            level_code=step.level_code,
-            level_name=step.level_name,
-            organization=step.organization,
-        )
-        for position, step in enumerate(steps)
-    )
-    from_status = declaration.status
-    declaration.unit = unit
-    declaration.status = DeclarationStatus.PENDING
-    declaration.current_position = declaration.entry_position = entry
-    declaration.submitted_at = timezone.now()
-    declaration.decided_at = None
-    declaration.hours_granted = None
-    declaration.save()
-    trail_record(
-        declaration=declaration,
-        action=TrailAction.DECLARE_FOR if declaring_organization else TrailAction.SUBMIT,
-        actor=actor,
-        role=role,
-        from_status=from_status,
-        level_name=steps[entry].level_name,
-        organization=steps[entry].organization,
-        comment=f"提交至{steps[entry].organization.name}（{steps[entry].level_name}）",
-        request=request,
-    )
-    return declaration
-
-
 def top_authority_for(version: Any, declaration: Declaration) -> bool:
     """Xinjiang: senior titles are decided by the autonomous region, the first tier."""
     if not version.region_tiers:
@@ -537,32 +472,6 @@ class BatchResult:
     name: str = ""
 
 
-def declaration_submit_many(
-    *,
-    declaration_ids: Iterable[int],
-    actor: Any,
-    role: RoleAssignment,
-    direct_supervisor: Organization | None = None,
-    request: HttpRequest | None = None,
-) -> list[BatchResult]:
-    """批量提交: each claim in its own transaction; one refusal does not stop the others."""
-    results = []
-    for declaration_id in declaration_ids:
-        try:
-            declaration_submit(
-                declaration_id=declaration_id,
-                actor=actor,
-                role=role,
-                direct_supervisor=direct_supervisor,
-                request=request,
-            )
-        except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
-            results.append(BatchResult(declaration_id, False, refusal_text(error)))
-        else:
-            results.append(BatchResult(declaration_id, True))
-    return results
-
-
 def refusal_text(error: Exception) -> str:
     """Why one claim of a batch was refused, in Chinese (a missing claim included)."""
     if isinstance(error, Declaration.DoesNotExist):
@@ -570,60 +479,7 @@ def refusal_text(error: Exception) -> str:
     return error_text(error)
 
 
-@transaction.atomic
-def declaration_withdraw(
-    *, declaration_id: int, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
-) -> Declaration:
-    """撤回: back to draft, only while no reviewer has acted."""
-    declaration = _lock(declaration_id)
-    if not is_declarant(declaration, role):
-        raise PermissionDenied("只有申报人可以撤回。")
-    if declaration.status != DeclarationStatus.PENDING:
-        raise AlreadyHandled(f"该申报当前为“{declaration.get_status_display()}”，不能撤回。")
-    if not declaration.is_untouched_pending:
-        raise AlreadyHandled("审核人员已处理该申报，不能撤回；如有错误请联系审核单位退回。")
-    declaration.status = DeclarationStatus.DRAFT
-    declaration.current_position = declaration.entry_position = None
-    declaration.submitted_at = None
-    declaration.save()
-    ChainStep.objects.filter(declaration=declaration).delete()
-    trail_record(
-        declaration=declaration,
-        action=TrailAction.WITHDRAW,
-        actor=actor,
-        role=role,
-        from_status=DeclarationStatus.PENDING,
-        request=request,
-    )
-    return declaration
-
-
-@transaction.atomic
-def declaration_delete(
-    *, declaration_id: int, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
-) -> None:
-    """The declarant deletes a draft, a returned claim, or a pending one nobody has acted on."""
-    declaration = _lock(declaration_id)
-    if not is_declarant(declaration, role):
-        raise PermissionDenied("只有申报人可以删除。")
-    if not (declaration.is_editable or declaration.is_untouched_pending):
-        raise AlreadyHandled("已审核的申报不能由申报人删除；如需删除请联系单位管理员。")
-    audit_record(
-        action="declaration.delete",
-        actor=actor,
-        role=role.kind,
-        request=request,
-        target=declaration,
-        from_state=declaration.status,
-        to_state="",
-        details={"title": declaration.title, "person_id": declaration.person_id},
-    )
-    files = [attachment.file for attachment in declaration.attachments.all()]
-    declaration.delete()
-    _delete_files_on_commit(files)
-
-
-def _delete_files_on_commit(files: list[FieldFile]) -> None:
+def delete_files_on_commit(files: list[FieldFile]) -> None:
     """Stored files go only once the rows are gone for good (not on a rollback)."""
     stored = [(file.storage, file.name) for file in files if file.name]
 
@@ -632,17 +488,6 @@ def _delete_files_on_commit(files: list[FieldFile]) -> None:
             storage.delete(name)
 
     transaction.on_commit(delete)
-
-
-def current_step(declaration: Declaration) -> ChainStep | None:
-    """The chain step that must act now (None unless pending)."""
-    if declaration.current_position is None:
-        return None
-    return (
-        ChainStep.objects.select_related("organization")
-        .filter(declaration=declaration, position=declaration.current_position)
-        .first()
-    )
 
 
 def _check_course(role: RoleAssignment, data: DeclarationInput) -> ProfileVersion:
@@ -686,25 +531,30 @@ def _in_region(person: Person, organization: Organization | None, key: str) -> b
         return False
 
 
-def training_base_declare(
-    *,
-    role: RoleAssignment,
-    actor: Any,
-    attendees: list[str],
-    data: DeclarationInput,
-    request: HttpRequest | None = None,
-) -> list[BatchResult]:
-    """继续教育基地统一申报: one course, one submitted claim per attendee (by ID number).
+@dataclass(frozen=True)
+class Attendee:
+    """One line of a training base's list: the person found, or why there is none."""
+
+    id_number: str
+    person: Person | None = None
+    refusal: str = ""
+
+
+def training_base_attendees(
+    *, role: RoleAssignment, attendees: list[str], data: DeclarationInput
+) -> list[Attendee]:
+    """继续教育基地统一申报, the drafting half: the course and whom it is for.
 
     The course is checked first (a ValidationError by field if it is wrong, nothing made).
-    Then each attendee in their own transaction: an unknown or invalid ID number, a person of
-    another region or a refused claim is reported on its line and does not stop the others.
+    Then each line: an unknown or invalid ID number, a repeated one or a person of another
+    region gets its refusal. Making and submitting each claim is the lifecycle's
+    (review.services.training_base_declare).
     """
     if role.kind != RoleKind.TRAINING_BASE_ADMIN or role.organization is None:
         raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
     _check_course(role, data)
     base_key = role.organization.effective_policy_profile()
-    results: list[BatchResult] = []
+    found: list[Attendee] = []
     seen: set[str] = set()
     for raw in attendees:
         text = raw.strip()
@@ -713,37 +563,16 @@ def training_base_declare(
         try:
             id_number = clean_id_number(text)
         except ValidationError as error:
-            results.append(BatchResult(0, False, refusal_text(error), id_number=text))
+            found.append(Attendee(text, refusal=refusal_text(error)))
             continue
         if id_number in seen:
-            results.append(BatchResult(0, False, "证件号码重复，已忽略。", id_number=id_number))
+            found.append(Attendee(id_number, refusal="证件号码重复，已忽略。"))
             continue
         seen.add(id_number)
         person = Person.objects.select_related("unit", "user").filter(id_number=id_number).first()
         if person is None or not _in_region(person, role.organization, base_key):
             # One answer for "unknown" and "elsewhere": a base must not learn who exists where.
-            results.append(BatchResult(0, False, NOT_DECLARABLE_BY_BASE, id_number=id_number))
+            found.append(Attendee(id_number, refusal=NOT_DECLARABLE_BY_BASE))
             continue
-        try:
-            with transaction.atomic():
-                declaration = declaration_save(
-                    person=person, data=data, actor=actor, role=role, request=request
-                )
-                declaration = declaration_submit(
-                    declaration_id=declaration.pk, actor=actor, role=role, request=request
-                )
-                step = current_step(declaration)
-        except (ValidationError, PermissionDenied) as error:
-            # No name: it is shown only for people the base did declare for.
-            results.append(BatchResult(0, False, refusal_text(error), id_number=id_number))
-        else:
-            results.append(
-                BatchResult(
-                    declaration.pk,
-                    True,
-                    f"已提交至{step.organization.name}（{step.level_name}）" if step else "已提交",
-                    id_number=id_number,
-                    name=person.name,
-                )
-            )
-    return results
+        found.append(Attendee(id_number, person))
+    return found

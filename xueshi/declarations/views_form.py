@@ -1,12 +1,14 @@
 """The declaration form: create, edit, declare for others, a training base's course, evidence.
 
 Thin views: the form is built from the profile (forms.py), reads are in form_selectors.py and
-every write goes through services.py.
+every write goes through services.py. Submitting ("保存并提交", a training base's claims) is the
+review lifecycle's: the URL configuration passes it in (review/urls_declarations.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,8 +141,20 @@ def _attachments_context(declaration: Declaration, version: ProfileVersion) -> d
     }
 
 
+# "保存并提交": sends the saved claim for review and says where it went, e.g. "广西大学（单位
+# 审核）" (raises ValidationError or PermissionDenied). The review lifecycle's, so the URL
+# configuration hands it to these views (review/urls_declarations.py): drafting knows no review.
+Submit = Callable[[HttpRequest, RoleAssignment, Declaration], str]
+# A training base's course for its attendees: save and submit a claim for each.
+DeclareForAttendees = Callable[..., list[services.BatchResult]]
+
+
 def _form_page(
-    request: HttpRequest, role: RoleAssignment, page: FormPage, initial: dict[str, Any] | None
+    request: HttpRequest,
+    role: RoleAssignment,
+    page: FormPage,
+    initial: dict[str, Any] | None,
+    submit: Submit,
 ) -> HttpResponse:
     form = _build_form(request, version=page.version, role=role, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -158,7 +172,7 @@ def _form_page(
         except ValidationError as error:
             form.apply_errors(error)
         else:
-            return _after_save(request, role, saved)
+            return _after_save(request, role, saved, submit)
     if request.method == "POST" and not form.errors:
         form.add_error(None, "保存失败，请检查填写的内容。")
     return render(request, "declarations/form.html", _page_context(request, page, form))
@@ -168,7 +182,9 @@ def _missing_person() -> Person:
     raise Http404("未选择申报人。")
 
 
-def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) -> HttpResponse:
+def _after_save(
+    request: HttpRequest, role: RoleAssignment, saved: Declaration, submit: Submit
+) -> HttpResponse:
     edit_url = reverse("declarations:edit", args=[saved.pk])
     if request.POST.get("action") != "submit":
         messages.success(
@@ -176,14 +192,10 @@ def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) 
         )
         return redirect(edit_url)
     try:
-        submitted = services.declaration_submit(
-            declaration_id=saved.pk, actor=request.user, role=role, request=request
-        )
+        where = submit(request, role, saved)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, f"已保存为待提交，但未能提交：{error_text(error)}")
         return redirect(edit_url)
-    step = services.current_step(submitted)
-    where = f"{step.organization.name}（{step.level_name}）" if step else "审核单位"
     messages.success(request, f"已提交至{where}，请等待审核。")
     return redirect("declarations:list")
 
@@ -193,7 +205,7 @@ def _after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def declaration_create(request: HttpRequest) -> HttpResponse:
+def declaration_create(request: HttpRequest, submit: Submit) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     if role.kind != RoleKind.PROFESSIONAL:
         if may_declare_for_others(role):
@@ -214,12 +226,12 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
         return redirect("declarations:list")
     values = request.POST if request.method == "POST" else request.GET
     page = FormPage("学时登记", person, key, version_for_inputs(key, values))
-    return _form_page(request, role, page, initial=None)
+    return _form_page(request, role, page, initial=None, submit=submit)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     try:
         declaration = (
@@ -244,7 +256,9 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
         declaration=declaration,
         mode="edit",
     )
-    return _form_page(request, role, page, initial=initial_from_declaration(declaration))
+    return _form_page(
+        request, role, page, initial=initial_from_declaration(declaration), submit=submit
+    )
 
 
 # --- live parts of the form (HTMX) -------------------------------------------------------------
@@ -380,7 +394,7 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def declare_for(request: HttpRequest) -> HttpResponse:
+def declare_for(request: HttpRequest, submit: Submit) -> HttpResponse:
     """单位/主管部门 代为申报: pick a person of the role's scope, then the same form."""
     role = require_role(request, message=NO_ACTIVE_ROLE)
     if not may_declare_for_others(role):
@@ -402,7 +416,7 @@ def declare_for(request: HttpRequest) -> HttpResponse:
         return redirect("declarations:declare_for")
     values = request.POST if request.method == "POST" else request.GET
     page = FormPage("代为申报", person, key, version_for_inputs(key, values), mode="declare_for")
-    return _form_page(request, role, page, initial=None)
+    return _form_page(request, role, page, initial=None, submit=submit)
 
 
 # --- a training base's course for all its attendees --------------------------------------------
@@ -413,7 +427,7 @@ TRAINING_BASE_RESULTS_SESSION_KEY = "training_base_results"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def training_base_declare(request: HttpRequest) -> HttpResponse:
+def training_base_declare(request: HttpRequest, declare: DeclareForAttendees) -> HttpResponse:
     """继续教育基地统一申报: one course, a claim for each attendee, submitted at once."""
     role = require_role(request, message=NO_ACTIVE_ROLE)
     if role.kind != RoleKind.TRAINING_BASE_ADMIN:
@@ -435,7 +449,7 @@ def training_base_declare(request: HttpRequest) -> HttpResponse:
         form_ok, attendees_ok = form.is_valid(), attendees.is_valid()
         if form_ok and attendees_ok:
             try:
-                results = services.training_base_declare(
+                results = declare(
                     role=role,
                     actor=request.user,
                     attendees=attendees.cleaned_data["attendees"],

@@ -9,11 +9,12 @@ from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.permissions import REVIEWER_ROLES, declarations_in_scope
+from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 from xueshi.policy.schema import ProfileVersion
 
 from .models import ChainStep, TrailAction, TrailEntry
+from .permissions import REVIEWER_ROLES
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def with_chain(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
 
 
 def current_step(declaration: Declaration) -> ChainStep | None:
+    """The chain step that must act now (None unless pending)."""
     if declaration.current_position is None:
         return None
     # Uses the prefetched chain when present.

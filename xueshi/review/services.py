@@ -1,9 +1,10 @@
-"""Reviewers' transitions: approve, return, reject, and removing an approved claim.
+"""Every move of a declaration after drafting, by name: each one row of the lifecycle table.
 
-Each is one function that locks the declaration row, checks that the actor's role fills the
-level that must act now (or, for removal, holds the unit or a level above), changes the state,
-and writes the trail and the audit log in the same transaction. Two reviewers acting at once:
-the second finds the state changed and gets AlreadyHandled, so there is exactly one transition.
+submit, withdraw, delete (the declarant's), approve (lowering hours), return, reject and the
+removal of an approved claim (reviewers' and administrators'). Each is one call of
+`lifecycle.transition`, which locks the row, checks the table and the actor, and writes the
+trail, the audit log and the event in one transaction. Two reviewers acting at once: the second
+finds the state changed and gets AlreadyHandled, so there is exactly one move.
 """
 
 from __future__ import annotations
@@ -15,58 +16,72 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
-from xueshi.accounts.models import RoleAssignment, RoleKind
-from xueshi.declarations import events
-from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.permissions import declarations_in_scope, may_review_step
-from xueshi.declarations.services import AlreadyHandled, BatchResult, refusal_text
-
-from .models import ChainStep, TrailAction
-from .trail import trail_record
-
-# Roles that may remove an approved claim (the unit admin or any level above it).
-REMOVER_ROLES = (
-    RoleKind.UNIT_ADMIN,
-    RoleKind.SUPERVISOR_ADMIN,
-    RoleKind.AUTHORITY_ADMIN,
-    RoleKind.PLATFORM_ADMIN,
+from xueshi.accounts.models import RoleAssignment
+from xueshi.declarations.models import Declaration
+from xueshi.declarations.services import (
+    BatchResult,
+    DeclarationInput,
+    declaration_save,
+    refusal_text,
+    training_base_attendees,
 )
+from xueshi.orgs.models import Organization
+
+from .lifecycle import Action, transition
+from .selectors import current_step
 
 
-def _lock_pending_for(
-    declaration_id: int, role: RoleAssignment, expected_position: int | None
-) -> tuple[Declaration, ChainStep]:
-    declaration = (
-        Declaration.objects.select_for_update(of=("self",))
-        .select_related("person", "unit")
-        .get(pk=declaration_id)
+def declaration_submit(
+    *,
+    declaration_id: int,
+    actor: Any,
+    role: RoleAssignment,
+    direct_supervisor: Organization | None = None,
+    request: HttpRequest | None = None,
+) -> Declaration:
+    """Send a draft or returned claim to its first reviewer (or, where allowed, a supervisor)."""
+    declaration: Declaration = transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.SUBMIT,
+        actor=actor,
+        role=role,
+        direct_supervisor=direct_supervisor,
+        request=request,
     )
-    if declaration.status != DeclarationStatus.PENDING or (
-        expected_position is not None and declaration.current_position != expected_position
-    ):
-        raise AlreadyHandled(
-            f"该申报已被处理（当前状态：{declaration.get_status_display()}），请刷新后查看。"
-        )
-    step = ChainStep.objects.select_related("organization").get(
-        declaration=declaration, position=int(declaration.current_position or 0)
+    return declaration
+
+
+def declaration_withdraw(
+    *, declaration_id: int, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
+) -> Declaration:
+    """撤回: back to draft, only while no reviewer has acted."""
+    declaration: Declaration = transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.WITHDRAW,
+        actor=actor,
+        role=role,
+        request=request,
     )
-    if not may_review_step(declaration, role, step):
-        if declarations_in_scope(role).filter(pk=declaration.pk).exists():
-            raise AlreadyHandled("该申报已不在您的审核环节，请刷新后查看。")
-        raise PermissionDenied("无权审核该申报。")
-    return declaration, step
+    return declaration
 
 
-def _require_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": f"{what}必须填写审核意见（原因）。"})
-    return reason
+def declaration_delete(
+    *, declaration_id: int, actor: Any, role: RoleAssignment, request: HttpRequest | None = None
+) -> None:
+    """The declarant deletes a draft, a returned claim, or a pending one nobody has acted on."""
+    transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.DISCARD,
+        actor=actor,
+        role=role,
+        request=request,
+    )
 
 
-@transaction.atomic
 def declaration_approve(
     *,
     declaration_id: int,
@@ -78,46 +93,20 @@ def declaration_approve(
     request: HttpRequest | None = None,
 ) -> Declaration:
     """Pass to the next level, or approve finally at the last. Hours may be lowered, not raised."""
-    declaration, step = _lock_pending_for(declaration_id, role, expected_position)
-    comment = (comment or "").strip()
-    current = declaration.hours_counted
-    if hours_granted is not None and hours_granted != current:
-        if hours_granted < 0:
-            raise ValidationError({"hours_granted": "批准学时不能为负数。"})
-        if hours_granted > declaration.hours_claimed:
-            raise ValidationError({"hours_granted": "批准学时不能超过申请学时。"})
-        if not comment:
-            raise ValidationError({"reason": "调整批准学时必须填写原因。"})
-        declaration.hours_granted = hours_granted
-    is_last = not ChainStep.objects.filter(
-        declaration=declaration, position__gt=step.position
-    ).exists()
-    if is_last:
-        declaration.status = DeclarationStatus.APPROVED
-        declaration.current_position = None
-        declaration.hours_granted = declaration.hours_counted
-        declaration.decided_at = timezone.now()
-    else:
-        declaration.current_position = step.position + 1
-    declaration.save()
-    trail_record(
-        declaration=declaration,
-        action=TrailAction.APPROVE,
+    declaration: Declaration = transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.APPROVE,
         actor=actor,
         role=role,
-        from_status=DeclarationStatus.PENDING,
-        level_name=step.level_name,
-        organization=step.organization,
         comment=comment,
-        hours_granted=declaration.hours_granted,
+        hours_granted=hours_granted,
+        expected_position=expected_position,
         request=request,
     )
-    if is_last:
-        events.publish(events.declaration_approved, declaration=declaration, actor=actor)
     return declaration
 
 
-@transaction.atomic
 def declaration_return(
     *,
     declaration_id: int,
@@ -128,24 +117,19 @@ def declaration_return(
     request: HttpRequest | None = None,
 ) -> Declaration:
     """退回: to the declarant, to mend and resubmit from the first level."""
-    reason = _require_reason(reason, "退回")
-    declaration, step = _lock_pending_for(declaration_id, role, expected_position)
-    declaration.entry_position = None  # resubmitted, it starts the chain afresh
-    _leave_chain(
-        declaration,
-        step,
-        DeclarationStatus.RETURNED,
-        TrailAction.RETURN,
-        reason,
+    declaration: Declaration = transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.RETURN,
         actor=actor,
         role=role,
+        reason=reason,
+        expected_position=expected_position,
         request=request,
     )
-    events.publish(events.declaration_returned, declaration=declaration, actor=actor, reason=reason)
     return declaration
 
 
-@transaction.atomic
 def declaration_reject(
     *,
     declaration_id: int,
@@ -156,52 +140,19 @@ def declaration_reject(
     request: HttpRequest | None = None,
 ) -> Declaration:
     """不予认定: final, with the reason."""
-    reason = _require_reason(reason, "不予认定")
-    declaration, step = _lock_pending_for(declaration_id, role, expected_position)
-    declaration.decided_at = timezone.now()  # final
-    _leave_chain(
-        declaration,
-        step,
-        DeclarationStatus.REJECTED,
-        TrailAction.REJECT,
-        reason,
+    declaration: Declaration = transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.REJECT,
         actor=actor,
         role=role,
+        reason=reason,
+        expected_position=expected_position,
         request=request,
     )
-    events.publish(events.declaration_rejected, declaration=declaration, actor=actor, reason=reason)
     return declaration
 
 
-def _leave_chain(
-    declaration: Declaration,
-    step: ChainStep,
-    status: str,
-    action: str,
-    reason: str,
-    *,
-    actor: Any,
-    role: RoleAssignment,
-    request: HttpRequest | None,
-) -> None:
-    """A pending claim leaves the chain at `step` (returned or rejected), with the trail."""
-    declaration.status = status
-    declaration.current_position = None
-    declaration.save()
-    trail_record(
-        declaration=declaration,
-        action=action,
-        actor=actor,
-        role=role,
-        from_status=DeclarationStatus.PENDING,
-        level_name=step.level_name,
-        organization=step.organization,
-        comment=reason,
-        request=request,
-    )
-
-
-@transaction.atomic
 def approved_declaration_delete(
     *,
     declaration_id: int,
@@ -212,33 +163,50 @@ def approved_declaration_delete(
 ) -> Declaration:
     """An administrator removes an approved claim: its hours leave the ledger and certificates
     relying on them become void (subscribers of `approved_declaration_deleted`)."""
-    reason = _require_reason(reason, "删除已通过的申报")
-    if role.kind not in REMOVER_ROLES:
-        raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
-    in_scope = declarations_in_scope(role).filter(pk=declaration_id).exists()
-    declaration = Declaration.objects.select_for_update(of=("self",)).get(pk=declaration_id)
-    if not in_scope:
-        raise PermissionDenied("该申报不在您的管理范围内。")
-    if declaration.status != DeclarationStatus.APPROVED:
-        raise AlreadyHandled(
-            f"该申报当前为“{declaration.get_status_display()}”，不是已通过的申报。"
-        )
-    declaration.status = DeclarationStatus.DELETED
-    declaration.save()
-    trail_record(
-        declaration=declaration,
-        action=TrailAction.DELETE,
+    declaration: Declaration = transition(
+        Declaration,
+        item_id=declaration_id,
+        action=Action.DELETE_APPROVED,
         actor=actor,
         role=role,
-        from_status=DeclarationStatus.APPROVED,
-        organization=role.organization,
-        comment=reason,
+        reason=reason,
         request=request,
     )
-    events.publish(
-        events.approved_declaration_deleted, declaration=declaration, actor=actor, reason=reason
-    )
     return declaration
+
+
+def _each(ids: Iterable[int], move: Callable[[int], Any]) -> list[BatchResult]:
+    """Each claim in its own transaction; one refusal does not stop the others."""
+    results = []
+    for declaration_id in ids:
+        try:
+            move(declaration_id)
+        except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
+            results.append(BatchResult(declaration_id, False, refusal_text(error)))
+        else:
+            results.append(BatchResult(declaration_id, True))
+    return results
+
+
+def declaration_submit_many(
+    *,
+    declaration_ids: Iterable[int],
+    actor: Any,
+    role: RoleAssignment,
+    direct_supervisor: Organization | None = None,
+    request: HttpRequest | None = None,
+) -> list[BatchResult]:
+    """批量提交."""
+    return _each(
+        declaration_ids,
+        lambda pk: declaration_submit(
+            declaration_id=pk,
+            actor=actor,
+            role=role,
+            direct_supervisor=direct_supervisor,
+            request=request,
+        ),
+    )
 
 
 def review_many(
@@ -247,13 +215,50 @@ def review_many(
     declaration_ids: Iterable[int],
     **kwargs: Any,
 ) -> list[BatchResult]:
-    """批量通过 / 批量不通过: each claim in its own transaction; refusals are reported per claim."""
-    results = []
-    for declaration_id in declaration_ids:
+    """批量通过 / 批量不通过: each claim its own move; refusals (an own claim too) per claim."""
+    return _each(declaration_ids, lambda pk: action(declaration_id=pk, **kwargs))
+
+
+def training_base_declare(
+    *,
+    role: RoleAssignment,
+    actor: Any,
+    attendees: list[str],
+    data: DeclarationInput,
+    request: HttpRequest | None = None,
+) -> list[BatchResult]:
+    """继续教育基地统一申报: one course, one submitted claim per attendee (by ID number).
+
+    The course and the people are checked by declarations (`training_base_attendees`); here
+    each attendee's claim is saved and submitted in its own transaction: a refused claim is
+    reported on its line and does not stop the others.
+    """
+    results: list[BatchResult] = []
+    for attendee in training_base_attendees(role=role, attendees=attendees, data=data):
+        person = attendee.person
+        if person is None:
+            results.append(BatchResult(0, False, attendee.refusal, id_number=attendee.id_number))
+            continue
         try:
-            action(declaration_id=declaration_id, **kwargs)
-        except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
-            results.append(BatchResult(declaration_id, False, refusal_text(error)))
+            with transaction.atomic():
+                declaration = declaration_save(
+                    person=person, data=data, actor=actor, role=role, request=request
+                )
+                declaration = declaration_submit(
+                    declaration_id=declaration.pk, actor=actor, role=role, request=request
+                )
+                step = current_step(declaration)
+        except (ValidationError, PermissionDenied) as error:
+            # No name: it is shown only for people the base did declare for.
+            results.append(BatchResult(0, False, refusal_text(error), id_number=attendee.id_number))
         else:
-            results.append(BatchResult(declaration_id, True))
+            results.append(
+                BatchResult(
+                    declaration.pk,
+                    True,
+                    f"已提交至{step.organization.name}（{step.level_name}）" if step else "已提交",
+                    id_number=attendee.id_number,
+                    name=person.name,
+                )
+            )
     return results

@@ -27,7 +27,7 @@ from xueshi.accounts.permissions import permission_kinds, require_role
 from xueshi.core.errors import error_text
 from xueshi.core.exports import export_from_request
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.permissions import declarations_in_scope, may_review_step
+from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.declarations.services import AlreadyHandled
 from xueshi.policy.hours import fmt
 
@@ -42,12 +42,14 @@ from .forms import (
     ResultFilterForm,
     VerdictForm,
 )
+from .lifecycle import Action, allowed_actions
+from .permissions import REMOVER_ROLES, fills_step, is_own_claim
 
 PAGE_SIZE = 20
 # Read from the permission registry (xueshi/accounts/permissions.py), never copied.
 REVIEW_ROLES = permission_kinds("review.act")
 # 审核结果 and removing an approved claim: the reviewers, and the platform admin (who does not
-# review, but may remove: services.REMOVER_ROLES).
+# review, but may remove: review.permissions.REMOVER_ROLES).
 RESULT_ROLES = permission_kinds("review.results")
 DELETE_WARNING = "删除后该学时将从年度学时中扣除，已生成的继续教育合格证书将自动失效。"
 GUIDANCE = (
@@ -75,8 +77,13 @@ def _htmx(request: HttpRequest) -> bool:
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """A `next` path on this site, else `fallback`.
+
+    Only a path: `redirect()` would take a bare word ("queue") for a URL name and raise
+    NoReverseMatch, after the verdict is saved.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -121,11 +128,25 @@ class QueueRow:
     forms: dict[str, VerdictForm] = field(default_factory=dict)
     error: str = ""
     done: bool = False
+    # Set for the reviewer's own claim: no verdicts, only who must act instead.
+    own_note: str = ""
+
+
+def own_claim_note(role: RoleAssignment) -> str:
+    """Who must act on a claim the reviewer declared, or that was declared for them."""
+    organization = role.organization
+    where = "本单位" if organization is None or organization.kind == "unit" else "本机构"
+    return f"本人申报，须由{where}其他管理员审核"
 
 
 def _queue_row(
-    declaration: Declaration, next_url: str, bound: tuple[str, VerdictForm] | None = None
+    role: RoleAssignment,
+    declaration: Declaration,
+    next_url: str,
+    bound: tuple[str, VerdictForm] | None = None,
 ) -> QueueRow:
+    if is_own_claim(declaration, role):
+        return QueueRow(declaration, own_note=own_claim_note(role))
     forms = {action: _verdict_form(action, declaration, next_url=next_url) for action in VERDICTS}
     if bound is not None:
         forms[bound[0]] = bound[1]
@@ -148,7 +169,7 @@ def _queue_response(
         if request.method == "GET"
         else _safe_next(request, reverse("review:queue"))
     )
-    rows = [_queue_row(declaration, next_url) for declaration in page.object_list]
+    rows = [_queue_row(role, declaration, next_url) for declaration in page.object_list]
     levels = selectors.review_levels(role)
     selected = set(request.POST.getlist("ids")) if batch_form is not None else set()
     return render(
@@ -199,15 +220,17 @@ def _detail_response(
 ) -> HttpResponse:
     steps = list(declaration.chain_steps.all())
     current = selectors.current_step(declaration)
-    may_act = current is not None and may_review_step(declaration, role, current)
+    allowed = allowed_actions(declaration, role)
     next_url = _safe_next(request, reverse("review:queue"))
-    forms: dict[str, VerdictForm] = {}
-    if may_act:
-        forms = {
-            action: _verdict_form(action, declaration, next_url=next_url) for action in VERDICTS
-        }
-        if bound is not None:
-            forms[bound[0]] = bound[1]
+    # Only the verdicts the lifecycle table allows this role now.
+    forms: dict[str, VerdictForm] = {
+        action: _verdict_form(action, declaration, next_url=next_url)
+        for action in VERDICTS
+        if Action(action) in allowed
+    }
+    if bound is not None and bound[0] in forms:
+        forms[bound[0]] = bound[1]
+    may_act = bool(forms)
     return render(
         request,
         "review/detail.html",
@@ -222,7 +245,9 @@ def _detail_response(
             "attachments": list(declaration.attachments.all()),
             "extra_items": selectors.extra_items(declaration),
             "trail": list(selectors.trail_of(declaration)),
-            "may_delete": _may_delete(role, declaration),
+            "may_delete": Action.DELETE_APPROVED in allowed,
+            "own_claim": fills_step(declaration, role, current) and is_own_claim(declaration, role),
+            "own_note": own_claim_note(role),
             "guidance": GUIDANCE,
             "back_url": next_url,
         },
@@ -242,6 +267,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _row_response(
     request: HttpRequest,
+    role: RoleAssignment,
     declaration: Declaration,
     *,
     bound: tuple[str, VerdictForm] | None = None,
@@ -250,7 +276,7 @@ def _row_response(
 ) -> HttpResponse:
     """The queue row after an HTMX action: its new state, or its forms with the errors."""
     next_url = _safe_next(request, reverse("review:queue"))
-    row = _queue_row(declaration, next_url, bound)
+    row = _queue_row(role, declaration, next_url, bound)
     row.error, row.done = error, done
     if done:
         # Reload: the new status and level to show in place of the actions.
@@ -296,7 +322,7 @@ def _verdict(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except AlreadyHandled as error:
             message = error_text(error)
             if _htmx(request):
-                return _row_response(request, declaration, error=message)
+                return _row_response(request, role, declaration, error=message)
             messages.warning(request, message)
             return redirect(_safe_next(request, fallback))
         except PermissionDenied as error:
@@ -305,11 +331,11 @@ def _verdict(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form.add_service_error(error)
         else:
             if _htmx(request):
-                return _row_response(request, updated, done=True)
+                return _row_response(request, role, updated, done=True)
             messages.success(request, _success_message(updated, action))
             return redirect(_safe_next(request, fallback))
     if _htmx(request):
-        return _row_response(request, declaration, bound=(action, form))
+        return _row_response(request, role, declaration, bound=(action, form))
     messages.error(request, f"未能{verb}：请按提示修改后重新提交。")
     return _detail_response(request, role, declaration, bound=(action, form), status=400)
 
@@ -376,10 +402,6 @@ def _visible_ids(role: RoleAssignment, ids: list[int]) -> list[int]:
 # --- results and removal ----------------------------------------------------------------------
 
 
-def _may_delete(role: RoleAssignment, declaration: Declaration) -> bool:
-    return role.kind in services.REMOVER_ROLES and declaration.status == DeclarationStatus.APPROVED
-
-
 @login_required
 @require_GET
 def results(request: HttpRequest) -> HttpResponse:
@@ -395,7 +417,7 @@ def results(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "rows": list(page.object_list),
-            "may_delete": role.kind in services.REMOVER_ROLES,
+            "may_delete": role.kind in REMOVER_ROLES,
             "page_query": _query_without_page(request),
             "export_url": reverse("review:results_export"),
             "next_url": request.get_full_path(),
@@ -417,7 +439,7 @@ def delete_approved(request: HttpRequest, pk: int) -> HttpResponse:
     """删除 an approved claim: a confirmation with the consequence, and a required reason."""
     role = _reviewer(request, RESULT_ROLES)
     declaration = _in_scope(role, pk)
-    if role.kind not in services.REMOVER_ROLES:
+    if role.kind not in REMOVER_ROLES:
         raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
     fallback = reverse("review:results")
     if declaration.status != DeclarationStatus.APPROVED:

@@ -15,7 +15,8 @@ from PIL import Image
 
 from xueshi.accounts.roles import ACTIVE_ROLE_SESSION_KEY
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.services import DeclarationInput, declaration_save, declaration_submit
+from xueshi.declarations.services import DeclarationInput, declaration_save
+from xueshi.review.services import declaration_submit
 
 YEAR = timezone.localdate().year
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from xueshi.declarations.services import DeclarationInput, declaration_save, declaration_submit
+from xueshi.declarations.services import DeclarationInput, declaration_save
 from xueshi.ledger.models import GeneralRecord, LedgerEntry, YearTotal
 from xueshi.ledger.selectors import person_years, year_compliance
 from xueshi.ledger.services import GeneralRecordRow, general_records_import, ledger_rebuild
@@ -17,6 +17,7 @@ from xueshi.review.services import (
     approved_declaration_delete,
     declaration_approve,
     declaration_reject,
+    declaration_submit,
 )
 
 THIS_YEAR = timezone.localdate().year

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xueshi.accounts.roles import ACTIVE_ROLE_SESSION_KEY
-from xueshi.declarations.services import DeclarationInput, declaration_save, declaration_submit
+from xueshi.declarations.services import DeclarationInput, declaration_save
 from xueshi.notifications.context_processors import unread
 from xueshi.notifications.models import Notification
 from xueshi.notifications.services import notify
-from xueshi.review.services import declaration_return
+from xueshi.review.services import declaration_return, declaration_submit
 
 PROCESSOR = "xueshi.notifications.context_processors.unread"
 THIS_YEAR = timezone.localdate().year

@@ -18,11 +18,10 @@ from xueshi.declarations.services import (
     DeclarationInput,
     attachment_add,
     declaration_save,
-    declaration_submit,
 )
 from xueshi.orgs.tests.factories import act_as
 from xueshi.review.models import TrailAction, TrailEntry
-from xueshi.review.services import declaration_approve
+from xueshi.review.services import declaration_approve, declaration_submit
 
 pytestmark = pytest.mark.django_db
 

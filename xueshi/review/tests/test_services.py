@@ -6,15 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from xueshi.declarations.models import DeclarationStatus
-from xueshi.declarations.services import (
-    AlreadyHandled,
-    DeclarationInput,
-    declaration_save,
+from xueshi.declarations.services import AlreadyHandled, DeclarationInput, declaration_save
+from xueshi.review.models import TrailAction, TrailEntry
+from xueshi.review.services import (
+    declaration_approve,
+    declaration_delete,
+    declaration_reject,
+    declaration_return,
     declaration_submit,
     declaration_withdraw,
 )
-from xueshi.review.models import TrailAction, TrailEntry
-from xueshi.review.services import declaration_approve, declaration_reject, declaration_return
 
 THIS_YEAR = timezone.localdate().year
 
@@ -281,7 +282,6 @@ def test_a_claim_goes_straight_only_to_a_supervisor_of_its_own_region(demo):
 
 def test_a_department_admin_is_not_the_declarant_of_another_departments_claim(demo):
     from xueshi.declarations.permissions import is_declarant
-    from xueshi.declarations.services import declaration_delete
 
     unit = demo.role("gx_gxu")
     person = demo.person("蒙丽")  # 财务处

@@ -21,10 +21,9 @@ from xueshi.declarations.services import (
     DeclarationInput,
     attachment_add,
     declaration_save,
-    declaration_submit,
 )
 from xueshi.review.models import TrailAction, TrailEntry
-from xueshi.review.services import declaration_approve
+from xueshi.review.services import declaration_approve, declaration_submit
 
 THIS_YEAR = timezone.localdate().year
 # The smallest valid PNG: its magic bytes are what the evidence check reads.

@@ -12,10 +12,9 @@ from xueshi.accounts.models import RoleKind
 from xueshi.core.identifiers import mask_id_number
 from xueshi.core.testing import make_id_number
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.services import current_step
+from xueshi.declarations.tests.test_form_views import act_as, guangxi_post
 from xueshi.review.models import TrailAction
-
-from .test_form_views import act_as, guangxi_post
+from xueshi.review.selectors import current_step
 
 YEAR = timezone.localdate().year
 

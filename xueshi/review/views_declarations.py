@@ -23,12 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_role
 from xueshi.core.errors import error_text
+from xueshi.declarations import picker, selectors, services
+from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
+from xueshi.declarations.permissions import declarations_in_scope, is_declarant
 from xueshi.orgs.models import Organization
-from xueshi.review import selectors as review_selectors
 
-from . import picker, selectors, services
-from .models import Attachment, Declaration, DeclarationStatus
-from .permissions import declarations_in_scope, is_declarant
+from . import selectors as review_selectors
+from . import services as lifecycle
+from .lifecycle import Action, allowed_actions
 
 PAGE_SIZE = 20
 BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
@@ -57,6 +59,8 @@ class Row:
 
     declaration: Declaration
     mine: bool
+    # The declarant's moves the lifecycle table allows now (submit, withdraw, delete).
+    moves: tuple[Action, ...] = ()
 
     @property
     def can_edit(self) -> bool:
@@ -64,19 +68,28 @@ class Row:
 
     @property
     def can_submit(self) -> bool:
-        return self.can_edit
+        return Action.SUBMIT in self.moves
 
     @property
     def can_withdraw(self) -> bool:
-        return self.mine and self.declaration.is_untouched_pending
+        return Action.WITHDRAW in self.moves
 
     @property
     def can_delete(self) -> bool:
-        return self.mine and (self.declaration.is_editable or self.declaration.is_untouched_pending)
+        return Action.DISCARD in self.moves
 
     @property
     def badge(self) -> str:
         return STATUS_BADGES.get(self.declaration.status, "text-bg-light")
+
+
+DECLARANT_MOVES = (Action.SUBMIT, Action.WITHDRAW, Action.DISCARD)
+
+
+def _row(declaration: Declaration, role: RoleAssignment | None) -> Row:
+    if not is_declarant(declaration, role):
+        return Row(declaration, False)
+    return Row(declaration, True, tuple(allowed_actions(declaration, role, DECLARANT_MOVES)))
 
 
 def _is_admin(role: RoleAssignment | None) -> bool:
@@ -155,7 +168,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         .distinct()
     )
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [Row(declaration, is_declarant(declaration, role)) for declaration in page.object_list]
+    rows = [_row(declaration, role) for declaration in page.object_list]
     any_submittable = any(row.can_submit for row in rows)
     target = selectors.submit_target(role) if any_submittable else selectors.SubmitTarget(False, "")
 
@@ -198,6 +211,15 @@ def _declaration_or_404(role: RoleAssignment | None, pk: int) -> Declaration:
         raise Http404("申报不存在或不在您的查看范围内。") from error
 
 
+def submit_after_save(request: HttpRequest, role: RoleAssignment, saved: Declaration) -> str:
+    """ "保存并提交" on the drafting form: submit, and say where the claim went."""
+    submitted = lifecycle.declaration_submit(
+        declaration_id=saved.pk, actor=request.user, role=role, request=request
+    )
+    step = review_selectors.current_step(submitted)
+    return f"{step.organization.name}（{step.level_name}）" if step else "审核单位"
+
+
 @login_required
 @require_GET
 def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -211,7 +233,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .get()
         .chain_steps.all()
     )
-    row = Row(declaration, is_declarant(declaration, role))
+    row = _row(declaration, role)
     target = selectors.submit_target(role) if row.can_submit else selectors.SubmitTarget(False, "")
     context = {
         "declaration": declaration,
@@ -291,7 +313,7 @@ def declaration_submit(request: HttpRequest) -> HttpResponse:
     titles = dict(
         declarations_in_scope(role).filter(pk__in=ids).values_list("pk", "title").order_by()
     )
-    results = services.declaration_submit_many(
+    results = lifecycle.declaration_submit_many(
         declaration_ids=[pk for pk in ids if pk in titles],
         actor=request.user,
         role=role,
@@ -331,7 +353,7 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _declaration_or_404(role, pk)
     try:
-        services.declaration_withdraw(
+        lifecycle.declaration_withdraw(
             declaration_id=declaration.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:
@@ -350,7 +372,7 @@ def declaration_delete(request: HttpRequest, pk: int) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _declaration_or_404(role, pk)
     try:
-        services.declaration_delete(
+        lifecycle.declaration_delete(
             declaration_id=declaration.pk, actor=request.user, role=role, request=request
         )
     except (ValidationError, PermissionDenied) as error:

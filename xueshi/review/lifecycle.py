@@ -1,0 +1,548 @@
+"""The review lifecycle: every move of a reviewable item after drafting, as one table.
+
+`TABLE` lists the allowed moves as data: (from state, action, who may, to state), with the
+condition that picks between rows of the same state and action (approve at the last level or
+not) and the domain event the move publishes. `transition()` is the one way to make a move: it
+locks the row, finds the rows of the table for the item's state and the action, checks the
+actor, applies the change, writes the trail and the audit log, and publishes the event, all in
+one transaction. A page asks `allowed_actions()` which buttons to show.
+
+Nothing here is specific to a declaration: what is (the model, how its chain is planned, what
+its trail and events are called) sits behind a `Reviewable` adapter, registered per model. The
+yearly application and the supplement request register their own adapter and reuse the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from xueshi.accounts.models import RoleAssignment
+from xueshi.core.audit import audit_record
+from xueshi.declarations import events
+from xueshi.declarations.models import Declaration
+from xueshi.declarations.permissions import declarations_in_scope, is_declarant
+from xueshi.declarations.services import (
+    AlreadyHandled,
+    declaration_check_submittable,
+    delete_files_on_commit,
+    top_authority_for,
+)
+from xueshi.orgs.models import Organization
+
+from .chain import PlannedStep, entry_index, resolve_chain
+from .models import ChainStep, TrailAction, TrailEntry
+from .permissions import OWN_CLAIM, REMOVER_ROLES, fills_step, is_own_claim
+from .trail import trail_record
+
+
+class State(StrEnum):
+    """The states every reviewable item shares (a declaration's `DeclarationStatus`)."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+    GONE = "gone"  # the row itself is deleted (the declarant discards a draft)
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"  # 提交 (or 代为申报 by an organisation)
+    WITHDRAW = "withdraw"  # 撤回, while no reviewer has acted
+    APPROVE = "approve"  # 审核通过: to the next level, or final at the last; may lower hours
+    RETURN = "return"  # 退回 to the declarant, to mend and resubmit
+    REJECT = "reject"  # 不予认定, final
+    DELETE_APPROVED = "delete_approved"  # an administrator removes an approved item
+    DISCARD = "discard"  # the declarant deletes a draft, returned or untouched item
+
+
+class OwnClaim(AlreadyHandled):
+    """The actor declared the item, or it was declared for them: someone else must act."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: State
+    action: Action
+    who: str  # a check in WHO
+    target: State
+    when: str = ""  # a condition in WHEN; "" always holds
+    event: str = ""  # the domain event published (the adapter names its signal)
+
+
+S, A = State, Action
+TABLE: tuple[Transition, ...] = (
+    Transition(S.DRAFT, A.SUBMIT, "declarant", S.PENDING),
+    Transition(S.RETURNED, A.SUBMIT, "declarant", S.PENDING),
+    Transition(S.PENDING, A.WITHDRAW, "declarant", S.DRAFT, when="untouched"),
+    Transition(S.PENDING, A.APPROVE, "current reviewer", S.PENDING, when="more levels"),
+    Transition(S.PENDING, A.APPROVE, "current reviewer", S.APPROVED, "last level", "approved"),
+    Transition(S.PENDING, A.RETURN, "current reviewer", S.RETURNED, event="returned"),
+    Transition(S.PENDING, A.REJECT, "current reviewer", S.REJECTED, event="rejected"),
+    Transition(S.APPROVED, A.DELETE_APPROVED, "remover", S.DELETED, event="approved_deleted"),
+    Transition(S.DRAFT, A.DISCARD, "declarant", S.GONE),
+    Transition(S.RETURNED, A.DISCARD, "declarant", S.GONE),
+    Transition(S.PENDING, A.DISCARD, "declarant", S.GONE, when="untouched"),
+)
+
+# Verbs in refusals, as the pages word them.
+VERBS = {A.SUBMIT: "提交", A.WITHDRAW: "撤回", A.DISCARD: "删除"}
+# Actions whose actor is checked before the state (the declarant's: "only the declarant may").
+WHO_FIRST = (A.SUBMIT, A.WITHDRAW, A.DISCARD, A.DELETE_APPROVED)
+
+
+def who_of(action: Action) -> str:
+    """The one check of an action (every row of an action names the same one)."""
+    return next(row.who for row in TABLE if row.action == action)
+
+
+# --- the item-specific part ------------------------------------------------------------------
+
+
+class Reviewable(Protocol):
+    """What the lifecycle needs to know about one kind of reviewable item.
+
+    The item has `status`, `current_position`, `entry_position`, `submitted_at`, `decided_at`
+    and `pk`; its chain is `ChainStep` rows and its trail `TrailEntry` rows.
+    """
+
+    model: type[models.Model]
+
+    def lock(self, pk: int) -> Any: ...
+    def in_scope(self, role: RoleAssignment, pk: int) -> bool: ...
+    def is_declarant(self, item: Any, role: RoleAssignment) -> bool: ...
+    def is_own(self, item: Any, role: RoleAssignment) -> bool: ...
+    def steps(self, item: Any) -> models.QuerySet[ChainStep]: ...
+    def plan(
+        self, item: Any, *, direct_supervisor: Organization | None
+    ) -> tuple[list[PlannedStep], int]: ...
+    def replace_chain(self, item: Any, planned: list[PlannedStep]) -> None: ...
+    def on_submit(self, item: Any) -> str: ...
+    def on_approve(
+        self, item: Any, *, final: bool, hours_granted: Decimal | None, comment: str
+    ) -> None: ...
+    def trail(self, item: Any, **kwargs: Any) -> TrailEntry: ...
+    def discard(self, item: Any, *, actor: Any, role: RoleAssignment, request: Any) -> None: ...
+    def publish(self, event: str, item: Any, **kwargs: Any) -> None: ...
+
+
+_ADAPTERS: dict[type[models.Model], Reviewable] = {}
+
+
+def register(adapter: Reviewable) -> None:
+    _ADAPTERS[adapter.model] = adapter
+
+
+def adapter_for(model: type[models.Model]) -> Reviewable:
+    return _ADAPTERS[model]
+
+
+# --- who may, and when -----------------------------------------------------------------------
+
+
+@dataclass
+class Move:
+    """One move in progress: the item locked, who acts, and the move's inputs."""
+
+    adapter: Reviewable
+    item: Any
+    action: Action
+    actor: Any
+    role: RoleAssignment
+    request: HttpRequest | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    step: ChainStep | None = None  # the chain step that must act now (pending items)
+    is_last: bool | None = None  # whether `step` is the chain's last (asked once)
+
+
+def _declarant(move: Move) -> None:
+    if not move.adapter.is_declarant(move.item, move.role):
+        raise PermissionDenied(f"只有申报人可以{VERBS[move.action]}。")
+
+
+def _current_reviewer(move: Move) -> None:
+    if move.step is None or not fills_step(move.item, move.role, move.step):
+        if move.adapter.in_scope(move.role, move.item.pk):
+            raise AlreadyHandled("该申报已不在您的审核环节，请刷新后查看。")
+        raise PermissionDenied("无权审核该申报。")
+    if move.adapter.is_own(move.item, move.role):
+        raise OwnClaim(OWN_CLAIM)
+
+
+def _remover(move: Move) -> None:
+    if move.role.kind not in REMOVER_ROLES:
+        raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
+    if not move.adapter.in_scope(move.role, move.item.pk):
+        raise PermissionDenied("该申报不在您的管理范围内。")
+    if move.adapter.is_own(move.item, move.role):
+        raise OwnClaim("不能删除本人的申报，须由本单位其他管理员或上级处理。")
+
+
+WHO: dict[str, Callable[[Move], None]] = {
+    "declarant": _declarant,
+    "current reviewer": _current_reviewer,
+    "remover": _remover,
+}
+
+
+def _untouched(move: Move) -> bool:
+    return bool(move.item.current_position == move.item.entry_position)
+
+
+def _step(move: Move) -> ChainStep:
+    """The step that must act now; a pending item always has one (a database constraint)."""
+    if move.step is None:
+        raise AlreadyHandled("该申报已不在审核中，请刷新后查看。")
+    return move.step
+
+
+def _is_last(move: Move) -> bool:
+    if move.is_last is None:
+        position = _step(move).position
+        move.is_last = not move.adapter.steps(move.item).filter(position__gt=position).exists()
+    return move.is_last
+
+
+WHEN: dict[str, Callable[[Move], bool]] = {
+    "": lambda move: True,
+    "untouched": _untouched,
+    "last level": _is_last,
+    "more levels": lambda move: not _is_last(move),
+}
+
+
+def _state_refusal(move: Move, *, state_matched: bool) -> AlreadyHandled:
+    shown = move.item.get_status_display()
+    action = move.action
+    if action == A.SUBMIT:
+        return AlreadyHandled(f"该申报当前为“{shown}”，不能再次提交。")
+    if action == A.WITHDRAW:
+        if state_matched:
+            return AlreadyHandled("审核人员已处理该申报，不能撤回；如有错误请联系审核单位退回。")
+        return AlreadyHandled(f"该申报当前为“{shown}”，不能撤回。")
+    if action == A.DISCARD:
+        return AlreadyHandled("已审核的申报不能由申报人删除；如需删除请联系单位管理员。")
+    if action == A.DELETE_APPROVED:
+        return AlreadyHandled(f"该申报当前为“{shown}”，不是已通过的申报。")
+    return AlreadyHandled(f"该申报已被处理（当前状态：{shown}），请刷新后查看。")
+
+
+def _rows(move: Move) -> list[Transition]:
+    return [row for row in TABLE if row.action == move.action and row.source == move.item.status]
+
+
+def _current_step(move: Move) -> ChainStep | None:
+    if move.item.current_position is None:
+        return None
+    return (
+        move.adapter.steps(move.item)
+        .select_related("organization")
+        .filter(position=move.item.current_position)
+        .first()
+    )
+
+
+def _choose(move: Move, expected_position: int | None = None) -> Transition:
+    """The table's row for this move, or the refusal (nothing changed)."""
+    if who_of(move.action) == "current reviewer":
+        move.step = _current_step(move)
+    check = WHO[who_of(move.action)]
+    if move.action in WHO_FIRST:
+        check(move)
+    rows = _rows(move)
+    if not rows or (
+        expected_position is not None and move.item.current_position != expected_position
+    ):
+        raise _state_refusal(move, state_matched=False)
+    if move.action not in WHO_FIRST:
+        check(move)
+    for row in rows:
+        if WHEN[row.when](move):
+            return row
+    raise _state_refusal(move, state_matched=True)
+
+
+def allowed_actions(
+    item: Any, role: RoleAssignment | None, among: Iterable[Action] = tuple(Action)
+) -> list[Action]:
+    """The actions (of `among`) `role` may take on `item` now, by the table: for buttons.
+
+    Actions the item's state has no row for are left out before any check (no query); the
+    declarant's checks need none either, so a list may ask for those per row.
+    """
+    if role is None:
+        return []
+    adapter = adapter_for(type(item))
+    allowed: list[Action] = []
+    possible = {row.action for row in TABLE if row.source == item.status}
+    for action in among:
+        if action not in possible:
+            continue
+        move = Move(adapter, item, action, role.user, role)
+        try:
+            _choose(move)
+        except (ValidationError, PermissionDenied):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+# --- the moves -------------------------------------------------------------------------------
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"{what}必须填写审核意见（原因）。"})
+    return reason
+
+
+REASON_NAMES = {A.RETURN: "退回", A.REJECT: "不予认定", A.DELETE_APPROVED: "删除已通过的申报"}
+
+
+@transaction.atomic
+def transition(
+    model: type[models.Model],
+    *,
+    item_id: int,
+    action: Action,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+    expected_position: int | None = None,
+    reason: str = "",
+    comment: str = "",
+    hours_granted: Decimal | None = None,
+    direct_supervisor: Organization | None = None,
+) -> Any:
+    """Make one move of the table on the item `item_id` of `model`; returns the item.
+
+    Raises PermissionDenied (not the actor's to do), AlreadyHandled (the state does not allow
+    it, e.g. someone else acted first; OwnClaim: the actor's own claim) or ValidationError (the
+    inputs: a reason, the hours). Nothing changes when it raises.
+    """
+    if action in REASON_NAMES:
+        reason = _require_reason(reason, REASON_NAMES[action])
+    adapter = adapter_for(model)
+    move = Move(adapter, adapter.lock(item_id), action, actor, role, request)
+    row = _choose(move, expected_position)
+    item = move.item
+    from_state = item.status
+    if row.target == S.GONE:
+        adapter.discard(item, actor=actor, role=role, request=request)
+        return item
+    trail: dict[str, Any] = {}
+    if action == A.SUBMIT:
+        trail = _submit(move, direct_supervisor)
+    elif action == A.WITHDRAW:
+        item.current_position = item.entry_position = None
+        item.submitted_at = None
+        adapter.steps(item).delete()
+    elif action == A.APPROVE:
+        trail = _approve(move, row, comment=(comment or "").strip(), hours=hours_granted)
+    elif action in (A.RETURN, A.REJECT):
+        if action == A.RETURN:
+            item.entry_position = None  # resubmitted, it starts the chain afresh
+        else:
+            item.decided_at = timezone.now()  # final
+        item.current_position = None
+        trail = _at_step(move, comment=reason)
+    elif action == A.DELETE_APPROVED:
+        trail = {"organization": role.organization, "comment": reason}
+    item.status = row.target
+    item.save()
+    adapter.trail(
+        item,
+        action=trail.pop("trail_action", TRAIL_ACTIONS[action]),
+        actor=actor,
+        role=role,
+        from_status=from_state,
+        request=request,
+        **trail,
+    )
+    if row.event:
+        extra = {"reason": reason} if reason else {}
+        adapter.publish(row.event, item, actor=actor, **extra)
+    return item
+
+
+TRAIL_ACTIONS = {
+    A.SUBMIT: TrailAction.SUBMIT,
+    A.WITHDRAW: TrailAction.WITHDRAW,
+    A.APPROVE: TrailAction.APPROVE,
+    A.RETURN: TrailAction.RETURN,
+    A.REJECT: TrailAction.REJECT,
+    A.DELETE_APPROVED: TrailAction.DELETE,
+}
+
+
+def _at_step(move: Move, *, comment: str) -> dict[str, Any]:
+    step = _step(move)
+    return {
+        "level_name": step.level_name,
+        "organization": step.organization,
+        "comment": comment,
+    }
+
+
+def _submit(move: Move, direct_supervisor: Organization | None) -> dict[str, Any]:
+    item, adapter = move.item, move.adapter
+    planned, entry = adapter.plan(item, direct_supervisor=direct_supervisor)
+    adapter.replace_chain(item, planned)
+    item.current_position = item.entry_position = entry
+    item.submitted_at = timezone.now()
+    item.decided_at = None
+    trail_action = adapter.on_submit(item)
+    step = planned[entry]
+    return {
+        "trail_action": trail_action,
+        "level_name": step.level_name,
+        "organization": step.organization,
+        "comment": f"提交至{step.organization.name}（{step.level_name}）",
+    }
+
+
+def _approve(move: Move, row: Transition, *, comment: str, hours: Decimal | None) -> dict[str, Any]:
+    item, step = move.item, _step(move)
+    final = row.target == S.APPROVED
+    move.adapter.on_approve(item, final=final, hours_granted=hours, comment=comment)
+    if final:
+        item.current_position = None
+        item.decided_at = timezone.now()
+    else:
+        item.current_position = step.position + 1
+    return {**_at_step(move, comment=comment), "hours_granted": item.hours_granted}
+
+
+# --- declarations as a reviewable item --------------------------------------------------------
+
+
+class DeclarationReviewable:
+    """学时申报 through the lifecycle: its chain from the region's profile, its trail, events."""
+
+    model: type[models.Model] = Declaration
+    EVENTS = {
+        "approved": events.declaration_approved,
+        "returned": events.declaration_returned,
+        "rejected": events.declaration_rejected,
+        "approved_deleted": events.approved_declaration_deleted,
+    }
+
+    def lock(self, pk: int) -> Declaration:
+        return (
+            Declaration.objects.select_for_update(of=("self",))
+            .select_related("person", "unit")
+            .get(pk=pk)
+        )
+
+    def in_scope(self, role: RoleAssignment, pk: int) -> bool:
+        return declarations_in_scope(role).filter(pk=pk).exists()
+
+    def is_declarant(self, item: Declaration, role: RoleAssignment) -> bool:
+        return is_declarant(item, role)
+
+    def is_own(self, item: Declaration, role: RoleAssignment) -> bool:
+        return is_own_claim(item, role)
+
+    def steps(self, item: Declaration) -> models.QuerySet[ChainStep]:
+        return ChainStep.objects.filter(declaration=item)
+
+    def plan(
+        self, item: Declaration, *, direct_supervisor: Organization | None
+    ) -> tuple[list[PlannedStep], int]:
+        version = declaration_check_submittable(item)
+        # A draft goes to the person's unit now; a returned claim stays with its unit.
+        if item.status == State.DRAFT:
+            item.unit = item.person.unit
+        steps = resolve_chain(
+            version,
+            unit=item.unit,
+            direct_supervisor=direct_supervisor,
+            top_authority=top_authority_for(version, item),
+        )
+        return steps, entry_index(steps, item.registered_by_organization)
+
+    def replace_chain(self, item: Declaration, planned: list[PlannedStep]) -> None:
+        ChainStep.objects.filter(declaration=item).delete()
+        ChainStep.objects.bulk_create(
+            ChainStep(
+                declaration=item,
+                position=position,
+                level_code=step.level_code,
+                level_name=step.level_name,
+                organization=step.organization,
+            )
+            for position, step in enumerate(planned)
+        )
+
+    def on_submit(self, item: Declaration) -> str:
+        item.hours_granted = None
+        return TrailAction.DECLARE_FOR if item.registered_by_organization_id else TrailAction.SUBMIT
+
+    def on_approve(
+        self, item: Declaration, *, final: bool, hours_granted: Decimal | None, comment: str
+    ) -> None:
+        """减少学时: a reviewer may lower the hours (with a reason), never raise them."""
+        if hours_granted is not None and hours_granted != item.hours_counted:
+            if hours_granted < 0:
+                raise ValidationError({"hours_granted": "批准学时不能为负数。"})
+            if hours_granted > item.hours_claimed:
+                raise ValidationError({"hours_granted": "批准学时不能超过申请学时。"})
+            if not comment:
+                raise ValidationError({"reason": "调整批准学时必须填写原因。"})
+            item.hours_granted = hours_granted
+        if final:
+            item.hours_granted = item.hours_counted
+
+    def trail(self, item: Declaration, **kwargs: Any) -> TrailEntry:
+        return trail_record(declaration=item, **kwargs)
+
+    def discard(self, item: Declaration, *, actor: Any, role: RoleAssignment, request: Any) -> None:
+        audit_discard(item, actor=actor, role=role, request=request)
+        files = [attachment.file for attachment in item.attachments.all()]
+        item.delete()
+        delete_files_on_commit(files)
+
+    def publish(self, event: str, item: Declaration, **kwargs: Any) -> None:
+        events.publish(self.EVENTS[event], declaration=item, **kwargs)
+
+
+def audit_discard(item: Declaration, *, actor: Any, role: RoleAssignment, request: Any) -> None:
+    audit_record(
+        action="declaration.delete",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=item,
+        from_state=item.status,
+        to_state="",
+        details={"title": item.title, "person_id": item.person_id},
+    )
+
+
+def register_declaration() -> None:
+    register(DeclarationReviewable())
+
+
+__all__ = [
+    "TABLE",
+    "Action",
+    "OwnClaim",
+    "Reviewable",
+    "State",
+    "Transition",
+    "adapter_for",
+    "allowed_actions",
+    "register",
+    "transition",
+]
