@@ -104,7 +104,9 @@ def _resolves(node: Any, key_path: str) -> bool:
                 return False
             node = node[int(selector)]
         else:
-            found = [item for item in node if isinstance(item, dict) and item.get("code") == selector]
+            found = [
+                item for item in node if isinstance(item, dict) and item.get("code") == selector
+            ]
             if not found:
                 return False
             node = found[0]
