@@ -17,7 +17,8 @@ install: $(STAMP)
 run: install
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	@# Demo claims at every stage are loaded unless EMPTY is set (make run EMPTY=1: empty start).
+	$(BIN)/python manage.py load_demo $(if $(EMPTY),--empty,)
 	@# The background worker (imports, exports) runs beside the server and stops with it.
 	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -47,3 +47,12 @@ def demo(db) -> Demo:
 
     load_demo()
     return Demo()
+
+
+@pytest.fixture
+def demo_claims(db) -> Demo:
+    """The demo data with its claims at every stage (what `make run` loads)."""
+    from xueshi.portal.demo import load_demo
+
+    load_demo(claims=True)
+    return Demo()

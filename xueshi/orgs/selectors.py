@@ -13,7 +13,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from stdnum.cn import uscc
 
-from xueshi.core.identifiers import region_name
+from xueshi.core.identifiers import credit_code_problem, region_name
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 from xueshi.policy.schema import ProfileVersion
 
@@ -55,6 +55,17 @@ def searchable_units(*, region_code: str | None = None) -> QuerySet[Organization
     if region_code:
         units = units.filter(region_code__startswith=region_prefix(region_code))
     return units
+
+
+def credit_code_query_problem(query: str) -> str:
+    """Why a search text that looks like a credit code cannot be one ("" when it can, or when
+    it looks like a name or a unit code): shown when such a search finds nothing."""
+    compact = str(uscc.compact(" ".join((query or "").split())))
+    looks_like_code = compact.isascii() and compact.isalnum() and any(c.isdigit() for c in compact)
+    if not looks_like_code or not 15 <= len(compact) <= 20:
+        return ""
+    problem = credit_code_problem(compact)
+    return problem.messages[0] if problem is not None else ""
 
 
 def unit_search(

@@ -20,6 +20,7 @@ from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
+from xueshi.portal.demo_claims import load_demo_claims
 from xueshi.units.services import declaring_window_open
 
 DEMO_PASSWORD = "Xueshi@2026"  # noqa: S105 (printed for the demo on purpose)
@@ -463,7 +464,8 @@ def _person(
 
 
 @transaction.atomic
-def load_demo() -> list[Login]:
+def load_demo(*, claims: bool = False) -> list[Login]:
+    """The demo organisations and people; with `claims`, their claims at every stage too."""
     logins: list[Login] = []
     sequence = 0
     for region_number, region in enumerate(REGIONS, start=1):
@@ -505,6 +507,8 @@ def load_demo() -> list[Login]:
         Login("全平台", "平台管理员", RoleKind.PLATFORM_ADMIN.label, "admin", DEMO_PASSWORD)
     )
     _platform_admin()
+    if claims:
+        load_demo_claims()
     return logins
 
 

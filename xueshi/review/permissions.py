@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import permission_kinds
 from xueshi.declarations.models import Declaration
+from xueshi.declarations.permissions import register_routed_steps
 
 from .models import ChainStep
 
@@ -53,3 +54,8 @@ def routed_steps() -> QuerySet[ChainStep]:
     """Chain steps, for declarations' scope: claims routed to an organisation (e.g. sent
     straight to a supervisor) are in its scope though not from its subtree."""
     return ChainStep.objects.all()
+
+
+def register_scope() -> None:
+    """Declarations knows no chain: tell it where claims are routed (its supervisors' scope)."""
+    register_routed_steps(routed_steps)

@@ -64,10 +64,16 @@ def unit_search(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())
     region_code = request.GET.get("region", "").strip() or None
     units = selectors.unit_search(query, region_code=region_code) if query else []
+    problem = "" if units else selectors.credit_code_query_problem(query)
     return render(
         request,
         "orgs/_unit_search_results.html",
-        {"query": query, "units": units, "limit": selectors.UNIT_SEARCH_LIMIT},
+        {
+            "query": query,
+            "units": units,
+            "limit": selectors.UNIT_SEARCH_LIMIT,
+            "credit_code_problem": problem,
+        },
     )
 
 

@@ -217,3 +217,13 @@ def test_upload_page_refuses_unreadable_file(client, demo):
     html = response.content.decode()
     assert response.status_code == 200
     assert "缺少列" in html and "身份证号" in html
+
+
+def test_query_counts_show_zero_when_nobody_meets_the_requirement(client, demo):
+    """Nobody at 安阳市人民医院 has hours yet: the summary says 0, never an empty number."""
+    act_as(client, demo.role("ay_yiyuan"))
+    html = page(client, "ledger:unit_query")
+    summary = " ".join(html.split('role="status"', 1)[1].split("</div>", 1)[0].split())
+    assert '达标 <strong class="text-success-emphasis">0</strong> 人' in summary
+    assert '未达标 <strong class="text-warning-emphasis">2</strong> 人' in summary
+    assert "达标率 0%" in summary

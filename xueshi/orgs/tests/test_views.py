@@ -106,6 +106,26 @@ def test_search_without_results_says_so(client, person):
     assert "未找到包含“不存在的单位”的单位" in text(response)
 
 
+def test_search_by_a_credit_code_with_a_wrong_check_character_says_why(client, person):
+    unit = UnitFactory.create(name="梧州市电影发行放映公司")
+    code = str(unit.credit_code)
+    wrong = "0" if code[17] != "0" else "1"
+    response = client.get(reverse("orgs:unit_search"), {"q": code[:17] + wrong}, **HTMX)
+    body = text(response)
+    assert unit.name not in body
+    assert f"统一社会信用代码校验位错误：第 18 位应为 {code[17]}，实际为 {wrong}。" in body
+
+
+def test_search_by_a_credit_code_of_the_wrong_length_says_why(client, person):
+    response = client.get(reverse("orgs:unit_search"), {"q": "91450100MA5KX9XX"}, **HTMX)
+    assert "统一社会信用代码应为 18 位，当前为 16 位。" in text(response)
+
+
+def test_a_name_search_without_results_gets_no_credit_code_message(client, person):
+    response = client.get(reverse("orgs:unit_search"), {"q": "不存在的单位"}, **HTMX)
+    assert "统一社会信用代码" not in text(response).split("</table>")[0].split("<tbody>")[1]
+
+
 # ---- my unit ------------------------------------------------------------------------------
 
 
