@@ -1,5 +1,6 @@
 """Settings shared by every mode: values from the environment, with safe development defaults."""
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,14 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+# Personal data at rest (xueshi/core/crypto.py, docs/security.md): SM4 keys as ordered
+# "id:hex" entries, the first is current; LOOKUP_KEY keys the HMAC-SM3 lookup digests.
+# Development and tests derive fixed keys, so `make run` needs nothing; production refuses them.
+DEV_PERSONAL_DATA_KEYS = ["dev1:" + hashlib.sha256(b"xueshi dev personal data").hexdigest()[:32]]
+DEV_LOOKUP_KEY = hashlib.sha256(b"xueshi dev lookup").hexdigest()
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=DEV_PERSONAL_DATA_KEYS)
+LOOKUP_KEY = env("LOOKUP_KEY", default=DEV_LOOKUP_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,6 +1,9 @@
-"""Production: refuses to start without SECRET_KEY and passes `manage.py check --deploy`."""
+"""Production: refuses to start without SECRET_KEY or the personal data keys, and passes
+`manage.py check --deploy`."""
 
 from django.core.exceptions import ImproperlyConfigured
+
+from xueshi.core.crypto import parse_keys
 
 from .base import *  # noqa: F403
 from .base import env
@@ -9,6 +12,16 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("生产模式必须设置环境变量 SECRET_KEY（至少 50 个随机字符）。")
+
+# Personal data keys come from the environment only (docs/security.md): none, or the
+# development ones, and the site does not start.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+LOOKUP_KEY = env("LOOKUP_KEY", default="")
+if not PERSONAL_DATA_KEYS or not LOOKUP_KEY:
+    raise ImproperlyConfigured("生产模式必须设置环境变量 PERSONAL_DATA_KEYS 和 LOOKUP_KEY。")
+if set(PERSONAL_DATA_KEYS) & set(DEV_PERSONAL_DATA_KEYS) or LOOKUP_KEY == DEV_LOOKUP_KEY:  # noqa: F405
+    raise ImproperlyConfigured("生产模式不能使用开发用的个人信息密钥。")
+parse_keys(PERSONAL_DATA_KEYS, LOOKUP_KEY)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from xueshi.core.identifiers import mask_id_number
+from xueshi.core.crypto import lookup_digest
+from xueshi.core.fields import EncryptedCharField, LookupDigestField
+from xueshi.core.identifiers import mask_id_number, normalise_id_number
 from xueshi.orgs.models import Department, Organization
 
 
@@ -51,12 +55,39 @@ class TitleGrade(models.TextChoices):
     NONE = "无", "无"
 
 
-class Person(models.Model):
-    """A licensed professional (专业技术人员), keyed by resident ID number."""
+class PersonQuerySet(models.QuerySet["Person"]):
+    """ID numbers are encrypted (a value never repeats): every lookup goes by the digest."""
 
-    id_number = models.CharField("身份证号", max_length=18, unique=True)
+    def by_id_number(self, id_number: str) -> PersonQuerySet:
+        return self.filter(id_number_digest=id_number_digest(id_number))
+
+    def by_id_numbers(self, id_numbers: Iterable[str]) -> PersonQuerySet:
+        return self.filter(id_number_digest__in={id_number_digest(n) for n in id_numbers})
+
+
+def id_number_digest(id_number: str) -> str:
+    """The lookup digest of an ID number as typed (normalised first)."""
+    return lookup_digest(normalise_id_number(id_number))
+
+
+def id_number_q(id_number: str, prefix: str = "") -> Q:
+    """A condition "the person's ID number is this one", for a search box on a related model
+    (`prefix` such as ``"person__"``)."""
+    return Q(**{f"{prefix}id_number_digest": id_number_digest(id_number)})
+
+
+class Person(models.Model):
+    """A licensed professional (专业技术人员), keyed by resident ID number.
+
+    The ID number and phone are SM4-encrypted at rest (plain in Python); `id_number_digest`
+    (HMAC-SM3, kept in step on every save) is what lookups and the uniqueness go by."""
+
+    id_number = EncryptedCharField("身份证号", max_length=18)
+    id_number_digest = LookupDigestField(
+        "身份证号摘要", source="id_number", normalise=normalise_id_number, unique=True
+    )
     name = models.CharField("姓名", max_length=50)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True)
     birth_date = models.DateField("出生日期", editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
     specialty = models.CharField(
@@ -102,10 +133,12 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
+    objects = PersonQuerySet.as_manager()
+
     class Meta:
         verbose_name = "专业技术人员"
         verbose_name_plural = "专业技术人员"
-        ordering = ["name", "id_number"]
+        ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(department__isnull=True) | Q(unit__isnull=False),

@@ -27,6 +27,8 @@ from django.db.models import (
     TextField,
 )
 
+from .fields import EncryptedCharField, LookupDigestField
+
 __all__ = ["insert_many", "insert_returning_ids"]
 
 PLAIN_FIELDS = (CharField, TextField, IntegerField, BooleanField, ForeignKey)
@@ -39,7 +41,7 @@ def _unchanged(value: Any) -> Any:
 def _db_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     """How `field` prepares a value for the database, decided once per field, not per value
     (an import prepares some thirty values per row)."""
-    if isinstance(field, PLAIN_FIELDS):
+    if isinstance(field, PLAIN_FIELDS) and not isinstance(field, EncryptedCharField):
         return _unchanged
     on_postgresql = connection.vendor == "postgresql"
 
@@ -68,9 +70,14 @@ def _field_values(
     objects: Sequence[models.Model], fields: Sequence[models.Field[Any, Any]]
 ) -> Iterator[list[Any]]:
     """Each object's values for `fields`, as ``bulk_create`` would write them: auto_now fields
-    filled by ``pre_save``, values prepared by their fields (plain ones as they are)."""
+    and lookup digests filled by ``pre_save``, values prepared by their fields (plain ones as
+    they are, encrypted ones encrypted)."""
     stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        f
+        for f in fields
+        if getattr(f, "auto_now", False)
+        or getattr(f, "auto_now_add", False)
+        or isinstance(f, LookupDigestField)
     ]
     columns = [(f.attname, _db_converter(f)) for f in fields]
     for obj in objects:

@@ -56,6 +56,12 @@ def clean_id_number(value: str) -> str:
         raise ValidationError("身份证号无效。", code="invalid") from error
 
 
+def normalise_id_number(value: str) -> str:
+    """The form an ID number is stored and looked up in (no spaces, upper-case X), without
+    checking it: a lookup of a wrong number simply finds nobody."""
+    return str(ric.compact(value or "")).upper()
+
+
 def id_number_birth_date(id_number: str) -> datetime.date:
     return ric.get_birth_date(id_number)
 
