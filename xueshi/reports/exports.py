@@ -53,14 +53,13 @@ from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import active_role
 from xueshi.core.audit import audit_record
 from xueshi.core.identifiers import mask_id_number
+from xueshi.core.spreadsheets import formula_safe
 
 FORMATS = ("xlsx", "csv")
 FULL_ID_PERMISSION = "reports.view_full_id_number"
 DEFAULT_BACKGROUND_ROWS = 5000
 PROGRESS_EVERY = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Text a spreadsheet would run as a formula (CSV/xlsx injection): shown with a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -121,9 +120,7 @@ def _clean(value: Any, column: Column, full_ids: bool) -> Any:
     if isinstance(value, datetime.datetime):
         # Excel has no time zones: local (Asia/Shanghai) wall-clock time.
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return formula_safe(value)
 
 
 def _csv_text(value: Any) -> str:
