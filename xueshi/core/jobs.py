@@ -150,3 +150,17 @@ def run_job(job_id: int, work: Callable[[], None]) -> None:
         except Exception:  # the worker restarts mark a job left running as failed
             logger.exception("Job %s could not be marked failed", job_id)
         raise
+
+
+INTERRUPTED_MESSAGE = "处理失败：后台处理进程中断，任务未能完成，请重新提交。"
+
+
+def jobs_fail_interrupted() -> int:
+    """Mark jobs still 处理中 as failed: for a worker (re)starting alone, nothing is running.
+
+    A worker that died mid-job (killed, out of memory, a crash) leaves its job running for
+    ever; the page would poll it without end. Queued jobs stay queued: their tasks still run.
+    """
+    return BackgroundJob.objects.filter(status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, message=INTERRUPTED_MESSAGE, finished_at=timezone.now()
+    )
