@@ -42,7 +42,10 @@ def step_hits_a_locked_database(job_id: int) -> None:
 
 @task()
 def finishes(job_id: int) -> None:
-    run_job(job_id, lambda: job_finish(job_id, message="完成"))
+    def work() -> None:
+        job_finish(job_id, message="完成")
+
+    run_job(job_id, work)
 
 
 def _run_worker() -> None:
