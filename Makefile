@@ -19,8 +19,9 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	@# Demo claims at every stage are loaded unless EMPTY is set (make run EMPTY=1: empty start).
 	$(BIN)/python manage.py load_demo $(if $(EMPTY),--empty,)
-	@# The background worker (imports, exports) runs beside the server and stops with it.
-	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	@# The background worker (imports, exports) runs beside the server and stops with it;
+	@# scripts/worker.sh starts it again if it exits with an error.
+	@PYTHON=$(BIN)/python scripts/worker.sh & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 

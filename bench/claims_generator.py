@@ -113,9 +113,11 @@ def _copy_or_bulk(
                 copy.write_row(row)
                 count += 1
         return count
+    # Relations are given as ids: build the instances by attname (unit_id, not unit).
+    attnames = [cast(models.Field, model._meta.get_field(column)).attname for column in columns]
     batch: list[models.Model] = []
     for row in rows:
-        batch.append(model(**dict(zip(columns, row, strict=True))))
+        batch.append(model(**dict(zip(attnames, row, strict=True))))
         if len(batch) >= BATCH:
             model._default_manager.bulk_create(batch)
             count += len(batch)

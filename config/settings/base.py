@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before any view (and the CSRF check) reads the query string or the form: NUL → 400.
+    "xueshi.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -95,10 +97,19 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a lock instead of failing at once when the dev server and a command write together.
+    # WAL: readers never block the writer nor the writer the readers, so the worker's long export
+    # read and the web process's writes go on together (in the default journal mode the read
+    # held the lock and a write failed with "database is locked"). synchronous=NORMAL is safe
+    # in WAL mode (a power cut may lose the last commits, never corrupt the file).
+    # timeout: wait for the write lock instead of failing at once (the busy timeout).
     # IMMEDIATE: a transaction takes the write lock when it begins, so two concurrent
-    # transitions queue instead of both reading the old state (SQLite has no row locks).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+    # transitions queue instead of both reading the old state (SQLite has no row locks), and a
+    # read transaction never has to upgrade to a write (an upgrade cannot wait: it fails).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

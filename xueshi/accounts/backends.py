@@ -20,13 +20,24 @@ def normalize_identifier(identifier: str) -> str:
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
-    """The key axes counts failures under: the normalised identifier, so `x` and `X` are one."""
+    """The key axes counts failures under: the account the typed name leads to, whichever of
+    its names was typed (ID number with `x` or `X`, account name in any case, credit code), so
+    five failures under one name lock them all. A name that leads nowhere counts by itself."""
     raw = ""
     if credentials:
         raw = credentials.get("username", "")
     elif request is not None and hasattr(request, "POST"):
         raw = request.POST.get("username", "")
-    return normalize_identifier(raw)
+    key = normalize_identifier(raw)
+    user = find_user(key) if key else None
+    if user is None and key:
+        # Login takes the account name as stored; a failure typed in another case is still
+        # an attempt on that account (when the name is unambiguous).
+        same = list(
+            User.objects.filter(username__iexact=key).values_list("username", flat=True)[:2]
+        )
+        return same[0] if len(same) == 1 else key
+    return user.username if user is not None else key
 
 
 def find_user(identifier: str) -> User | None:

@@ -65,6 +65,17 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def formula_safe(value: Any) -> Any:
+    """`value`, with text that would start a formula turned into plain text by a leading quote.
+
+    Every spreadsheet the platform hands out (exports, the bad-rows file of an import) goes
+    through it: uploaded text must never come back as a live formula (CSV/xlsx injection).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its Chinese header and how to read the value from a row.
@@ -123,9 +134,7 @@ def _clean(value: Any, column: Column, full_ids: bool) -> Any:
     if isinstance(value, datetime.datetime):
         # Excel has no time zones: local (Asia/Shanghai) wall-clock time.
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return formula_safe(value)
 
 
 def _csv_text(value: Any) -> str:

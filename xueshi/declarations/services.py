@@ -351,8 +351,12 @@ def declaration_save(
     role: RoleAssignment,
     declaration: Declaration | None = None,
     request: HttpRequest | None = None,
+    today: datetime.date | None = None,
 ) -> Declaration:
-    """Create a draft, or change a draft or returned claim; hours are computed by the rules."""
+    """Create a draft, or change a draft or returned claim; hours are computed by the rules.
+
+    ``today`` judges the claim as of another day (demo data of last year); the audit says so.
+    """
     if declaration is not None:
         declaration = _lock(declaration.pk)
         if not declaration.is_editable:
@@ -366,6 +370,7 @@ def declaration_save(
         role=role,
         declaration=declaration,
         attachment_count=declaration.attachments.count() if declaration is not None else 0,
+        today=today,
     )
     is_new = declaration.pk is None
     declaration.save()
@@ -376,6 +381,7 @@ def declaration_save(
         request=request,
         target=declaration,
         to_state=declaration.status,
+        details={"declared_as_of": today.isoformat()} if today is not None else None,
     )
     return declaration
 

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xueshi.core.exports import formula_safe
 from xueshi.policy.hours import describe_rule
 from xueshi.policy.schema import ProfileVersion
 
@@ -238,7 +239,7 @@ class BadRowsWriter:
                 cell.number_format = DATE_FORMAT
                 out.append(cell)
             else:
-                out.append(None if value == "" else value)
+                out.append(None if value == "" else formula_safe(value))
         out.append(reason)
         self.sheet.append(out)
         self.rows += 1

@@ -23,12 +23,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
-from xueshi.core.audit import audit_record
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import (
     DeclarationInput,
     attachment_add,
-    declaration_prepare,
     declaration_save,
 )
 from xueshi.ledger.services import GeneralRecordRow, general_records_import
@@ -570,22 +568,11 @@ def _draft(
     credit_year = day.today.year + year_offset
     key = person.unit.effective_policy_profile() if person.unit is not None else ""
     version = resolve_version(key, day.today)
-    if credit_year in allowed_credit_years(version, day.today):
-        return declaration_save(person=person, data=data, actor=role.user, role=role)
-    then = datetime.date(credit_year, 12, 31)
-    declaration = declaration_prepare(
-        person=person, data=data, actor=role.user, role=role, today=then
-    )
-    declaration.save()
-    audit_record(
-        action="declaration.create",
-        actor=role.user,
-        role=role.kind,
-        target=declaration,
-        to_state=declaration.status,
-        details={"demo_declared_on": then.isoformat()},
-    )
-    return declaration
+    # None: today's rules; else as of the last day of that year.
+    then = None
+    if credit_year not in allowed_credit_years(version, day.today):
+        then = datetime.date(credit_year, 12, 31)
+    return declaration_save(person=person, data=data, actor=role.user, role=role, today=then)
 
 
 def _declaring_role(plan: ClaimPlan, person: Person) -> RoleAssignment:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from xueshi.accounts.models import RoleAssignment
 from xueshi.declarations.models import DeclarationStatus
@@ -18,6 +20,16 @@ STATUS_CHOICES = [("", "全部状态")] + [
 ]
 
 
+# Submission dates the platform can hold; beyond them a day's bounds in UTC overflow Python's
+# calendar (9999-12-31 + 1 day, 0001-01-01 in Asia/Shanghai).
+FIRST_DAY, LAST_DAY = datetime.date(1990, 1, 1), datetime.date(2100, 12, 31)
+DAY_RANGE_MESSAGE = f"日期应在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间。"
+DAY_RANGE = [
+    MinValueValidator(FIRST_DAY, message=DAY_RANGE_MESSAGE),
+    MaxValueValidator(LAST_DAY, message=DAY_RANGE_MESSAGE),
+]
+
+
 class StatisticsFilterForm(forms.Form):
     """Plain fields: the selects are drawn from the role's own data by the template."""
 
@@ -27,8 +39,8 @@ class StatisticsFilterForm(forms.Form):
     org = forms.IntegerField(label="机构", required=False, min_value=1)
     region = forms.RegexField(label="地区", required=False, regex=r"^\d{6}$")
     track = forms.CharField(label="职称系列", required=False, max_length=100)
-    submitted_from = forms.DateField(label="提交日期自", required=False)
-    submitted_to = forms.DateField(label="提交日期至", required=False)
+    submitted_from = forms.DateField(label="提交日期自", required=False, validators=DAY_RANGE)
+    submitted_to = forms.DateField(label="提交日期至", required=False, validators=DAY_RANGE)
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}

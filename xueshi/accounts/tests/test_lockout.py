@@ -15,8 +15,11 @@ from xueshi.accounts.tests.factories import (
     PersonFactory,
     id_number_ending_in_x,
     login_data,
+    organization_account,
     user_of,
 )
+from xueshi.core.testing import make_credit_code
+from xueshi.orgs.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,85 @@ def test_success_resets_the_failure_count() -> None:
     response = client.post(LOGIN_URL, login_data(person.id_number, TEST_PASSWORD))
 
     assert response.status_code == 302
+
+
+# --- one account, many names (issue 11 item 4) ---------------------------------------------
+
+ORG_NAME = "gx_nnyz"
+
+
+def _org_account_with_code():
+    credit_code = make_credit_code("450102", 3005)
+    unit = UnitFactory.create(credit_code=credit_code)
+    return organization_account(username=ORG_NAME, organization=unit), credit_code
+
+
+def _aliases(name: str, code: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "name upper-case": name.upper(),
+        "credit code": code,
+        "credit code lower-case": code.lower(),
+        "credit code with spaces": f" {code} ",
+    }
+
+
+ALIASES = list(_aliases("n", "c"))
+
+
+@pytest.mark.parametrize("failed_as", ALIASES)
+@pytest.mark.parametrize("login_as", ["name", "credit code", "credit code lower-case"])
+def test_failures_under_any_name_lock_every_name_of_the_account(
+    failed_as: str, login_as: str
+) -> None:
+    user, code = _org_account_with_code()
+    names = _aliases(ORG_NAME, code)
+    fail(Client(), names[failed_as], 5)
+
+    response = Client().post(LOGIN_URL, login_data(names[login_as], TEST_PASSWORD))
+
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {user.username}
+
+
+def test_failures_spread_over_the_names_add_up() -> None:
+    _user, code = _org_account_with_code()
+    client = Client()
+    fail(client, ORG_NAME, 2)
+    fail(client, code, 2)
+    fail(client, code.lower(), 1)
+
+    response = client.post(LOGIN_URL, login_data(ORG_NAME, TEST_PASSWORD))
+
+    assert response.status_code == 429
+
+
+def test_person_locked_by_id_number_cannot_log_in_with_lower_case_x() -> None:
+    person = PersonFactory.create(id_number=id_number_ending_in_x(7))
+    fail(Client(), person.id_number, 5)
+
+    response = Client().post(LOGIN_URL, login_data(person.id_number.lower(), TEST_PASSWORD))
+
+    assert response.status_code == 429
+
+
+def test_success_by_credit_code_resets_the_count_kept_under_the_name() -> None:
+    user, code = _org_account_with_code()
+    client = Client()
+    fail(client, ORG_NAME, 4)
+    assert client.post(LOGIN_URL, login_data(code, TEST_PASSWORD)).status_code == 302
+    client.logout()
+    fail(client, ORG_NAME, 4)
+
+    response = client.post(LOGIN_URL, login_data(ORG_NAME, TEST_PASSWORD))
+
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id") == str(user.pk)
+
+
+def test_failures_on_an_unknown_name_lock_no_account() -> None:
+    _user, code = _org_account_with_code()
+    fail(Client(), code[:-1] + ("0" if code[-1] != "0" else "1"), 5)
+    fail(Client(), "no-such-account", 5)
+
+    assert Client().post(LOGIN_URL, login_data(ORG_NAME, TEST_PASSWORD)).status_code == 302
