@@ -26,7 +26,8 @@ from typing import Any, cast
 from django.db import connection, models
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, User
+from xueshi.accounts.models import Person, User, id_number_digest
+from xueshi.core.fields import EncryptedCharField
 from xueshi.core.testing import make_id_number
 from xueshi.declarations.models import Declaration
 from xueshi.orgs.models import Organization
@@ -105,11 +106,21 @@ def _copy_or_bulk(
         names = ", ".join(
             f'"{cast(models.Field, model._meta.get_field(column)).column}"' for column in columns
         )
+        # COPY skips the fields' preparation: encrypted ones (ID number, phone) are done here.
+        encrypted = [
+            (i, field)
+            for i, field in enumerate(model._meta.get_field(column) for column in columns)
+            if isinstance(field, EncryptedCharField)
+        ]
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
             for row in rows:
+                if encrypted:
+                    row = list(row)
+                    for i, field in encrypted:
+                        row[i] = field.get_prep_value(row[i])
                 copy.write_row(row)
                 count += 1
         return count
@@ -175,6 +186,7 @@ def _people(
         yield (
             pk,
             id_number,
+            id_number_digest(id_number),
             name,
             "",
             birth,
@@ -187,8 +199,8 @@ def _people(
 
 
 PERSON_COLUMNS = [
-    "id", "id_number", "name", "phone", "birth_date", "sex", "specialty", "unit",
-    "in_establishment", "created_at",
+    "id", "id_number", "id_number_digest", "name", "phone", "birth_date", "sex", "specialty",
+    "unit", "in_establishment", "created_at",
 ]  # fmt: skip
 DECLARATION_COLUMNS = [
     "id", "person", "unit", "created_by", "policy_profile", "profile_version", "category_code",

@@ -7,9 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Person, RoleAssignment, RoleKind, User
+from .models import Person, RoleAssignment, RoleKind, User, id_number_q
 
 
 def is_platform_admin(user: Any) -> bool:
@@ -115,7 +116,8 @@ class PersonAdmin(PlatformAdminOnly, admin.ModelAdmin):
         "in_establishment",
     )
     list_filter = ("sex", "in_establishment")
-    search_fields = ("name", "id_number", "unit__name")
+    # The ID number is encrypted: a full one is found by its digest (get_search_results).
+    search_fields = ("name", "unit__name")
     list_select_related = ("unit", "department", "user")
     raw_id_fields = ("unit", "department", "user")
     # Birth date and sex are derived from the ID number, so it is fixed after creation too.
@@ -125,7 +127,15 @@ class PersonAdmin(PlatformAdminOnly, admin.ModelAdmin):
         # People are created by `person_create` (checks, initial password, role), not here.
         return False
 
-    @admin.display(description="身份证号", ordering="id_number")
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Person], search_term: str
+    ) -> tuple[QuerySet[Person], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found |= queryset.filter(id_number_q(search_term.strip()))
+        return found, may_have_duplicates
+
+    @admin.display(description="身份证号")
     def masked_id(self, obj: Person) -> str:
         return obj.masked_id_number
 

@@ -8,7 +8,7 @@ from django.db.models import F, Q, QuerySet
 
 from xueshi.orgs.models import Department, Organization
 
-from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind
+from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, id_number_q
 from .permissions import people_in_scope, role_may
 
 # The department filter's value for people without a department.
@@ -66,12 +66,13 @@ def staff_in_scope(
     people = people_in_scope(role)
     text = "".join((query or "").split())
     if text:
-        people = people.filter(Q(name__icontains=text) | Q(id_number__icontains=text.upper()))
+        # ID numbers are encrypted: the full number is found (by its digest), not a part.
+        people = people.filter(Q(name__icontains=text) | id_number_q(text))
     if department == NO_DEPARTMENT:
         people = people.filter(department__isnull=True)
     elif department.isdigit():
         people = people.filter(department_id=int(department))
-    return people.order_by("name", "id_number")
+    return people.order_by("name", "pk")
 
 
 def staff_departments(role: RoleAssignment | None) -> QuerySet[Department]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -52,7 +53,7 @@ def person_create(
     (允许登录系统, the unit enabling its staff): a disallowed login exists but is inactive.
     """
     id_number = clean_id_number(id_number)
-    if Person.objects.filter(id_number=id_number).exists():
+    if Person.objects.by_id_number(id_number).exists():
         raise ValidationError({"id_number": "该身份证号已登记。"})
     if department is not None and (unit is None or department.unit_id != unit.pk):
         raise ValidationError({"department": "所选部门不属于该单位。"})
@@ -75,9 +76,17 @@ def person_create(
     return person
 
 
+def person_username() -> str:
+    """A person's login name: opaque, never the ID number (a username is stored and logged in
+    plain text); people log in by ID number through its digest (`backends.find_user`)."""
+    return f"p{secrets.token_hex(8)}"
+
+
 def _login_create(*, id_number: str, name: str, active: bool = True) -> User:
     """A person's login: ID number, initial password (to be changed), the professional role."""
-    user = User(username=id_number, full_name=name, must_change_password=True, is_active=active)
+    user = User(
+        username=person_username(), full_name=name, must_change_password=True, is_active=active
+    )
     user.set_password(initial_password(id_number))
     user.save()
     RoleAssignment.objects.create(user=user, kind=RoleKind.PROFESSIONAL)
@@ -284,7 +293,7 @@ def staff_add(
     existing = (
         Person.objects.select_for_update(of=("self",))
         .select_related("unit", "user")
-        .filter(id_number=id_number)
+        .by_id_number(id_number)
         .first()
     )
     if existing is None:

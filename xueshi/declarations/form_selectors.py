@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment
+from xueshi.accounts.models import Person, RoleAssignment, id_number_q
 from xueshi.accounts.permissions import people_in_scope, role_may
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
@@ -93,7 +93,8 @@ def people_search(role: RoleAssignment, query: str) -> list[Person]:
     people = people_in_scope(role).exclude(user__is_active=False)
     query = " ".join(query.split())
     if query:
-        people = people.filter(Q(id_number__istartswith=query) | Q(name__icontains=query))
+        # ID numbers are encrypted: the full number is found (by its digest), not a prefix.
+        people = people.filter(id_number_q(query) | Q(name__icontains=query))
     return list(people.order_by("name", "pk")[:PEOPLE_SEARCH_LIMIT])
 
 

@@ -624,7 +624,7 @@ def training_base_attendees(
             found.append(Attendee(id_number, refusal="证件号码重复，已忽略。"))
             continue
         seen.add(id_number)
-        person = Person.objects.select_related("unit", "user").filter(id_number=id_number).first()
+        person = Person.objects.select_related("unit", "user").by_id_number(id_number).first()
         if person is None or not _in_region(person, role.organization, base_key):
             # One answer for "unknown" and "elsewhere": a base must not learn who exists where.
             found.append(Attendee(id_number, refusal=NOT_DECLARABLE_BY_BASE))

@@ -126,7 +126,7 @@ class ClaimsImporter(RowImporter):
         unit; only those not yet seen in this file are queried."""
         unseen = id_numbers - self._people.keys()
         if unseen:
-            fetched = list(self.scope.filter(id_number__in=unseen))
+            fetched = list(self.scope.by_id_numbers(unseen))
             unit_ids = {p.unit_id for p in fetched if p.unit_id is not None} - self._units.keys()
             if unit_ids:
                 # As select_related("unit") would load them (the base manager, all fields).
@@ -176,7 +176,7 @@ class ClaimsImporter(RowImporter):
         if missing:
             people.update(self.people_for(missing))
             elsewhere = set(
-                Person.objects.filter(id_number__in=missing - people.keys()).values_list(
+                Person.objects.by_id_numbers(missing - people.keys()).values_list(
                     "id_number", flat=True
                 )
             )

@@ -42,7 +42,7 @@ class StaffImporter(RowImporter):
                 )
         known = {
             p.id_number: p
-            for p in Person.objects.select_related("unit").filter(id_number__in=set(ids.values()))
+            for p in Person.objects.select_related("unit").by_id_numbers(set(ids.values()))
         }
         for row_number, cells in chunk:
             id_number = ids.get(row_number)
@@ -112,7 +112,7 @@ class StaffImporter(RowImporter):
                 actor=self.actor,
             )
         except ValidationError as error:
-            if Person.objects.filter(id_number=id_number, unit=self.batch.unit).exists():
+            if Person.objects.by_id_number(id_number).filter(unit=self.batch.unit).exists():
                 return []
             return [("", m) for m in error_messages(error)]
         known[id_number] = person

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.orgs.models import Organization
@@ -412,7 +412,7 @@ def search_people(people: QuerySet[Person], query: str) -> QuerySet[Person]:
     query = query.strip()
     if not query:
         return people
-    return people.filter(Q(name__contains=query) | Q(id_number__iexact=query))
+    return people.filter(Q(name__contains=query) | id_number_q(query))
 
 
 def credit_years(people: QuerySet[Person], *, today: datetime.date, back: int = 5) -> list[int]:
@@ -438,7 +438,7 @@ def rows_in_scope(
     outside: set[str] = set()
     for start in range(0, len(numbers), 5000):
         outside |= set(
-            Person.objects.filter(id_number__in=numbers[start : start + 5000])
+            Person.objects.by_id_numbers(numbers[start : start + 5000])
             .exclude(pk__in=scope)
             .values_list("id_number", flat=True)
         )

@@ -152,7 +152,7 @@ def _import_one(row: GeneralRecordRow) -> bool:
     if GeneralRecord.objects.filter(provider=provider, record_id=record_id).exists():
         return False
     id_number = clean_id_number(str(row.id_number or ""))
-    person = Person.objects.filter(id_number=id_number).first()
+    person = Person.objects.by_id_number(id_number).first()
     if person is None:
         raise ValidationError(f"身份证号 {id_number} 在平台中不存在。")
     if row.name and str(row.name).strip() != person.name:

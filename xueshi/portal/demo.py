@@ -431,7 +431,7 @@ def _person(
 ) -> Person:
     birth = datetime.date(1985 + sequence * 3 % 15, 1 + sequence % 12, 1 + sequence * 7 % 28)
     id_number = make_id_number(region.county_code, birth, sequence, female=spec.female)
-    person = Person.objects.filter(id_number=id_number).first()
+    person = Person.objects.by_id_number(id_number).first()
     unit = units[spec.unit]
     if person is None:
         department = (

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from xueshi.accounts.models import RoleAssignment
+from xueshi.accounts.models import RoleAssignment, id_number_q
 from xueshi.core.exports import Column, ExportSpec, register_export
 from xueshi.declarations.models import Declaration, DeclarationStatus
 
@@ -51,7 +51,7 @@ def declaration_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> 
         declarations = declarations.filter(
             Q(title__icontains=query)
             | Q(person__name__contains=query)
-            | Q(person__id_number__iexact=query)
+            | id_number_q(query, "person__")
         )
     return declarations.order_by("id").values(
         "person__name",

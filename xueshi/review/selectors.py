@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
@@ -53,7 +53,7 @@ def review_queue(
 
 def _filtered(queue: QuerySet[Declaration], filters: QueueFilters) -> QuerySet[Declaration]:
     if filters.id_number:
-        queue = queue.filter(person__id_number__iexact=filters.id_number.strip())
+        queue = queue.filter(id_number_q(filters.id_number, "person__"))
     if filters.name:
         queue = queue.filter(person__name__contains=filters.name.strip())
     if filters.credit_year:
@@ -140,9 +140,7 @@ def review_results(
         results = results.filter(status=filters.status)
     query = filters.query.strip()
     if query:
-        results = results.filter(
-            Q(person__name__contains=query) | Q(person__id_number__iexact=query)
-        )
+        results = results.filter(Q(person__name__contains=query) | id_number_q(query, "person__"))
     if filters.credit_year:
         results = results.filter(credit_year=filters.credit_year)
     last = TrailEntry.objects.filter(

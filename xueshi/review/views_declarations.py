@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_role
 from xueshi.core.errors import error_text
 from xueshi.declarations import picker, selectors, services
@@ -130,7 +130,7 @@ def _search(
         return declarations
     condition = Q(title__icontains=query)
     if admin:
-        condition |= Q(person__name__contains=query) | Q(person__id_number__iexact=query)
+        condition |= Q(person__name__contains=query) | id_number_q(query, "person__")
     return declarations.filter(condition)
 
 

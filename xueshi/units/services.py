@@ -413,7 +413,7 @@ def unit_admin_add(
         raise ValidationError({"id_number": error}) from error
     name = " ".join((name or "").split())
     _check_admin_department(unit, department)
-    person = Person.objects.select_related("unit", "user").filter(id_number=id_number).first()
+    person = Person.objects.select_related("unit", "user").by_id_number(id_number).first()
     if person is None:
         if not name:
             raise ValidationError({"name": "请填写姓名。"})

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xueshi.accounts import selectors as account_selectors
 from xueshi.accounts import services as account_services
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import (
     organizations_in_scope,
     people_in_scope,
@@ -422,8 +423,8 @@ def unit_admin_list(request: HttpRequest) -> HttpResponse:
     query = "".join(request.GET.get("q", "").split())
     admins = account_selectors.unit_admins(unit)
     if query:
-        admins = admins.filter(user__person__id_number__icontains=query.upper()) | admins.filter(
-            user__person__name__icontains=query
+        admins = admins.filter(
+            id_number_q(query, "user__person__") | Q(user__person__name__icontains=query)
         )
     page = _page(request, admins, LIST_PAGE_SIZE)
     return render(

@@ -1,4 +1,5 @@
-"""Production mode: refuses to start without SECRET_KEY, passes `check --deploy` with one."""
+"""Production mode: refuses to start without SECRET_KEY or the personal data keys, passes
+`check --deploy` with them."""
 
 import os
 import subprocess
@@ -11,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_check(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SECRET_KEY", "PERSONAL_DATA_KEYS", "LOOKUP_KEY")
+    }
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="example.cn")
     env.update(environment)
     return subprocess.run(  # noqa: S603 (fixed arguments)
@@ -30,9 +35,35 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+SECRET = "k" * 30 + "-x7Q!" * 6
+KEYS = {"PERSONAL_DATA_KEYS": "k2:" + "ab" * 16 + ",k1:" + "cd" * 16, "LOOKUP_KEY": "ef" * 32}
+
+
 def test_production_passes_deploy_checks():
-    result = run_check("--deploy", "--fail-level", "WARNING", SECRET_KEY="k" * 30 + "-x7Q!" * 6)
+    result = run_check("--deploy", "--fail-level", "WARNING", SECRET_KEY=SECRET, **KEYS)
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_personal_data_keys():
+    result = run_check(SECRET_KEY=SECRET)
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEYS" in result.stderr
+
+
+def test_production_refuses_the_development_keys():
+    dev = {
+        "PERSONAL_DATA_KEYS": ",".join(settings.DEV_PERSONAL_DATA_KEYS),
+        "LOOKUP_KEY": settings.DEV_LOOKUP_KEY,
+    }
+    result = run_check(SECRET_KEY=SECRET, **dev)
+    assert result.returncode != 0
+    assert "开发用" in result.stderr
+
+
+def test_production_refuses_a_malformed_key():
+    result = run_check(SECRET_KEY=SECRET, PERSONAL_DATA_KEYS="k1:abcd", LOOKUP_KEY="ef" * 32)
+    assert result.returncode != 0
+    assert "16 字节" in result.stderr
 
 
 def test_locale_and_time_zone():
