@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from xueshi.accounts.backends import find_user
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.orgs.models import Organization
 
@@ -25,14 +26,19 @@ class Demo:
         return Person.objects.select_related("user", "unit").get(name=name)
 
     def user(self, username: str) -> User:
-        return User.objects.get(username=username)
+        """By the name one logs in with: account name, or a person's ID number (their login's
+        own name is opaque)."""
+        user = find_user(username)
+        if user is None:
+            raise User.DoesNotExist(username)
+        return user
 
     def organization(self, name: str) -> Organization:
         return Organization.objects.get(name=name)
 
     def role(self, username: str, kind: str | None = None) -> RoleAssignment:
         roles = RoleAssignment.objects.select_related("organization", "department", "user")
-        roles = roles.filter(user__username=username)
+        roles = roles.filter(user=self.user(username))
         return roles.get(kind=kind) if kind is not None else roles.get()
 
     def professional(self, name: str) -> RoleAssignment:

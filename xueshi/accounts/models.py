@@ -62,12 +62,17 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.filter(id_number_digest=id_number_digest(id_number))
 
     def by_id_numbers(self, id_numbers: Iterable[str]) -> PersonQuerySet:
-        return self.filter(id_number_digest__in={id_number_digest(n) for n in id_numbers})
+        return self.filter(id_numbers_q(id_numbers))
 
 
 def id_number_digest(id_number: str) -> str:
     """The lookup digest of an ID number as typed (normalised first)."""
     return lookup_digest(normalise_id_number(id_number))
+
+
+def id_numbers_q(id_numbers: Iterable[str], prefix: str = "") -> Q:
+    """A condition "the person's ID number is one of these" (see `id_number_q`)."""
+    return Q(**{f"{prefix}id_number_digest__in": {id_number_digest(n) for n in id_numbers}})
 
 
 def id_number_q(id_number: str, prefix: str = "") -> Q:

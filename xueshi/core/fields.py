@@ -16,7 +16,7 @@ from django.db import models
 from .crypto import decrypt, encrypt, lookup_digest
 
 
-class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
+class EncryptedCharField(models.CharField):
     """``max_length`` limits the plain value (forms, validation); the column is text."""
 
     def get_internal_type(self) -> str:
@@ -43,7 +43,7 @@ class EncryptedCharField(models.CharField):  # type: ignore[type-arg]
         return None
 
 
-class LookupDigestField(models.CharField):  # type: ignore[type-arg]
+class LookupDigestField(models.CharField):
     """The keyed HMAC-SM3 digest of another field's normalised value, computed on every save
     (``pre_save``: ``Model.save``, ``bulk_create`` and ``core.bulk`` all call it), so the two
     never drift apart. A ``QuerySet.update`` of the source field bypasses it: do not."""

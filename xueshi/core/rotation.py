@@ -35,7 +35,7 @@ def encrypted_fields() -> Iterator[tuple[type[models.Model], EncryptedCharField]
 def stale_count(model: type[models.Model], field: EncryptedCharField) -> int:
     """Rows of `field` not yet under the current key."""
     quote = connection.ops.quote_name
-    table, column = quote(model._meta.db_table), quote(field.column)
+    table, column = quote(model._meta.db_table), quote(str(field.column))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*) FROM {table} WHERE {column} <> '' AND {column} NOT LIKE %s",  # noqa: S608 - names from the model
@@ -55,20 +55,23 @@ def rotate_field(
     assert pk is not None  # noqa: S101 - every concrete model has one
     table, column, pk_column = (
         quote(model._meta.db_table),
-        quote(field.column),
-        quote(pk.column),
+        quote(str(field.column)),
+        quote(str(pk.column)),
     )
-    select = (
-        f"SELECT {pk_column}, {column} FROM {table} WHERE {pk_column} > %s AND {column} <> ''"  # noqa: S608
-        f" AND {column} NOT LIKE %s ORDER BY {pk_column} LIMIT %s"
+    stale = (
+        f"SELECT {pk_column}, {column} FROM {table} WHERE {column} <> '' AND {column} NOT LIKE %s"  # noqa: S608 - names from the model
     )
+    first = f"{stale} ORDER BY {pk_column} LIMIT %s"
+    after = f"{stale} AND {pk_column} > %s ORDER BY {pk_column} LIMIT %s"
     update = f"UPDATE {table} SET {column} = %s WHERE {pk_column} = %s AND {column} = %s"  # noqa: S608
+    prefix = f"{ring.current_id}:%"
     rewritten, last = 0, None
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                select, [last if last is not None else _lowest(pk), f"{ring.current_id}:%", batch]
-            )
+            if last is None:
+                cursor.execute(first, [prefix, batch])
+            else:
+                cursor.execute(after, [prefix, last, batch])
             rows = cursor.fetchall()
             if not rows:
                 return rewritten
@@ -80,12 +83,6 @@ def rotate_field(
             )
             rewritten += len(rows)
             last = rows[-1][0]
-
-
-def _lowest(pk: models.Field) -> object:  # type: ignore[type-arg]
-    return (
-        -1 if isinstance(pk, models.AutoField | models.BigAutoField | models.IntegerField) else ""
-    )
 
 
 def rotate_all(*, batch: int = BATCH) -> list[RotationCount]:

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment
+from xueshi.accounts.models import Person, RoleAssignment, id_numbers_q
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.bulk import insert_many, insert_returning_ids
 from xueshi.core.identifiers import clean_id_number
@@ -126,7 +126,7 @@ class ClaimsImporter(RowImporter):
         unit; only those not yet seen in this file are queried."""
         unseen = id_numbers - self._people.keys()
         if unseen:
-            fetched = list(self.scope.by_id_numbers(unseen))
+            fetched = list(self.scope.filter(id_numbers_q(unseen)))
             unit_ids = {p.unit_id for p in fetched if p.unit_id is not None} - self._units.keys()
             if unit_ids:
                 # As select_related("unit") would load them (the base manager, all fields).

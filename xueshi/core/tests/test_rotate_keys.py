@@ -54,7 +54,9 @@ def test_rotation_rewrites_every_row_with_the_new_key_once() -> None:
         assert "0 行未使用密钥 k2" in rotate("--check")
 
     # The old key alone no longer reads the values: they really moved.
-    with override_settings(PERSONAL_DATA_KEYS=[*settings.PERSONAL_DATA_KEYS]):
-        with pytest.raises(ValueError):
-            Person.objects.get(pk=people[0].pk)
+    with (
+        override_settings(PERSONAL_DATA_KEYS=[*settings.PERSONAL_DATA_KEYS]),
+        pytest.raises(ValueError),
+    ):
+        Person.objects.get(pk=people[0].pk)
     assert AuditLog.objects.filter(action="crypto.rotate_keys", to_state="k2").count() == 2

@@ -45,7 +45,7 @@ def test_staff_import_creates_people_with_initial_passwords(demo, gxu):
     ]
     batch = run(gxu, rows)
     assert (batch.created_count, batch.skipped_count, batch.error_count) == (2, 1, 3)
-    first = Person.objects.select_related("user", "department").get(id_number=new_id(1))
+    first = Person.objects.select_related("user", "department").by_id_number(new_id(1)).get()
     assert (first.unit, first.department.name, first.in_establishment, first.phone) == (
         gxu.organization,
         "财务处",

@@ -158,7 +158,7 @@ def test_new_person_admin_is_created_in_the_unit(client, gxu_admin):
 
     client.post(reverse("orgs:unit_admin_add"), admin_data(id_number, "农小红"))
 
-    person = Person.objects.get(id_number=id_number)
+    person = Person.objects.by_id_number(id_number).get()
     assert person.unit == gxu_admin.organization
     assert person.user is not None and person.user.must_change_password
     assert person.user.roles.filter(

@@ -35,8 +35,8 @@ class Command(BaseCommand):
                 )
             return
         counts = rotate_all(batch=max(1, options["batch"]))
-        for count in counts:
-            self.stdout.write(f"{count.label}：已用密钥 {current} 重新加密 {count.rewritten} 行")
+        for done in counts:
+            self.stdout.write(f"{done.label}：已用密钥 {current} 重新加密 {done.rewritten} 行")
         audit_record(
             action="crypto.rotate_keys",
             to_state=current,
