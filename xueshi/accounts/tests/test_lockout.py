@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from xueshi.accounts.services import initial_password, person_create
 from xueshi.accounts.tests.factories import (
     TEST_PASSWORD,
     PersonFactory,
@@ -18,7 +20,7 @@ from xueshi.accounts.tests.factories import (
     organization_account,
     user_of,
 )
-from xueshi.core.testing import make_credit_code
+from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.orgs.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +196,23 @@ def test_failures_on_an_unknown_name_lock_no_account() -> None:
     fail(Client(), "no-such-account", 5)
 
     assert Client().post(LOGIN_URL, login_data(ORG_NAME, TEST_PASSWORD)).status_code == 302
+
+
+def test_the_lockout_table_holds_no_id_number() -> None:
+    """axes keeps its key in plain text: the person's opaque login name, or the digest of an
+    ID number nobody holds (issue 21: the ID number is personal data)."""
+    person = person_create(id_number=id_number_ending_in_x(), name="张三")
+    nobody = make_id_number("450102", datetime.date(1990, 1, 1), 777)
+    client = Client()
+    fail(client, person.id_number.lower(), 5)
+    fail(client, nobody, 2)
+
+    response = client.post(
+        LOGIN_URL, login_data(person.id_number, initial_password(person.id_number))
+    )
+
+    assert response.status_code == 429  # still locked per account
+    keys = set(AccessAttempt.objects.values_list("username", flat=True))
+    assert person.user is not None and person.user.username in keys
+    assert len(keys) == 2
+    assert not any(n[:17] in key for key in keys for n in (person.id_number, nobody))
