@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
@@ -18,7 +19,8 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .models import AuditLog
+from .identifiers import mask_id_number
+from .models import AuditLog, AuditResult
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -60,6 +62,7 @@ def audit_canonical(row: AuditLog) -> bytes:
         row.to_state,
         row.reason,
         row.details,
+        row.result,
     ]
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
@@ -90,6 +93,7 @@ def audit_record(
     to_state: str = "",
     reason: str = "",
     details: dict[str, Any] | None = None,
+    result: str = AuditResult.SUCCESS,
 ) -> AuditLog:
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor = None
@@ -108,6 +112,7 @@ def audit_record(
         reason=reason,
         # Round-trip through JSON so the digest covers what the database will give back.
         details=json.loads(json.dumps(details or {})),
+        result=result,
     )
     with transaction.atomic():
         _lock_chain()
@@ -117,6 +122,32 @@ def audit_record(
         row.digest = audit_digest(previous or GENESIS_DIGEST, row)
         row.save()
     return row
+
+
+def audit_personal_read(
+    request: HttpRequest, *, action: str, target: models.Model, **details: Any
+) -> AuditLog:
+    """A read of one person's data (their page, their ledger): who looked, in what role, whence."""
+    return audit_record(
+        action=action, actor=request.user, request=request, target=target, details=details
+    )
+
+
+# A run of six or more digits (an ID number or a good part of one; the last may be X).
+_ID_LIKE = re.compile(r"\d{6,}[\dXx]?")
+
+
+def audit_id_search(request: HttpRequest, query: str, *, where: str) -> AuditLog | None:
+    """A search by ID number is a read of personal data; the number is kept masked."""
+    query = (query or "").strip()
+    if not _ID_LIKE.search(query):
+        return None
+    return audit_record(
+        action="person.id_search",
+        actor=request.user,
+        request=request,
+        details={"where": where, "query": mask_id_number(query)},
+    )
 
 
 @dataclass(frozen=True)

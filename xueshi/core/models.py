@@ -7,6 +7,11 @@ from django.db import models
 from django.utils import timezone
 
 
+class AuditResult(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+
+
 class AuditLog(models.Model):
     """Append-only record of who did what, in which role, from where. Never updated or deleted."""
 
@@ -33,6 +38,9 @@ class AuditLog(models.Model):
     to_state = models.CharField("新状态", max_length=40, blank=True)
     reason = models.TextField("原因", blank=True)
     details = models.JSONField("详情", default=dict, blank=True)
+    result = models.CharField(
+        "结果", max_length=10, choices=AuditResult.choices, default=AuditResult.SUCCESS
+    )
     # SM3 of the previous row's digest and this row's canonical content (core/audit.py): an
     # edited, removed or inserted row breaks the chain, which `manage.py verify_audit` finds.
     digest = models.CharField("摘要 (SM3)", max_length=64, blank=True, editable=False)

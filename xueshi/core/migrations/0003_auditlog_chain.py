@@ -25,6 +25,7 @@ def _canonical(row, ip_field):
         row.to_state,
         row.reason,
         row.details,
+        row.result,
     ]
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
@@ -64,6 +65,16 @@ class Migration(migrations.Migration):
             name="at",
             field=models.DateTimeField(
                 db_index=True, default=timezone.now, editable=False, verbose_name="时间"
+            ),
+        ),
+        migrations.AddField(
+            model_name="auditlog",
+            name="result",
+            field=models.CharField(
+                choices=[("success", "成功"), ("failure", "失败")],
+                default="success",
+                max_length=10,
+                verbose_name="结果",
             ),
         ),
         migrations.AddField(
