@@ -155,16 +155,17 @@ class ChainReport:
     rows: int
     broken_id: int | None = None
     problem: str = ""
+    head: str = ""  # the last good digest: worth keeping outside the database
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
 
-def _chain_start(rows_exist: bool) -> str:
+def _chain_start() -> str:
     """What the first remaining row must chain onto: genesis, or the digest a purge recorded."""
     purge = AuditLog.objects.filter(action=PURGE_ACTION).order_by("-id").values("details").first()
-    if purge is not None and rows_exist:
+    if purge is not None:
         return str(purge["details"].get("last_purged_digest") or GENESIS_DIGEST)
     return GENESIS_DIGEST
 
@@ -177,12 +178,12 @@ def audit_chain_verify(rows: Iterable[AuditLog] | None = None) -> ChainReport:
     count = 0
     for row in rows:
         if previous is None:
-            previous = _chain_start(True)
+            previous = _chain_start()
         expected = audit_digest(previous, row)
         if row.digest != expected:
             # Either this row was edited, or a row before it was removed or inserted.
             problem = "摘要缺失" if not row.digest else "摘要与内容或前一行不符"
-            return ChainReport(rows=count, broken_id=row.pk, problem=problem)
+            return ChainReport(rows=count, broken_id=row.pk, problem=problem, head=previous)
         previous = row.digest
         count += 1
-    return ChainReport(rows=count)
+    return ChainReport(rows=count, head=previous or GENESIS_DIGEST)

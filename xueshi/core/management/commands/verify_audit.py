@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit_chain_verify()
         if report.ok:
-            self.stdout.write(f"OK {report.rows} rows")
+            self.stdout.write(f"OK {report.rows} rows (head {report.head})")
             return
         self.stderr.write(
             f"BROKEN at audit row #{report.broken_id} ({report.problem}); "
