@@ -119,6 +119,9 @@ def test_reading_a_persons_ledger_is_audited(client):
     [
         ("ledger:unit_query", "q", "ledger.unit_query"),
         ("orgs:staff_list", "q", "units.staff_list"),
+        ("review:queue", "id_number", "review.queue"),
+        ("review:results", "query", "review.results"),
+        ("declarations:list", "q", "review.declaration_list"),
     ],
 )
 def test_a_search_by_id_number_is_audited_masked_and_a_name_search_is_not(
