@@ -138,3 +138,23 @@ def test_a_search_by_id_number_is_audited_masked_and_a_name_search_is_not(
     assert log.role == "unit_admin"
     assert staff.id_number not in str(log.details)
     assert log.details["query"][:6] == staff.id_number[:6]
+
+
+def test_a_role_granted_through_a_page_carries_the_granters_role_and_address(client):
+    admin, _ = _unit_admin(client)
+    staff = PersonFactory.create(unit=admin.unit)
+    response = client.post(
+        reverse("orgs:unit_admin_add"),
+        {
+            "id_number": staff.id_number,
+            "name": staff.name,
+            "phone": "",
+            "in_establishment": "1",
+            "department": "",
+            "login_allowed": "1",
+            "duties": "",
+        },
+    )
+    assert response.status_code == 302
+    grant = AuditLog.objects.get(action="role.grant", actor=user_of(admin), to_state="unit_admin")
+    assert (grant.role, grant.ip_address) == ("unit_admin", IP)

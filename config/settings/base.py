@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xueshi.accounts.middleware.ActiveRoleMiddleware",
+    # Gives audit rows written by services the request's IP address and active role.
+    "xueshi.core.middleware.AuditContextMiddleware",
     "xueshi.accounts.middleware.ForcePasswordChangeMiddleware",
     # AxesMiddleware must stay last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",

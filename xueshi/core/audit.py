@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ GENESIS_DIGEST = "0" * 64
 # Any constant: it names the audit chain among PostgreSQL advisory locks.
 _PG_ADVISORY_KEY = 0x5845_5348_4941_5544  # "XESHIAUD"
 PURGE_ACTION = "audit.purge"
+# Set by core.middleware.AuditContextMiddleware for the length of a request.
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 
 def audit_retention_days() -> int:
@@ -97,6 +100,9 @@ def audit_record(
 ) -> AuditLog:
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor = None
+    if request is None:
+        # A service called from a view: the address and role are still those of this request.
+        request = current_request.get()
     if request is not None and not role:
         active = getattr(request, "active_role", None)
         role = active.kind if active is not None else ""
