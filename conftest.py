@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.db import connections
+from django.test import TransactionTestCase
 
 from xueshi.accounts.backends import find_user
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
+from xueshi.core.audit_guards import install_guards, remove_guards
 from xueshi.orgs.models import Organization
 
 
@@ -13,6 +19,32 @@ from xueshi.orgs.models import Organization
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test land in its own temporary folder, never in the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# Django's private method that ends a transactional test by flushing the database (not in stubs).
+_FLUSH_HOOK = "_fixture_teardown"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_guards_lifted_for_flush() -> Iterator[None]:
+    """A transactional test ends with Django emptying every table; the audit log's triggers
+    (core/audit_guards.py) refuse that, so they are lifted for the flush alone and restored."""
+    original = getattr(TransactionTestCase, _FLUSH_HOOK)
+
+    def teardown(self: Any) -> None:
+        lifted = []
+        for alias in self._databases_names(include_mirrors=False):
+            remove_guards(connections[alias], update=False)
+            lifted.append(alias)
+        try:
+            original(self)
+        finally:
+            for alias in lifted:
+                install_guards(connections[alias])
+
+    setattr(TransactionTestCase, _FLUSH_HOOK, teardown)
+    yield
+    setattr(TransactionTestCase, _FLUSH_HOOK, original)
 
 
 class Demo:

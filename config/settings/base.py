@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xueshi.accounts.middleware.ActiveRoleMiddleware",
+    # Gives audit rows written by services the request's IP address and active role.
+    "xueshi.core.middleware.AuditContextMiddleware",
     "xueshi.accounts.middleware.ForcePasswordChangeMiddleware",
     # AxesMiddleware must stay last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
@@ -152,6 +154,9 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Audit rows are kept this many days (at least 184; `manage.py purge_audit` removes older ones).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=184)
 
 # django-axes: 5 failures on one account locks it for 30 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

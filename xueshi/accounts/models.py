@@ -171,6 +171,8 @@ class RoleKind(models.TextChoices):
     AUTHORITY_ADMIN = "authority_admin", "认定机构管理员"
     TRAINING_BASE_ADMIN = "training_base_admin", "继续教育基地管理员"
     PLATFORM_ADMIN = "platform_admin", "平台管理员"
+    # 三员分立: reads and exports the audit log, nothing else; attached to no organisation.
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
 
 
 # Which kind of organisation each administrative role is attached to.
@@ -227,7 +229,13 @@ class RoleAssignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=[RoleKind.PLATFORM_ADMIN, RoleKind.PROFESSIONAL])
+                    Q(
+                        kind__in=[
+                            RoleKind.PLATFORM_ADMIN,
+                            RoleKind.AUDIT_ADMIN,
+                            RoleKind.PROFESSIONAL,
+                        ]
+                    )
                     | Q(organization__isnull=False)
                 ),
                 name="role_admin_needs_organization",

@@ -99,6 +99,8 @@ PERMISSIONS: dict[str, Permission] = dict(
         ),
         _permission("policy.view", "政策配置", (RoleKind.AUTHORITY_ADMIN,)),
         _permission("system.admin", "系统管理", _PLATFORM),
+        # 安全审计 (三员分立: the audit admin alone; the platform admin does not read it here)
+        _permission("audit.read", "审计日志查看与导出", (RoleKind.AUDIT_ADMIN,)),
     ]
 )
 

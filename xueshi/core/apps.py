@@ -9,3 +9,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its exports in its own exports.py (the export registry).
         autodiscover_modules("exports")
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -4,18 +4,29 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+
+class AuditResult(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
 
 
 class AuditLog(models.Model):
     """Append-only record of who did what, in which role, from where. Never updated or deleted."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set by audit_record under the chain lock (not auto_now_add, which would change it after the
+    # digest was computed).
+    at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
+    # No database constraint and no cascade: a row keeps the actor's id after the account is
+    # gone, since the database refuses any UPDATE of an audit row (core/audit_guards.py).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     role = models.CharField("角色", max_length=40, blank=True)
@@ -27,6 +38,12 @@ class AuditLog(models.Model):
     to_state = models.CharField("新状态", max_length=40, blank=True)
     reason = models.TextField("原因", blank=True)
     details = models.JSONField("详情", default=dict, blank=True)
+    result = models.CharField(
+        "结果", max_length=10, choices=AuditResult.choices, default=AuditResult.SUCCESS
+    )
+    # SM3 of the previous row's digest and this row's canonical content (core/audit.py): an
+    # edited, removed or inserted row breaks the chain, which `manage.py verify_audit` finds.
+    digest = models.CharField("摘要 (SM3)", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "审计日志"

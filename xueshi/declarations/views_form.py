@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
+from xueshi.core.audit import audit_id_search
 from xueshi.core.errors import error_messages, error_text
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
@@ -405,6 +406,7 @@ def declare_for(request: HttpRequest, submit: Submit) -> HttpResponse:
     chosen = request.POST.get("person") if request.method == "POST" else request.GET.get("person")
     if not chosen:
         query = request.GET.get("q", "")
+        audit_id_search(request, query, where="declarations.declare_for")
         context = {"query": query, "people": people_search(role, query), "role": role}
         if request.htmx:  # type: ignore[attr-defined]
             return render(request, "declarations/_people.html", context)

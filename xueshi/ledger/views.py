@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope, permission_kinds, require_role
+from xueshi.core.audit import audit_id_search, audit_personal_read
 from xueshi.core.exports import export_from_request
 
 from . import parsers, selectors
@@ -96,6 +97,7 @@ def person_year(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     person = people_in_scope(role).filter(pk=pk).first()
     if person is None or _year(str(year)) is None:
         raise Http404("人员不存在或不在您的查看范围内。")
+    audit_personal_read(request, action="person.ledger_read", target=person, year=year)
     context = _year_context(
         person, year, lambda y: reverse("ledger:person_year", args=(person.pk, y))
     )
@@ -114,6 +116,7 @@ def unit_query(request: HttpRequest) -> HttpResponse:
     filters: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     year = filters.get("year") or today.year
     matching = selectors.search_people(scope, filters.get("q", ""))
+    audit_id_search(request, filters.get("q", ""), where="ledger.unit_query")
     people = selectors.people_year_hours(matching, year, compliance=filters.get("compliance", ""))
     counts = selectors.people_year_hours(matching, year).aggregate(
         people=Count("pk"), met_count=Count("pk", filter=Q(met=True))

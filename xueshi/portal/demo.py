@@ -511,6 +511,8 @@ def load_demo(*, claims: bool = False) -> list[Login]:
         Login("全平台", "平台管理员", RoleKind.PLATFORM_ADMIN.label, "admin", DEMO_PASSWORD)
     )
     _platform_admin()
+    logins.append(Login("全平台", "审计管理员", RoleKind.AUDIT_ADMIN.label, "audit", DEMO_PASSWORD))
+    _audit_admin()
     if claims:
         load_demo_claims()
     return logins
@@ -523,3 +525,13 @@ def _platform_admin() -> None:
         user.set_password(DEMO_PASSWORD)
         user.save()
     role_grant(user=user, kind=RoleKind.PLATFORM_ADMIN)
+
+
+def _audit_admin() -> None:
+    """三员分立: the audit admin reads and exports the audit log and does nothing else."""
+    user = User.objects.filter(username="audit").first()
+    if user is None:
+        user = User(username="audit", full_name="审计管理员")
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    role_grant(user=user, kind=RoleKind.AUDIT_ADMIN)

@@ -16,6 +16,7 @@ HOME_KINDS = {
     "authority_admin",
     "training_base_admin",
     "platform_admin",
+    "audit_admin",
 }
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import permission_kinds, require_role
+from xueshi.core.audit import audit_id_search
 from xueshi.core.errors import error_text
 from xueshi.core.exports import export_from_request
 from xueshi.declarations.models import Declaration, DeclarationStatus
@@ -163,6 +164,7 @@ def _queue_response(
     categories = selectors.category_choices(role)
     filter_form = QueueFilterForm(request.GET or None, categories=categories)
     page = _page(request, selectors.review_queue_page(role, filter_form.filters()))
+    audit_id_search(request, request.GET.get("id_number", ""), where="review.queue")
     # After a refused batch (a POST to review:batch), "back" means the queue, not the POST URL.
     next_url = (
         request.get_full_path()
@@ -409,6 +411,7 @@ def results(request: HttpRequest) -> HttpResponse:
     role = _reviewer(request, RESULT_ROLES)
     filter_form = ResultFilterForm(request.GET or None)
     page = _page(request, selectors.review_results(role, filter_form.filters()))
+    audit_id_search(request, request.GET.get("query", ""), where="review.results")
     return render(
         request,
         "review/results.html",

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_role
+from xueshi.core.audit import audit_id_search
 from xueshi.core.errors import error_text
 from xueshi.declarations import picker, selectors, services
 from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
@@ -152,6 +153,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:50]
     year = _year(request.GET.get("year", ""))
 
+    if admin:
+        audit_id_search(request, query, where="review.declaration_list")
     declarations = _search(selectors.declaration_list(role, status=status), query, admin=admin)
     filtered = _search(declarations_in_scope(role), query, admin=admin)
     if year is not None:

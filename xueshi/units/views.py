@@ -30,6 +30,7 @@ from xueshi.accounts.permissions import (
     people_in_scope,
     require_permission,
 )
+from xueshi.core.audit import audit_id_search, audit_personal_read
 from xueshi.core.errors import error_text
 from xueshi.core.exports import export_from_request
 from xueshi.orgs import selectors
@@ -178,6 +179,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "").strip()
     people = account_selectors.staff_in_scope(role, query=query, department=department)
+    audit_id_search(request, query, where="units.staff_list")
     page = _page(request, people, STAFF_PAGE_SIZE)
     filters = {key: value for key, value in (("q", query), ("department", department)) if value}
     return render(
@@ -281,6 +283,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"已保存 {person.name} 的信息。")
                 return redirect("orgs:staff_list")
     else:
+        audit_personal_read(request, action="person.read", target=person)
         form = StaffEditForm(initial=initial)
         _staff_form_departments(form, role)
     leave_form = StaffLeaveForm() if role.kind == RoleKind.UNIT_ADMIN else None

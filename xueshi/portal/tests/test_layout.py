@@ -85,7 +85,7 @@ def make_role(kind: str):
             kind=kind,
             organization=UnitFactory.create(kind="training_base", name="测试继续教育基地"),
         )
-    if kind == RoleKind.PLATFORM_ADMIN:
+    if kind in (RoleKind.PLATFORM_ADMIN, RoleKind.AUDIT_ADMIN):
         return RoleAssignmentFactory.create(kind=kind, organization=None)
     return RoleAssignmentFactory.create(kind=kind, organization=UnitFactory.create())
 
@@ -117,6 +117,7 @@ EXPECTED_MENU = {
         ("admin:index", False),
         ("orgs:pending_units", False),
     ],
+    RoleKind.AUDIT_ADMIN: [("core:home", False), ("core:audit_log", False)],
 }
 # Entries a kind must never show.
 FORBIDDEN_MENU = {
@@ -126,7 +127,20 @@ FORBIDDEN_MENU = {
     RoleKind.SUPERVISOR_ADMIN: ["orgs:my_unit", "policy:profile_detail", "admin:index"],
     RoleKind.AUTHORITY_ADMIN: ["orgs:my_unit", "admin:index"],
     RoleKind.TRAINING_BASE_ADMIN: ["orgs:pending_units", "admin:index"],
-    RoleKind.PLATFORM_ADMIN: ["orgs:my_unit", "accounts:my_info", "policy:profile_detail"],
+    RoleKind.PLATFORM_ADMIN: [
+        "orgs:my_unit",
+        "accounts:my_info",
+        "policy:profile_detail",
+        "core:audit_log",
+    ],
+    # 三员分立: the audit admin sees the audit log and nothing of the system or the business.
+    RoleKind.AUDIT_ADMIN: [
+        "admin:index",
+        "orgs:pending_units",
+        "ledger:unit_query",
+        "review:queue",
+        "reports:statistics",
+    ],
 }
 
 

@@ -1,0 +1,58 @@
+"""Logins, failed logins and lockouts in the audit log, whichever path the login took."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from xueshi.core.audit import audit_record
+from xueshi.core.identifiers import mask_id_number
+from xueshi.core.models import AuditResult
+
+from .selectors import first_role_of_user
+
+
+@receiver(user_logged_in, dispatch_uid="xueshi.audit.login")
+def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    # The session starts in the user's first role (LoginView activates it right after).
+    role = first_role_of_user(user)
+    audit_record(
+        action="auth.login",
+        actor=user,
+        role=role.kind if role is not None else "",
+        request=request,
+        target=user,
+    )
+
+
+def _typed_username(credentials: dict[str, Any] | None) -> str:
+    # Usernames are ID numbers or credit codes: personal data, so only the masked form is kept.
+    return mask_id_number(str((credentials or {}).get("username") or ""))
+
+
+@receiver(user_login_failed, dispatch_uid="xueshi.audit.login_failed")
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    audit_record(
+        action="auth.login_failed",
+        request=request,
+        result=AuditResult.FAILURE,
+        details={"username": _typed_username(credentials)},
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="xueshi.audit.locked_out")
+def audit_locked_out(
+    sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any
+) -> None:
+    audit_record(
+        action="auth.locked_out",
+        request=request,
+        result=AuditResult.FAILURE,
+        details={"username": _typed_username({"username": username})},
+    )
