@@ -244,7 +244,7 @@ def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpRespo
         raise Http404("没有该申报。") from None
     detail_url = reverse("declarations:detail", args=[declaration.pk])
     if not declaration.is_editable:
-        messages.error(request, f"该申报当前为“{declaration.get_status_display()}”，不能修改。")
+        messages.error(request, f"该申报当前为“{declaration.status_word}”，不能修改。")
         return redirect(detail_url)
     if not is_declarant(declaration, role):
         messages.error(request, "只有申报人（或代为申报的单位）可以修改该申报。")
