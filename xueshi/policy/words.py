@@ -70,6 +70,19 @@ def status_word(key: str, version_date: date | None, state: str, level_code: str
     return words.get((state, ""), DEFAULT_STATE_WORDS.get(state, state))
 
 
+def region_word(key: str, version_date: date | None, state: str, level_code: str = "") -> str:
+    """The word the region itself names for (state, level), or "" where it names none."""
+    if not key or version_date is None:
+        return ""
+    words = _words(key, version_date)
+    default = DEFAULT_STATE_WORDS.get(state)
+    for candidate in ((state, level_code), (state, "")):
+        word = words.get(candidate)
+        if word and (candidate[1] or word != default):
+            return word
+    return ""
+
+
 def state_choices(
     key: str, version_date: date | None, states: tuple[str, ...]
 ) -> list[tuple[str, str]]:

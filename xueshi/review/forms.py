@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from xueshi.core.forms import StyledForm, style_widgets
+from xueshi.policy.words import DEFAULT_STATE_WORDS
 
 from .selectors import RESULT_STATUSES, QueueFilters, ResultFilters
 
@@ -66,7 +67,8 @@ class QueueFilterForm(StyledForm):
         )
 
 
-STATUS_LABELS = {"approved": "通过认定", "rejected": "不予认定", "returned": "已退回"}
+# The platform's words; a page passes its region's (`state_words`, e.g. Henan's 审核通过).
+STATUS_LABELS = {status: DEFAULT_STATE_WORDS[status] for status in RESULT_STATUSES}
 
 
 class ResultFilterForm(StyledForm):
@@ -84,6 +86,13 @@ class ResultFilterForm(StyledForm):
         widget=forms.TextInput(attrs={"placeholder": "输入姓名或完整证件号码"}),
     )
     credit_year = _optional_year()
+
+    def __init__(
+        self, *args: Any, state_words: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if state_words:
+            self.fields["status"].choices = [("", "全部"), *state_words]  # type: ignore[attr-defined]
 
     def filters(self) -> ResultFilters:
         if not self.is_valid():

@@ -76,9 +76,8 @@ def _filtered(queue: QuerySet[Declaration], filters: QueueFilters) -> QuerySet[D
 
 
 def trail_of(declaration: Declaration) -> QuerySet[TrailEntry]:
-    return TrailEntry.objects.filter(declaration=declaration).select_related(
-        "organization", "actor"
-    )
+    # Through the related manager: each entry knows its declaration (for the region's words).
+    return declaration.trail.select_related("organization", "actor")
 
 
 def with_chain(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:

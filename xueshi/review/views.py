@@ -416,7 +416,10 @@ def _visible_ids(role: RoleAssignment, ids: list[int]) -> list[int]:
 def results(request: HttpRequest) -> HttpResponse:
     """专业科目学时审核结果: decided claims in the role's scope, filtered by status."""
     role = _reviewer(request, RESULT_ROLES)
-    filter_form = ResultFilterForm(request.GET or None)
+    filter_form = ResultFilterForm(
+        request.GET or None,
+        state_words=selectors.region_state_words(role, selectors.RESULT_STATUSES),
+    )
     page = _page(request, selectors.review_results(role, filter_form.filters()))
     return render(
         request,
