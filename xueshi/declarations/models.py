@@ -148,6 +148,11 @@ class Declaration(models.Model):
         )
 
     @property
+    def draft_word(self) -> str:
+        """What the region calls a draft (Zhejiang: 个人保存), e.g. for "撤回后变为…"."""
+        return status_word(self.policy_profile, self.profile_version, "draft")
+
+    @property
     def is_untouched_pending(self) -> bool:
         """Pending and no reviewer has acted since it was sent: it may still be withdrawn."""
         return (

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.declarations.form_selectors import person_of_role
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
@@ -210,6 +211,10 @@ def region_state_words(role: RoleAssignment | None, states: Iterable[str]) -> li
     key = ""
     if role is not None and role.organization is not None:
         key = role.organization.effective_policy_profile()
+    elif role is not None:  # a professional: the region of the person's unit
+        person = person_of_role(role)
+        if person is not None and person.unit is not None:
+            key = person.unit.effective_policy_profile()
     version = _latest_version(key)
     when = version.effective_from if version is not None else None
     return [(state, status_word(key, when, state)) for state in states]

@@ -356,8 +356,9 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
     else:
+        draft = declaration.draft_word
         messages.success(
-            request, f"已撤回“{declaration.title}”，现为待提交状态，可修改后重新提交。"
+            request, f"已撤回“{declaration.title}”，现为{draft}状态，可修改后重新提交。"
         )
     return _back(request)
 
