@@ -188,13 +188,14 @@ def _after_save(
     edit_url = reverse("declarations:edit", args=[saved.pk])
     if request.POST.get("action") != "submit":
         messages.success(
-            request, "已保存（待提交）。可继续上传佐证材料，确认无误后点击“保存并提交”。"
+            request,
+            f"已保存（{saved.draft_word}）。可继续上传佐证材料，确认无误后点击“保存并提交”。",
         )
         return redirect(edit_url)
     try:
         where = submit(request, role, saved)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, f"已保存为待提交，但未能提交：{error_text(error)}")
+        messages.error(request, f"已保存为{saved.draft_word}，但未能提交：{error_text(error)}")
         return redirect(edit_url)
     messages.success(request, f"已提交至{where}，请等待审核。")
     return redirect("declarations:list")

@@ -303,7 +303,7 @@ def _success_message(declaration: Declaration, action: str) -> str:
         return f"已通过{name}，已转入下一级审核。"
     if action == "approve":
         hours = f"{declaration.hours_counted.normalize():f}"
-        return f"已通过{name}，审核完成（通过认定，批准 {hours} 学时）。"
+        return f"已通过{name}，审核完成（{declaration.status_word}，批准 {hours} 学时）。"
     if action == "return":
         return f"已退回{name}。"
     return f"已对{name}作出不予认定。"
