@@ -58,8 +58,8 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     expect(li.page.locator("#hours-block")).to_contain_text("15 学时/门 × 12 门 = 180 学时")
     li.click("保存并提交").expect_text("已提交至安阳市人民医院（单位审核），请等待审核。")
     row = list_row(li, title)
-    expect(row).to_contain_text("待审核")
-    li.shot("submitted", publish="ay-02-submitted", group=GROUP, caption="已提交，待单位审核")
+    expect(row).to_contain_text("学员已提交")  # 种子：“申报状态最开始为学员已提交”
+    li.shot("submitted", publish="ay-02-submitted", group=GROUP, caption="学员已提交，待单位审核")
 
     # 单位审核: 安阳市人民医院 approves in its queue (the row is swapped in place).
     unit = as_user("ay_yiyuan", viewport=viewport)

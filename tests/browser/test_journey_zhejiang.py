@@ -74,7 +74,7 @@ def declare_and_submit(ui: UI, title: str, hours: str, images: list[Path]) -> No
     """A complete claim with its evidence, saved then submitted to the enterprise."""
     ui.open_menu("学时登记")
     fill_course(ui, title, hours, FITS)
-    ui.click("保存暂不提交").expect_text("已保存（待提交）")
+    ui.click("保存暂不提交").expect_text("已保存（个人保存）")  # 种子：审核状态为个人保存
     upload(ui, images)
     ui.expect_text(f"已上传附件（{len(images)}）")
     ui.click("保存并提交").expect_text(f"已提交至{ENTERPRISE}（企业审核），请等待审核。")
@@ -126,7 +126,7 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
 
     me.fill("认定内容说明", FITS).field("认定内容说明").press("Tab")
     settle(me, leave_field=False)
-    me.click("保存暂不提交").expect_text("已保存（待提交）")
+    me.click("保存暂不提交").expect_text("已保存（个人保存）")  # 种子：审核状态为个人保存
     images = png_images(tmp_path / "evidence", 6)
     upload(me, images[:5])
     me.expect_text("已上传 5 个文件")
@@ -144,12 +144,13 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     )
 
     me.click("保存并提交").expect_text(f"已提交至{ENTERPRISE}（企业审核），请等待审核。")
-    expect(table_row(me, "建筑施工安全生产管理专题培训班")).to_contain_text("待审核")
+    # 种子：“提交后审核状态显示个人上报”
+    expect(table_row(me, "建筑施工安全生产管理专题培训班")).to_contain_text("个人上报")
     me.shot(
         "submitted",
         publish="zj-register-03-submitted",
         group=REGISTER,
-        caption="个人上报：待审核（企业审核）",
+        caption="个人上报（企业审核）",
         phone_too=True,
     )
 
@@ -187,21 +188,21 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     open_for_review(province, "建筑施工安全生产管理专题培训班", "省级终审")
     province.page.locator("#actions").get_by_role("button", name="通过", exact=True).click()
     province.page.wait_for_load_state()
-    province.expect_text("审核完成（通过认定，批准 32 学时）")
+    province.expect_text("审核完成（终审通过，批准 32 学时）")
 
     me.open_menu("申报进度查询")
     row = table_row(me, "建筑施工安全生产管理专题培训班")
-    expect(row).to_contain_text("通过认定")
+    expect(row).to_contain_text("终审通过")  # 种子：“省级审核分为终审通过和省级审核不通过”
     trail = open_trail(me, "建筑施工安全生产管理专题培训班")
     final = trail.locator(".trail li").last
     expect(final).to_contain_text("省级终审")
-    expect(final).to_contain_text("审核通过")
+    expect(final).to_contain_text("终审通过")
     expect(final).to_contain_text("批准 32 学时")
     me.shot(
         "final-approved",
         publish="zj-review-03-final-approved",
         group=REVIEW,
-        caption="省级终审通过：通过认定，批准 32 学时",
+        caption="终审通过，批准 32 学时",
         phone_too=True,
     )
     me.axe()
@@ -243,16 +244,16 @@ def test_zhejiang_province_rejects_with_a_reason(
     province.expect_text("已对钱伟的申报“BIM 技术应用研修班”作出不予认定。")
 
     me.open_menu("申报进度查询")
-    expect(table_row(me, "BIM 技术应用研修班")).to_contain_text("不予认定")
+    expect(table_row(me, "BIM 技术应用研修班")).to_contain_text("省级审核不通过")
     trail = open_trail(me, "BIM 技术应用研修班")
     final = trail.locator(".trail li").last
     expect(final).to_contain_text("省级终审")
-    expect(final).to_contain_text("不予认定")
+    expect(final).to_contain_text("省级审核不通过")
     expect(final).to_contain_text(REJECT_REASON)
     me.shot(
         "rejected-with-reason",
         publish="zj-review-05-rejected-list",
         group=REVIEW,
-        caption="省级审核不通过：不予认定及原因",
+        caption="省级审核不通过及原因",
         phone_too=True,
     )

@@ -11,15 +11,21 @@ from django.db.models import Q
 
 from xueshi.accounts.models import Person
 from xueshi.orgs.models import Organization
+from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
+
+_W = DEFAULT_STATE_WORDS
 
 
 class DeclarationStatus(models.TextChoices):
-    DRAFT = "draft", "待提交"
-    PENDING = "pending", "待审核"
-    RETURNED = "returned", "已退回"
-    APPROVED = "approved", "通过认定"
-    REJECTED = "rejected", "不予认定"
-    DELETED = "deleted", "已删除"
+    """Stable codes; the labels are the platform's default words (a region may name its own,
+    see `Declaration.status_word`)."""
+
+    DRAFT = "draft", _W["draft"]
+    PENDING = "pending", _W["pending"]
+    RETURNED = "returned", _W["returned"]
+    APPROVED = "approved", _W["approved"]
+    REJECTED = "rejected", _W["rejected"]
+    DELETED = "deleted", _W["deleted"]
 
 
 # The declarant may change these; the others belong to reviewers.
@@ -85,6 +91,10 @@ class Declaration(models.Model):
     current_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Where the claim entered the chain; while current == entry nobody has acted yet.
     entry_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # The review level the state refers to: where a pending claim waits, or which level returned
+    # or rejected it ("" otherwise). Kept by the lifecycle so a list can word each row in its
+    # region's words (Zhejiang's 企业审核通过 / 省级审核不通过) without a query per row.
+    status_level = models.CharField("状态所在审核级别", max_length=60, blank=True, editable=False)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     decided_at = models.DateTimeField("审核完成时间", null=True, blank=True)
     created_at = models.DateTimeField("登记日期", auto_now_add=True)
@@ -129,6 +139,18 @@ class Declaration(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def status_word(self) -> str:
+        """The state in the words of the claim's own region (and review level)."""
+        return status_word(
+            self.policy_profile, self.profile_version, self.status, self.status_level
+        )
+
+    @property
+    def draft_word(self) -> str:
+        """What the region calls a draft (Zhejiang: 个人保存), e.g. for "撤回后变为…"."""
+        return status_word(self.policy_profile, self.profile_version, "draft")
 
     @property
     def is_untouched_pending(self) -> bool:

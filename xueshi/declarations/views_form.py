@@ -189,13 +189,14 @@ def _after_save(
     edit_url = reverse("declarations:edit", args=[saved.pk])
     if request.POST.get("action") != "submit":
         messages.success(
-            request, "已保存（待提交）。可继续上传佐证材料，确认无误后点击“保存并提交”。"
+            request,
+            f"已保存（{saved.draft_word}）。可继续上传佐证材料，确认无误后点击“保存并提交”。",
         )
         return redirect(edit_url)
     try:
         where = submit(request, role, saved)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, f"已保存为待提交，但未能提交：{error_text(error)}")
+        messages.error(request, f"已保存为{saved.draft_word}，但未能提交：{error_text(error)}")
         return redirect(edit_url)
     messages.success(request, f"已提交至{where}，请等待审核。")
     return redirect("declarations:list")
@@ -245,7 +246,7 @@ def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpRespo
         raise Http404("没有该申报。") from None
     detail_url = reverse("declarations:detail", args=[declaration.pk])
     if not declaration.is_editable:
-        messages.error(request, f"该申报当前为“{declaration.get_status_display()}”，不能修改。")
+        messages.error(request, f"该申报当前为“{declaration.status_word}”，不能修改。")
         return redirect(detail_url)
     if not is_declarant(declaration, role):
         messages.error(request, "只有申报人（或代为申报的单位）可以修改该申报。")

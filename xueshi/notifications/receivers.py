@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
 from xueshi.policy.hours import fmt
+from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
 
 from .services import notify
 
@@ -30,20 +31,27 @@ def _tell(declaration: Declaration, message: str) -> None:
 
 @receiver(events.declaration_returned)
 def on_returned(sender: Any, declaration: Declaration, reason: str, **kwargs: Any) -> None:
-    _tell(declaration, f"您的学时申报“{declaration.title}”被退回：{reason}。请修改后重新提交。")
+    # In the region's words where it names its own (Zhejiang: 企业审核不通过).
+    word = declaration.status_word
+    said = "被退回" if word == DEFAULT_STATE_WORDS["returned"] else word
+    _tell(declaration, f"您的学时申报“{declaration.title}”{said}：{reason}。请修改后重新提交。")
 
 
 @receiver(events.declaration_rejected)
 def on_rejected(sender: Any, declaration: Declaration, reason: str, **kwargs: Any) -> None:
-    _tell(declaration, f"您的学时申报“{declaration.title}”不予认定：{reason}。")
+    word = declaration.status_word
+    _tell(declaration, f"您的学时申报“{declaration.title}”{word}：{reason}。")
 
 
 @receiver(events.declaration_approved)
 def on_approved(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
     hours = fmt(declaration.hours_counted)
-    _tell(declaration, f"您的学时申报“{declaration.title}”已通过认定，批准 {hours} 学时。")
+    word = declaration.status_word
+    _tell(declaration, f"您的学时申报“{declaration.title}”已{word}，批准 {hours} 学时。")
 
 
 @receiver(events.approved_declaration_deleted)
 def on_deleted(sender: Any, declaration: Declaration, reason: str, **kwargs: Any) -> None:
-    _tell(declaration, f"您已通过认定的学时申报“{declaration.title}”被删除：{reason}。")
+    # The word of the state it had (the deleted claim's own state is 已删除).
+    word = status_word(declaration.policy_profile, declaration.profile_version, "approved")
+    _tell(declaration, f"您已{word}的学时申报“{declaration.title}”被删除：{reason}。")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -227,9 +228,19 @@ def _registry() -> Registry:
     return registry
 
 
+# Caches built from the loaded profiles (e.g. status words) register here to be dropped too.
+_reload_hooks: list[Callable[[], None]] = []
+
+
+def register_reload_hook(hook: Callable[[], None]) -> None:
+    _reload_hooks.append(hook)
+
+
 def reload_profiles() -> None:
     """Forget the loaded profiles; the next lookup reads the files again."""
     _registry.cache_clear()
+    for hook in _reload_hooks:
+        hook()
 
 
 def profile_keys() -> list[str]:

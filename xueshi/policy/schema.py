@@ -284,12 +284,48 @@ class YearlyRequirement(StrictModel):
         return Fraction(self.min_professional_share)
 
 
+# --- status words and reviewer outcomes per region ------------------------------------------
+#
+# A claim's state is a stable English code in the database; what a region's pages call it is
+# data. Words can depend on the chain position: Zhejiang's 企业审核通过 is "pending at the
+# provincial level after the enterprise approved", its 企业审核不通过 / 省级审核不通过 say which
+# level turned the claim down. Anything left out keeps the platform's own word.
+
+Outcome = Literal["approve", "return", "reject"]
+OUTCOMES: tuple[Outcome, ...] = ("approve", "return", "reject")
+OUTCOME_LABELS = {"approve": "审核通过", "return": "退回", "reject": "不予认定"}
+STATE_CODES = ("draft", "pending", "returned", "approved", "rejected", "deleted")
+
+
+class LevelWords(StrictModel):
+    """Words for a claim at (pending) or turned down by (returned, rejected) one review level."""
+
+    pending: Label | None = None  # waiting at this level, e.g. 企业审核通过 at the provincial one
+    returned: Label | None = None  # this level returned it, e.g. 企业审核不通过
+    rejected: Label | None = None  # this level made the final refusal
+
+
+class StatusWords(StrictModel):
+    """This region's word per claim state; `levels` refines it by review level code."""
+
+    draft: Label | None = None
+    pending: Label | None = None
+    returned: Label | None = None
+    approved: Label | None = None
+    rejected: Label | None = None
+    deleted: Label | None = None
+    levels: dict[Code, LevelWords] = Field(default_factory=dict)
+    note: str = ""
+
+
 class ReviewLevel(StrictModel):
     code: Code
     name: Label  # what this region's interface calls it, e.g. 协会审核
     organization_kind: Literal["unit", "supervisor", "authority"]
     # Skipped when the declarant's unit has no organisation of this kind above it.
     skippable: bool = False
+    # What a reviewer at this level may decide; Anyang's levels only approve or return.
+    outcomes: list[Outcome] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
     note: str = ""
 
 
@@ -383,6 +419,7 @@ class ProfileVersion(StrictModel):
     windows: Windows
     region_tiers: list[RegionTier] = Field(default_factory=list)
     title_tracks: list[TitleSeries] = Field(default_factory=list)
+    status_words: StatusWords = StatusWords()
 
     @functools.cached_property
     def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:
@@ -664,6 +701,7 @@ def _review_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
             order = max(order, rank)
         if chain and chain[-1] in defined and defined[chain[-1]].skippable:
             yield (f"{path}[{len(chain) - 1}]", "终审级别不能设为可跳过")
+    yield from _outcome_and_word_issues(version, defined)
     if review.direct_to_supervisor:
         direct = review.direct_chain or review.chain
         if not any(
@@ -673,6 +711,30 @@ def _review_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
                 "review.direct_to_supervisor",
                 "审核链中没有主管部门级别，不能直接提交至主管部门",
             )
+
+
+def _outcome_and_word_issues(
+    version: ProfileVersion, defined: dict[str, ReviewLevel]
+) -> Iterator[tuple[str, str]]:
+    for k, level in enumerate(version.review.levels):
+        if len(set(level.outcomes)) != len(level.outcomes):
+            yield (f"review.levels[{k}].outcomes", "审核结论重复")
+        if "approve" not in level.outcomes:
+            # Without 审核通过 no claim could ever pass this level.
+            yield (f"review.levels[{k}].outcomes", "审核结论必须包含 approve（审核通过）")
+    for code, words in version.status_words.levels.items():
+        where = f"status_words.levels.{code}"
+        named = defined.get(code)
+        if named is None:
+            known = "、".join(defined) or "（无）"
+            yield (where, f"状态用语引用了未定义的审核级别 {code!r}（已定义：{known}）")
+            continue
+        for outcome, state in (("return", "returned"), ("reject", "rejected")):
+            if getattr(words, state) is not None and outcome not in named.outcomes:
+                yield (
+                    f"{where}.{state}",
+                    f"审核级别 {code!r} 没有“{OUTCOME_LABELS[outcome]}”结论，不能为其设置状态用语",
+                )
 
 
 def _requirement_issues(requirement: YearlyRequirement) -> Iterator[tuple[str, str]]:

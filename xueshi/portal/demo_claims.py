@@ -158,7 +158,8 @@ PLANS: list[RegionClaims] = [
             ),
             ClaimPlan(
                 "李明", "publication", "paper_author_1",
-                _anyang("在《中华急诊医学杂志》发表论文", "20"), REJECTED, at=1,
+                # Anyang's reviewers approve or return, never 不予认定: returned by 管理单位审核.
+                _anyang("在《中华急诊医学杂志》发表论文", "20"), RETURNED, at=1,
             ),
             ClaimPlan(
                 "李明", "training", "organizer_certified",

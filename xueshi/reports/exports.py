@@ -17,12 +17,11 @@ from django.db.models import Q, QuerySet
 
 from xueshi.accounts.models import RoleAssignment, id_number_q
 from xueshi.core.exports import Column, ExportSpec, register_export
-from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.declarations.models import Declaration
+from xueshi.policy.words import row_status_word
 
 from . import selectors
 from .forms import read_filters
-
-STATUS_LABELS = dict(DeclarationStatus.choices)
 
 DECLARATION_COLUMNS = [
     Column("姓名", "person__name", width=12),
@@ -33,7 +32,7 @@ DECLARATION_COLUMNS = [
     Column("计入年度", "credit_year", width=10),
     Column("申请学时", "hours_claimed", width=10),
     Column("批准学时", "hours_granted", width=10),
-    Column("状态", lambda row: STATUS_LABELS.get(row["status"], row["status"]), width=10),
+    Column("状态", row_status_word, width=10),
     Column("提交时间", "submitted_at", width=20),
 ]
 
@@ -63,6 +62,9 @@ def declaration_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> 
         "hours_claimed",
         "hours_granted",
         "status",
+        "status_level",
+        "policy_profile",
+        "profile_version",
         "submitted_at",
     )
 

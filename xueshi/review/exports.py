@@ -11,9 +11,9 @@ from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import role_may
 from xueshi.core.exports import Column, ExportSpec, form_data, register_export
 from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.policy.words import row_status_word
 
 from . import selectors as review_selectors
-from .forms import STATUS_LABELS as RESULT_STATUS_LABELS
 from .forms import QueueFilterForm, ResultFilterForm
 
 # 审核 (review:queue): the claims waiting for the role's level.
@@ -83,9 +83,7 @@ REVIEW_RESULT_COLUMNS = [
         width=10,
     ),
     Column("计入年度", "credit_year", width=10),
-    Column(
-        "审核状态", lambda row: RESULT_STATUS_LABELS.get(row["status"], row["status"]), width=10
-    ),
+    Column("审核状态", row_status_word, width=10),
     Column("审核环节", "verdict_level", width=16),
     Column("审核意见", "verdict_comment", width=40),
     Column("审核时间", lambda row: row["decided_at"] or row["updated_at"], width=20),
@@ -102,6 +100,9 @@ REVIEW_RESULT_FIELDS = (
     "hours_granted",
     "credit_year",
     "status",
+    "status_level",
+    "policy_profile",
+    "profile_version",
     "verdict_level",
     "verdict_comment",
     "decided_at",

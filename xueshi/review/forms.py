@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from xueshi.core.forms import StyledForm, style_widgets
+from xueshi.policy.words import DEFAULT_STATE_WORDS
 
 from .selectors import RESULT_STATUSES, QueueFilters, ResultFilters
 
@@ -66,7 +67,8 @@ class QueueFilterForm(StyledForm):
         )
 
 
-STATUS_LABELS = {"approved": "通过认定", "rejected": "不予认定", "returned": "已退回"}
+# The platform's words; a page passes its region's (`state_words`, e.g. Henan's 审核通过).
+STATUS_LABELS = {status: DEFAULT_STATE_WORDS[status] for status in RESULT_STATUSES}
 
 
 class ResultFilterForm(StyledForm):
@@ -84,6 +86,13 @@ class ResultFilterForm(StyledForm):
         widget=forms.TextInput(attrs={"placeholder": "输入姓名或完整证件号码"}),
     )
     credit_year = _optional_year()
+
+    def __init__(
+        self, *args: Any, state_words: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if state_words:
+            self.fields["status"].choices = [("", "全部"), *state_words]  # type: ignore[attr-defined]
 
     def filters(self) -> ResultFilters:
         if not self.is_valid():
@@ -169,15 +178,26 @@ class IdListField(forms.Field):
 
 
 BATCH_APPROVE = "approve"
+BATCH_RETURN = "return"
 BATCH_REJECT = "reject"
+BATCH_CHOICES = {
+    BATCH_APPROVE: "批量通过审核",
+    BATCH_RETURN: "批量退回",
+    BATCH_REJECT: "批量不通过审核",
+}
+# "已批量通过审核 3 条申报。"
+BATCH_DONE = {
+    BATCH_APPROVE: "批量通过审核",
+    BATCH_RETURN: "批量退回",
+    BATCH_REJECT: "批量不通过审核",
+}
 
 
 class BatchForm(StyledForm):
-    """批量通过审核 / 批量不通过审核 of the rows ticked on the queue."""
+    """批量通过审核 / 批量退回 / 批量不通过审核 of the rows ticked on the queue: only the
+    outcomes the role's review level has in its region (`outcomes`)."""
 
-    action = forms.ChoiceField(
-        choices=[(BATCH_APPROVE, "批量通过审核"), (BATCH_REJECT, "批量不通过审核")]
-    )
+    action = forms.ChoiceField(choices=list(BATCH_CHOICES.items()))
     ids = IdListField(error_messages={"required": "请先勾选要审核的申报。"})
     reason = forms.CharField(
         label="审核意见 / 不通过原因",
@@ -186,11 +206,22 @@ class BatchForm(StyledForm):
         widget=forms.TextInput(attrs={"placeholder": "批量不通过审核时必须填写原因"}),
     )
 
+    def __init__(self, *args: Any, outcomes: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offered = [(code, label) for code, label in BATCH_CHOICES.items() if code in outcomes]
+        self.fields["action"].choices = offered or list(BATCH_CHOICES.items())  # type: ignore[attr-defined]
+
+    @property
+    def offered(self) -> list[str]:
+        return [str(code) for code, _ in self.fields["action"].choices]  # type: ignore[attr-defined]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         data["reason"] = (data.get("reason") or "").strip()
         if data.get("action") == BATCH_REJECT and not data["reason"]:
             self.add_error("reason", "批量不通过审核必须填写不通过原因。")
+        if data.get("action") == BATCH_RETURN and not data["reason"]:
+            self.add_error("reason", "批量退回必须填写退回原因。")
         return data
 
 

@@ -37,6 +37,8 @@ from xueshi.declarations.services import (
     top_authority_for,
 )
 from xueshi.orgs.models import Organization
+from xueshi.policy.schema import OUTCOME_LABELS
+from xueshi.policy.words import level_outcomes
 
 from .chain import PlannedStep, entry_index, resolve_chain
 from .models import ChainStep, TrailAction, TrailEntry
@@ -112,8 +114,9 @@ def who_of(action: Action) -> str:
 class Reviewable(Protocol):
     """What the lifecycle needs to know about one kind of reviewable item.
 
-    The item has `status`, `current_position`, `entry_position`, `submitted_at`, `decided_at`
-    and `pk`; its chain is `ChainStep` rows and its trail `TrailEntry` rows.
+    The item has `status`, `status_level`, `current_position`, `entry_position`,
+    `submitted_at`, `decided_at` and `pk`; its chain is `ChainStep` rows and its trail
+    `TrailEntry` rows.
     """
 
     model: type[models.Model]
@@ -128,6 +131,7 @@ class Reviewable(Protocol):
     ) -> tuple[list[PlannedStep], int]: ...
     def replace_chain(self, item: Any, planned: list[PlannedStep]) -> None: ...
     def on_submit(self, item: Any) -> str: ...
+    def outcomes(self, item: Any, step: ChainStep) -> tuple[str, ...]: ...
     def on_approve(
         self, item: Any, *, final: bool, hours_granted: Decimal | None, comment: str
     ) -> None: ...
@@ -195,6 +199,21 @@ WHO: dict[str, Callable[[Move], None]] = {
 }
 
 
+# A reviewer's three outcomes; the region's profile says which of them each level has.
+VERDICT_ACTIONS = (A.APPROVE, A.RETURN, A.REJECT)
+
+
+class OutcomeNotOffered(AlreadyHandled):
+    """The level that must act has no such outcome in its region (Anyang: no 不予认定)."""
+
+
+def _outcome_offered(move: Move) -> None:
+    step = _step(move)
+    if str(move.action) not in move.adapter.outcomes(move.item, step):
+        name = OUTCOME_LABELS.get(str(move.action), str(move.action))
+        raise OutcomeNotOffered(f"{step.level_name}不能作出“{name}”的审核结论。")
+
+
 def _untouched(move: Move) -> bool:
     return bool(move.item.current_position == move.item.entry_position)
 
@@ -222,7 +241,7 @@ WHEN: dict[str, Callable[[Move], bool]] = {
 
 
 def _state_refusal(move: Move, *, state_matched: bool) -> AlreadyHandled:
-    shown = move.item.get_status_display()
+    shown = move.item.status_word
     action = move.action
     if action == A.SUBMIT:
         return AlreadyHandled(f"该申报当前为“{shown}”，不能再次提交。")
@@ -266,6 +285,8 @@ def _choose(move: Move, expected_position: int | None = None) -> Transition:
         raise _state_refusal(move, state_matched=False)
     if move.action not in WHO_FIRST:
         check(move)
+    if move.action in VERDICT_ACTIONS:
+        _outcome_offered(move)
     for row in rows:
         if WHEN[row.when](move):
             return row
@@ -360,6 +381,7 @@ def transition(
     elif action == A.DELETE_APPROVED:
         trail = {"organization": role.organization, "comment": reason}
     item.status = row.target
+    item.status_level = _status_level(move, row)
     item.save()
     adapter.trail(
         item,
@@ -374,6 +396,18 @@ def transition(
         extra = {"reason": reason} if reason else {}
         adapter.publish(row.event, item, actor=actor, **extra)
     return item
+
+
+def _status_level(move: Move, row: Transition) -> str:
+    """The review level the new state refers to: where it now waits, or which level turned it
+    down; the region's status words may depend on it."""
+    item = move.item
+    if row.target == S.PENDING:
+        steps = move.adapter.steps(item).filter(position=item.current_position)
+        return steps.values_list("level_code", flat=True).first() or ""
+    if row.target in (S.RETURNED, S.REJECTED) and move.step is not None:
+        return move.step.level_code
+    return ""
 
 
 TRAIL_ACTIONS = {
@@ -437,6 +471,9 @@ class DeclarationReviewable:
         "rejected": events.declaration_rejected,
         "approved_deleted": events.approved_declaration_deleted,
     }
+
+    def outcomes(self, item: Declaration, step: ChainStep) -> tuple[str, ...]:
+        return level_outcomes(item.policy_profile, item.profile_version, step.level_code)
 
     def lock(self, pk: int) -> Declaration:
         return (

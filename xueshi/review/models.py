@@ -9,6 +9,7 @@ from django.db import models
 
 from xueshi.declarations.models import Declaration
 from xueshi.orgs.models import Organization
+from xueshi.policy.words import region_word
 
 
 class ChainStep(models.Model):
@@ -49,6 +50,9 @@ class TrailAction(models.TextChoices):
     DELETE = "delete", "删除"
 
 
+VERDICT_TRAIL_ACTIONS = (TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT)
+
+
 class TrailEntry(models.Model):
     """审核进度: append-only, one row per step anyone took on a declaration."""
 
@@ -69,6 +73,8 @@ class TrailEntry(models.Model):
     actor_role = models.CharField("角色", max_length=30)
     from_status = models.CharField("原状态", max_length=10)
     to_status = models.CharField("新状态", max_length=10)
+    # Declaration.status_level after the step: the region's words may depend on it.
+    to_level = models.CharField("新状态所在审核级别", max_length=60, blank=True, default="")
     comment = models.TextField("审核意见", blank=True)
     hours_granted = models.DecimalField(
         "批准学时", max_digits=7, decimal_places=2, null=True, blank=True
@@ -87,3 +93,19 @@ class TrailEntry(models.Model):
         if self.pk is not None:
             raise ValueError("审核记录只能追加，不能修改。")
         super().save(*args, **kwargs)
+
+    @property
+    def word(self) -> str:
+        """What the trail shows: a verdict in the region's own status word where it names one
+        (Zhejiang: 企业审核通过, 省级审核不通过, 终审通过), else the platform's action word."""
+        if self.action in VERDICT_TRAIL_ACTIONS:
+            declaration = self.declaration  # trail_of reads through declaration.trail: cached
+            word = region_word(
+                declaration.policy_profile,
+                declaration.profile_version,
+                self.to_status,
+                self.to_level,
+            )
+            if word:
+                return word
+        return str(self.get_action_display())

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
+from xueshi.declarations.form_selectors import person_of_role
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 from xueshi.policy.resolver import try_resolve_version
-from xueshi.policy.schema import ProfileVersion
+from xueshi.policy.schema import OUTCOMES, ProfileVersion
+from xueshi.policy.words import status_word
 
 from .models import ChainStep, TrailAction, TrailEntry
 from .permissions import REVIEWER_ROLES
@@ -74,9 +77,8 @@ def _filtered(queue: QuerySet[Declaration], filters: QueueFilters) -> QuerySet[D
 
 
 def trail_of(declaration: Declaration) -> QuerySet[TrailEntry]:
-    return TrailEntry.objects.filter(declaration=declaration).select_related(
-        "organization", "actor"
-    )
+    # Through the related manager: each entry knows its declaration (for the region's words).
+    return declaration.trail.select_related("organization", "actor")
 
 
 def with_chain(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
@@ -184,6 +186,36 @@ def review_levels(role: RoleAssignment | None) -> list[str]:
         if level.organization_kind == kind and level.name not in names:
             names.append(level.name)
     return names
+
+
+def review_outcomes(role: RoleAssignment | None) -> tuple[str, ...]:
+    """The outcomes of the levels the role's organisation fills in its region (for batches)."""
+    if role is None or role.organization is None:
+        return ()
+    version = _latest_version(role.organization.effective_policy_profile())
+    if version is None:
+        return ()
+    kind = role.organization.kind
+    found: list[str] = []
+    for level in [*version.review_chain(), *version.direct_chain()]:
+        if level.organization_kind == kind:
+            found += [outcome for outcome in level.outcomes if outcome not in found]
+    return tuple(outcome for outcome in OUTCOMES if outcome in found)
+
+
+def region_state_words(role: RoleAssignment | None, states: Iterable[str]) -> list[tuple[str, str]]:
+    """(state, the word of the role's region) for status filters and tabs; platform words when
+    the role has no region. Claims themselves are worded by their own profile version."""
+    key = ""
+    if role is not None and role.organization is not None:
+        key = role.organization.effective_policy_profile()
+    elif role is not None:  # a professional: the region of the person's unit
+        person = person_of_role(role)
+        if person is not None and person.unit is not None:
+            key = person.unit.effective_policy_profile()
+    version = _latest_version(key)
+    when = version.effective_from if version is not None else None
+    return [(state, status_word(key, when, state)) for state in states]
 
 
 def category_choices(role: RoleAssignment | None) -> list[tuple[str, str]]:

@@ -37,6 +37,7 @@ def trail_record(
         actor_role=role.kind,
         from_status=from_status,
         to_status=declaration.status,
+        to_level=declaration.status_level,
         comment=comment,
         hours_granted=hours_granted,
     )

@@ -31,10 +31,12 @@ from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.declarations.services import AlreadyHandled
 from xueshi.policy.hours import fmt
+from xueshi.policy.words import level_outcomes
 
 from . import selectors, services
 from .forms import (
-    BATCH_REJECT,
+    BATCH_APPROVE,
+    BATCH_DONE,
     ApproveForm,
     BatchForm,
     DeleteApprovedForm,
@@ -148,7 +150,15 @@ def _queue_row(
 ) -> QueueRow:
     if is_own_claim(declaration, role):
         return QueueRow(declaration, own_note=own_claim_note(role))
-    forms = {action: _verdict_form(action, declaration, next_url=next_url) for action in VERDICTS}
+    # Only the outcomes the waiting level has in the claim's region (no query: status_level).
+    offered = level_outcomes(
+        declaration.policy_profile, declaration.profile_version, declaration.status_level
+    )
+    forms = {
+        action: _verdict_form(action, declaration, next_url=next_url)
+        for action in VERDICTS
+        if action in offered
+    }
     if bound is not None:
         forms[bound[0]] = bound[1]
     return QueueRow(declaration, forms)
@@ -173,6 +183,7 @@ def _queue_response(
     )
     rows = [_queue_row(role, declaration, next_url) for declaration in page.object_list]
     levels = selectors.review_levels(role)
+    outcomes = selectors.review_outcomes(role)
     selected = set(request.POST.getlist("ids")) if batch_form is not None else set()
     return render(
         request,
@@ -183,7 +194,7 @@ def _queue_response(
             "filter_form": filter_form,
             "page": page,
             "rows": rows,
-            "batch_form": batch_form or BatchForm(),
+            "batch_form": batch_form or BatchForm(outcomes=outcomes),
             "selected": selected,
             "next_url": next_url,
             "page_query": _query_without_page(request),
@@ -294,7 +305,7 @@ def _success_message(declaration: Declaration, action: str) -> str:
         return f"已通过{name}，已转入下一级审核。"
     if action == "approve":
         hours = f"{declaration.hours_counted.normalize():f}"
-        return f"已通过{name}，审核完成（通过认定，批准 {hours} 学时）。"
+        return f"已通过{name}，审核完成（{declaration.status_word}，批准 {hours} 学时）。"
     if action == "return":
         return f"已退回{name}。"
     return f"已对{name}作出不予认定。"
@@ -365,25 +376,23 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 def batch(request: HttpRequest) -> HttpResponse:
     """批量通过审核 / 批量不通过审核 of the ticked rows; each claim is its own transition."""
     role = _reviewer(request)
-    form = BatchForm(request.POST)
-    if not form.is_valid():  # nothing ticked, or 批量不通过 without a reason: nothing changes
+    # Only the outcomes the role's levels have in its region (Anyang: 通过 and 退回).
+    form = BatchForm(request.POST, outcomes=selectors.review_outcomes(role))
+    if not form.is_valid():  # nothing ticked, or 批量不通过/退回 without a reason: nothing changes
         return _queue_response(request, role, batch_form=form, status=400)
     data = form.cleaned_data
-    rejecting = data["action"] == BATCH_REJECT
+    action = data["action"]
     kwargs: dict[str, Any] = {"actor": request.user, "role": role, "request": request}
-    if rejecting:
-        kwargs["reason"] = data["reason"]
-    else:
+    if action == BATCH_APPROVE:
         kwargs["comment"] = data["reason"]
+    else:
+        kwargs["reason"] = data["reason"]
     results = services.review_many(
-        services.declaration_reject if rejecting else services.declaration_approve,
-        declaration_ids=_visible_ids(role, data["ids"]),
-        **kwargs,
+        VERDICTS[action][0], declaration_ids=_visible_ids(role, data["ids"]), **kwargs
     )
     done = sum(1 for result in results if result.ok)
-    verb = "不通过" if rejecting else "通过"
     if done:
-        messages.success(request, f"已批量{verb}审核 {done} 条申报。")
+        messages.success(request, f"已{BATCH_DONE[action]} {done} 条申报。")
     failed = [result for result in results if not result.ok]
     missing = len(data["ids"]) - len(results)
     for result in failed[:10]:
@@ -409,7 +418,10 @@ def _visible_ids(role: RoleAssignment, ids: list[int]) -> list[int]:
 def results(request: HttpRequest) -> HttpResponse:
     """专业科目学时审核结果: decided claims in the role's scope, filtered by status."""
     role = _reviewer(request, RESULT_ROLES)
-    filter_form = ResultFilterForm(request.GET or None)
+    filter_form = ResultFilterForm(
+        request.GET or None,
+        state_words=selectors.region_state_words(role, selectors.RESULT_STATUSES),
+    )
     page = _page(request, selectors.review_results(role, filter_form.filters()))
     audit_id_search(request, request.GET.get("query", ""), where="review.results")
     return render(
@@ -446,9 +458,7 @@ def delete_approved(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("只有单位管理员及以上可以删除已通过的申报。")
     fallback = reverse("review:results")
     if declaration.status != DeclarationStatus.APPROVED:
-        messages.warning(
-            request, f"该申报当前为“{declaration.get_status_display()}”，不是已通过的申报。"
-        )
+        messages.warning(request, f"该申报当前为“{declaration.status_word}”，不是已通过的申报。")
         return redirect(fallback)
     form = DeleteApprovedForm(request.POST if request.method == "POST" else None)
     if form.is_valid():

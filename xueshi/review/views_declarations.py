@@ -36,15 +36,8 @@ from .lifecycle import Action, allowed_actions
 PAGE_SIZE = 20
 BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
 
-# 全部 / 待提交 / 待审核 / 已退回 / 通过认定 / 不予认定
-STATUS_TABS: tuple[tuple[str, str], ...] = (
-    ("", "全部"),
-    (DeclarationStatus.DRAFT, "待提交"),
-    (DeclarationStatus.PENDING, "待审核"),
-    (DeclarationStatus.RETURNED, "已退回"),
-    (DeclarationStatus.APPROVED, "通过认定"),
-    (DeclarationStatus.REJECTED, "不予认定"),
-)
+# 全部 / 待提交 / 待审核 / 已退回 / 通过认定 / 不予认定, in the words of the role's region
+# (Henan: 审核通过 / 审核不通过; Zhejiang: 个人保存 … 终审通过).
 STATUS_BADGES: dict[str, str] = {
     DeclarationStatus.DRAFT: "text-bg-secondary",
     DeclarationStatus.PENDING: "text-bg-primary",
@@ -183,7 +176,11 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         "admin": admin,
         "role": role,
         "page_title": "单位申报记录" if admin else "申报进度查询",
-        "tabs": [(code, label, counts[code or "all"]) for code, label in STATUS_TABS],
+        "tabs": [("", "全部", counts["all"])]
+        + [
+            (code, label, counts[code])
+            for code, label in review_selectors.region_state_words(role, selectors.STATUS_FILTERS)
+        ],
         "status": status,
         "query": query,
         "year": year,
@@ -362,8 +359,9 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, error_text(error))
     else:
+        draft = declaration.draft_word
         messages.success(
-            request, f"已撤回“{declaration.title}”，现为待提交状态，可修改后重新提交。"
+            request, f"已撤回“{declaration.title}”，现为{draft}状态，可修改后重新提交。"
         )
     return _back(request)
 

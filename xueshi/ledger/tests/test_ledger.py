@@ -1,4 +1,4 @@
-"""Ledger figures for a person across two years: general records, approved, rejected and
+"""Ledger figures for a person across two years: general records, approved, returned and
 deleted claims; the rebuild equals the stored sums; caps; compliance; idempotent import."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from xueshi.ledger.services import GeneralRecordRow, general_records_import, led
 from xueshi.review.services import (
     approved_declaration_delete,
     declaration_approve,
-    declaration_reject,
+    declaration_return,
     declaration_submit,
 )
 
@@ -68,7 +68,7 @@ def general(demo, record_id: str, hours: str, completed_on: datetime.date, name=
 
 @pytest.fixture
 def ledger_person(demo):
-    """李明: general records in two years, one approved, one rejected, one deleted claim."""
+    """李明: general records in two years, one approved, one returned, one deleted claim."""
     report = general_records_import(
         rows=[
             general(demo, "A-1", "20", datetime.date(THIS_YEAR, 3, 1)),
@@ -77,9 +77,10 @@ def ledger_person(demo):
     )
     assert report.created == 2 and report.ok
     approve_all(demo, anyang_claim(demo, courses=4))  # 60
-    rejected = anyang_claim(demo, courses=2)  # 30, rejected
+    # 30, turned down: Anyang's reviewers return (they have no 不予认定), nothing is counted.
+    returned = anyang_claim(demo, courses=2)
     unit = demo.role("ay_yiyuan")
-    declaration_reject(declaration_id=rejected.pk, actor=unit.user, role=unit, reason="材料不全")
+    declaration_return(declaration_id=returned.pk, actor=unit.user, role=unit, reason="材料不全")
     deleted = approve_all(demo, anyang_claim(demo, courses=1))  # 15, then deleted
     approved_declaration_delete(
         declaration_id=deleted.pk, actor=unit.user, role=unit, reason="重复申报"

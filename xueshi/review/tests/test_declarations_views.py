@@ -506,4 +506,5 @@ def test_list_has_accessible_structure(demo, client):
     html = client.get(reverse("declarations:list")).content.decode()
     assert 'class="table-responsive"' in html
     assert re.search(r'<nav aria-label="按状态筛选">', html)
-    assert "全部" in html and "待提交" in html and "通过认定" in html and "不予认定" in html
+    # Henan's own words (its seed: 全部、待提交、待审核、审核通过、审核不通过).
+    assert "全部" in html and "待提交" in html and "审核通过" in html and "审核不通过" in html
