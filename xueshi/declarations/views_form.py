@@ -25,7 +25,7 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
 from xueshi.core.errors import error_messages, error_text
 from xueshi.policy.resolver import resolve_version
-from xueshi.policy.schema import ProfileVersion
+from xueshi.policy.schema import DECLARANT_LABELS, ProfileVersion
 
 from . import services
 from .form_selectors import (
@@ -124,10 +124,13 @@ def _materials_context(version: ProfileVersion, category_code: str) -> dict[str,
     if not category_code:
         return {"materials": "", "attachment_rules": "", "attachment_note": ""}
     rules = version.attachments_for(category_code)
+    optional = version.materials_optional_routes(category_code) if rules.required else []
     return {
         "materials": version.materials_for(category_code),
         "attachment_rules": attachment_rules_text(rules),
         "attachment_note": rules.note,
+        # Henan form 1: "基地统一上报的可以不用提供".
+        "materials_optional_for": "、".join(DECLARANT_LABELS[kind] for kind in optional),
     }
 
 
