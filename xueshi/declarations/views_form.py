@@ -22,7 +22,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
+from xueshi.accounts.permissions import (
+    NO_ACTIVE_ROLE,
+    REGION_MAY_NOT_DECLARE,
+    require_role,
+    role_may,
+)
 from xueshi.core.errors import error_messages, error_text
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import DECLARANT_LABELS, ProfileVersion
@@ -438,6 +443,8 @@ def training_base_declare(request: HttpRequest, declare: DeclareForAttendees) ->
     role = require_role(request, message=NO_ACTIVE_ROLE)
     if role.kind != RoleKind.TRAINING_BASE_ADMIN:
         raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
+    if not role_may(role, "declarations.training_base"):
+        raise PermissionDenied(REGION_MAY_NOT_DECLARE)
     key = organization_profile_key(role)
     if not key:
         raise PermissionDenied("未找到本基地适用的学时认定细则，请联系平台管理员。")

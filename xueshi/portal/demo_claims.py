@@ -281,7 +281,8 @@ PLANS: list[RegionClaims] = [
     RegionClaims(
         "广西",
         claims=[
-            # Guangxi has one level: the unit decides (广西大学 / 南宁市第一中学).
+            # Guangxi: the unit (广西大学 / 南宁市第一中学), then 专业科目学时终审 at its supervisor
+            # (广西壮族自治区教育厅 / 南宁市教育局).
             ClaimPlan(
                 "覃海燕", "training_course", "by_dates",
                 _guangxi("高校教师信息化教学能力培训班", (5, 4), (5, 8)), DRAFT,
@@ -293,6 +294,11 @@ PLANS: list[RegionClaims] = [
             ClaimPlan(
                 "梁晓东", "seminar", "by_dates",
                 _guangxi("南宁市高中教研骨干研修班", (4, 13), (4, 15)), PENDING, at=0,
+            ),
+            # The unit passed it: it waits for 专业科目学时终审 at 广西壮族自治区教育厅.
+            ClaimPlan(
+                "黄伟", "seminar", "by_dates",
+                _guangxi("高校实验室安全管理研修班", (5, 19), (5, 21)), PENDING, at=1,
             ),
             # The unit admin's own claim: another administrator of her unit decides it.
             ClaimPlan(

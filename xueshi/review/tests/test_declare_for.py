@@ -105,9 +105,9 @@ def test_guangxi_department_admin_only_declares_within_the_department(client, de
     response = client.post(reverse("declarations:declare_for"), post)
     assert response.status_code == 302
     declaration = Declaration.objects.get()
-    # Guangxi: the unit is final, so a claim the unit registered still gets the unit's review.
+    # Guangxi: a claim the unit registered skips its own review and waits for 专业科目学时终审.
     assert declaration.status == DeclarationStatus.PENDING
-    assert current_step(declaration).organization == demo.organization("广西大学")
+    assert current_step(declaration).organization == demo.organization("广西壮族自治区教育厅")
 
 
 def test_declaring_for_others_is_refused_where_the_region_does_not_allow_it(client, demo):
