@@ -116,10 +116,8 @@ def test_henan_unit_declares_for_sun_li(
     unit.shot(
         "form", publish="ha-declare-for-02-form", group=GROUP_DECLARE_FOR, caption="为孙丽填写"
     )
-    # "需要上传培训通知、结业证书及单位证明材料": refused without a file, sent with one.
-    unit.click("保存并提交").expect_text(
-        "请上传佐证材料（需要上传培训通知、结业证书及单位证明材料。）"
-    )
+    # Form 1: "个人申报需要上传…，基地统一上报的可以不用提供" — a unit declaring needs the file.
+    unit.click("保存并提交").expect_text("个人申报需要上传培训通知、结业证书及单位证明材料")
     upload_evidence(unit, tmp_path)
     unit.click("保存并提交").expect_text("已提交至河南省教育厅（主管部门），请等待审核。")
     row = list_row(unit, title)

@@ -517,7 +517,7 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
 
 # The declaring route of a stored claim, from the organisation that declared it (none: the
 # person). A department admin declares as its unit, so a unit's route covers both.
-ROUTE_BY_ORGANIZATION_KIND = {
+ROUTE_BY_ORGANIZATION_KIND: dict[str, str] = {
     OrganizationKind.UNIT: RoleKind.UNIT_ADMIN,
     OrganizationKind.SUPERVISOR: RoleKind.SUPERVISOR_ADMIN,
     OrganizationKind.TRAINING_BASE: RoleKind.TRAINING_BASE_ADMIN,
@@ -528,7 +528,7 @@ def declaring_route(declaration: Declaration) -> str:
     organization = declaration.registered_by_organization
     if organization is None:
         return str(RoleKind.PROFESSIONAL)
-    return str(ROUTE_BY_ORGANIZATION_KIND.get(organization.kind, RoleKind.UNIT_ADMIN))
+    return ROUTE_BY_ORGANIZATION_KIND.get(organization.kind, RoleKind.UNIT_ADMIN)
 
 
 def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFacts:
