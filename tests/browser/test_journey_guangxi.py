@@ -397,7 +397,9 @@ def test_guangxi_unit_approval_counts_in_the_yearly_hours(as_user: Callable[...,
     row = table_row(unit, "新工科教学改革培训班")
     expect(row).to_contain_text("单位审核")
     row.get_by_role("button", name="通过", exact=True).click()  # HTMX: the row becomes the result
-    expect(unit.page.locator("tbody tr", has_text="新工科教学改革培训班")).to_contain_text("待审核")
+    expect(unit.page.locator("tbody tr", has_text="新工科教学改革培训班")).to_contain_text(
+        "已通过，转入专业科目学时终审"
+    )
     unit.shot(
         "approved-in-queue",
         publish="gx-ledger-01-unit-approves",
