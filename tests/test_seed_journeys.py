@@ -26,6 +26,9 @@ PDF = (
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
+# An empty zip archive: Henan asks for several files "压缩后再上传".
+ZIP = b"PK\x05\x06" + b"\x00" * 18
+
 
 def acting(role: Any) -> Client:
     client = Client()
@@ -110,8 +113,16 @@ def test_henan_withdraw_edit_and_resubmit(demo):
         "credit_year": str(YEAR),
         "action": "submit",
     }
-    client.post(reverse("declarations:create"), form)  # 保存并提交 (Henan needs no evidence)
+    # 保存并提交 with no file stays 待提交: "需要上传培训通知、结业证书及单位证明材料".
+    response = client.post(reverse("declarations:create"), form, follow=True)
     declaration = Declaration.objects.get()
+    assert declaration.status == DeclarationStatus.DRAFT
+    refusal = "请上传佐证材料（需要上传培训通知、结业证书及单位证明材料。）"
+    assert refusal in response.content.decode()
+    upload = SimpleUploadedFile("结业证书.zip", ZIP, content_type="application/zip")
+    client.post(reverse("declarations:attachment_upload", args=[declaration.pk]), {"files": upload})
+    client.post(reverse("declarations:edit", args=[declaration.pk]), form)
+    declaration.refresh_from_db()
     assert declaration.status == DeclarationStatus.PENDING
 
     client.post(reverse("declarations:withdraw", args=[declaration.pk]))

@@ -4,7 +4,8 @@ A professional of 广西大学 (覃海燕) declares a 5-day training course: the
 the pledge is required; she batch-submits two drafts to her unit, whose administrator (gx_gxu)
 batch-rejects them with a reason. A department administrator (黄伟, 二级管理员) sees only his
 school. The unit imports claims from the Excel template with one bad row. A claim the unit
-approves (the unit is final in Guangxi) shows in her yearly hours, short of the requirement.
+approves then passes 专业科目学时终审 at 广西壮族自治区教育厅 (issue 13 item 6) and shows in her
+yearly hours, short of the requirement.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .pages import UI, open_trail, settle, table_row
 REGISTER = "广西 · 登记、批量提交与单位审核"
 DEPARTMENT = "广西 · 二级管理员的部门范围"
 IMPORT = "广西 · 导入学员培训信息"
-LEDGER = "广西 · 单位终审与年度学时"
+LEDGER = "广西 · 单位审核、专业科目学时终审与年度学时"
 
 CATEGORY = "认定类型"  # profiles/guangxi.yaml category_label (seed 002)
 COURSE = "培训进修类-培训班"
@@ -397,14 +398,23 @@ def test_guangxi_unit_approval_counts_in_the_yearly_hours(as_user: Callable[...,
     expect(row).to_contain_text("单位审核")
     row.get_by_role("button", name="通过", exact=True).click()  # HTMX: the row becomes the result
     expect(unit.page.locator("tbody tr", has_text="新工科教学改革培训班")).to_contain_text(
-        "通过认定"
+        "已通过，转入专业科目学时终审"
     )
     unit.shot(
         "approved-in-queue",
         publish="gx-ledger-01-unit-approves",
         group=LEDGER,
-        caption="单位审核通过（广西单位即终审）",
+        caption="单位审核通过，待专业科目学时终审",
         phone_too=True,
+    )
+
+    final = as_user("gx_jyt")
+    final.open_menu("专业科目学时审核")
+    row = table_row(final, "新工科教学改革培训班")
+    expect(row).to_contain_text("专业科目学时终审")
+    row.get_by_role("button", name="通过", exact=True).click()
+    expect(final.page.locator("tbody tr", has_text="新工科教学改革培训班")).to_contain_text(
+        "通过认定"
     )
 
     me.open_menu("学时查询").expect_heading("学时查询")

@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from .pages import UI, choose, list_row, queue_row, recent_days, settle, type_in
+from .test_journey_zhejiang import png_images
+
+
+def upload_evidence(ui: UI, folder: Path) -> None:
+    """Every Henan form "需要上传" its materials (issue 13 item 3): one scanned certificate."""
+    ui.field("选择文件（可多选）").set_input_files(png_images(folder, 1))
+    ui.click("上传").expect_text("已上传 1 个文件")
+
 
 GROUP_DRAFT = "河南 · 草稿、提交、撤回、修改、删除"
 GROUP_DECLARE_FOR = "河南 · 单位代为申报"
@@ -31,13 +40,16 @@ def fill_course(ui: UI, title: str, organizer: str, hours: str) -> UI:
     return ui
 
 
-def test_henan_draft_submit_withdraw_edit_delete(as_user: Callable[..., UI], viewport: str) -> None:
+def test_henan_draft_submit_withdraw_edit_delete(
+    as_user: Callable[..., UI], viewport: str, tmp_path: Path
+) -> None:
     title = "人工智能与大数据高级研修班"
     zhao = as_user("赵磊", viewport=viewport)
     zhao.open_menu("学时登记").expect_heading("学时登记")
     fill_course(zhao, title, "河南省专业技术人员继续教育基地", "40")
     zhao.shot("form", publish="ha-draft-01-form", group=GROUP_DRAFT, caption="赵磊填写培训班学时")
     zhao.click("保存暂不提交").expect_text("已保存（待提交）")
+    upload_evidence(zhao, tmp_path)
 
     # 申报进度查询: the draft waits; tick it and submit it to the unit.
     zhao.open_menu("申报进度查询")
@@ -82,7 +94,9 @@ def test_henan_draft_submit_withdraw_edit_delete(as_user: Callable[..., UI], vie
     zhao.shot("deleted", publish="ha-draft-06-deleted", group=GROUP_DRAFT, caption="已删除")
 
 
-def test_henan_unit_declares_for_sun_li(as_user: Callable[..., UI], viewport: str) -> None:
+def test_henan_unit_declares_for_sun_li(
+    as_user: Callable[..., UI], viewport: str, tmp_path: Path
+) -> None:
     title = "高校教师教学能力提升培训班"
     unit = as_user("ha_zzu", viewport=viewport)
     unit.open_menu("代为申报").expect_heading("代为申报")
@@ -102,6 +116,9 @@ def test_henan_unit_declares_for_sun_li(as_user: Callable[..., UI], viewport: st
     unit.shot(
         "form", publish="ha-declare-for-02-form", group=GROUP_DECLARE_FOR, caption="为孙丽填写"
     )
+    # Form 1: "个人申报需要上传…，基地统一上报的可以不用提供" — a unit declaring needs the file.
+    unit.click("保存并提交").expect_text("个人申报需要上传培训通知、结业证书及单位证明材料")
+    upload_evidence(unit, tmp_path)
     unit.click("保存并提交").expect_text("已提交至河南省教育厅（主管部门），请等待审核。")
     row = list_row(unit, title)
     expect(row).to_contain_text("孙丽")

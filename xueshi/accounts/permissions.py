@@ -12,16 +12,19 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from xueshi.orgs.models import Organization
+from xueshi.policy.resolver import resolve_version
 
 from .models import Person, RoleAssignment, RoleKind
 
 NO_ROLE_ACCESS = "当前角色无权访问此页面。"
 NO_ACTIVE_ROLE = "当前账号没有可用的角色。"
+REGION_MAY_NOT_DECLARE = "本地区的学时认定细则不允许本机构为专业技术人员申报学时。"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Permission:
     name: str
     label: str
     kinds: frozenset[str]
+    # Declaring for others: held only where the role's region profile lets its kind declare
+    # (issue 13 item 5: Anyang, Zhejiang and Xinjiang let no organisation declare).
+    declares: bool = False
 
 
 _PROFESSIONAL = (RoleKind.PROFESSIONAL,)
@@ -37,8 +43,11 @@ _SUPERVISING = (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN)
 _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
 
 
-def _permission(name: str, label: str, *groups: Iterable[str]) -> tuple[str, Permission]:
-    return name, Permission(name, label, frozenset(kind for group in groups for kind in group))
+def _permission(
+    name: str, label: str, *groups: Iterable[str], declares: bool = False
+) -> tuple[str, Permission]:
+    kinds = frozenset(kind for group in groups for kind in group)
+    return name, Permission(name, label, kinds, declares)
 
 
 PERMISSIONS: dict[str, Permission] = dict(
@@ -62,9 +71,18 @@ PERMISSIONS: dict[str, Permission] = dict(
             _PLATFORM,
         ),
         _permission(
-            "declarations.declare_for", "代为申报", _UNIT_ADMINS, (RoleKind.SUPERVISOR_ADMIN,)
+            "declarations.declare_for",
+            "代为申报",
+            _UNIT_ADMINS,
+            (RoleKind.SUPERVISOR_ADMIN,),
+            declares=True,
         ),
-        _permission("declarations.training_base", "统一申报", (RoleKind.TRAINING_BASE_ADMIN,)),
+        _permission(
+            "declarations.training_base",
+            "统一申报",
+            (RoleKind.TRAINING_BASE_ADMIN,),
+            declares=True,
+        ),
         _permission(
             "declarations.list_unit",
             "单位申报记录",
@@ -79,7 +97,7 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission(
             "ledger.general_import", "公需科目导入", (RoleKind.AUTHORITY_ADMIN,), _PLATFORM
         ),
-        _permission("imports.claims", "导入学员培训信息", _UNIT_ADMINS),
+        _permission("imports.claims", "导入学员培训信息", _UNIT_ADMINS, declares=True),
         _permission("reports.statistics", "学时申报统计", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
         # 单位管理
         _permission("unit.view", "单位信息", _UNIT_ADMINS),
@@ -114,16 +132,37 @@ def permission_kinds(name: str) -> frozenset[str]:
 
 
 def role_may(role: Any, name: str) -> bool:
-    """Whether the role (a RoleAssignment, or None) holds the named permission."""
+    """Whether the role (a RoleAssignment, or None) holds the named permission: its kind, and
+    for declaring for others, its region's profile too."""
     kinds = permission_kinds(name)
-    return role is not None and role.kind in kinds
+    if role is None or role.kind not in kinds:
+        return False
+    return not PERMISSIONS[name].declares or region_lets_declare(role)
+
+
+def region_lets_declare(role: Any) -> bool:
+    """Does the profile of the role's organisation let this kind of role declare, in at least
+    one category? (Henan: 用人单位 and 主管部门 do; Anyang, Zhejiang, Xinjiang: nobody but the
+    person.)"""
+    organization = role.organization
+    key = organization.effective_policy_profile() if organization is not None else ""
+    if not key:
+        return False
+    try:
+        version = resolve_version(key, timezone.localdate())
+    except ValidationError:
+        return False
+    return any(role.kind in version.declarants_for(leaf.code) for leaf in version.leaf_categories())
 
 
 def require_permission(
     request: HttpRequest, name: str, message: str = NO_ROLE_ACCESS
 ) -> RoleAssignment:
     """The active role if it holds permission `name`; PermissionDenied otherwise."""
-    return require_role(request, permission_kinds(name), message)
+    role = require_role(request, permission_kinds(name), message)
+    if not role_may(role, name):
+        raise PermissionDenied(REGION_MAY_NOT_DECLARE)
+    return role
 
 
 def load_role(role_id: int) -> RoleAssignment | None:

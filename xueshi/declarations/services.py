@@ -28,7 +28,7 @@ from xueshi.core.audit import audit_record
 from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.ledger.models import LedgerEntry
-from xueshi.orgs.models import Organization
+from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
@@ -268,6 +268,7 @@ def declaration_prepare(
         hours_already_this_year=hours_already,
         attachment_count=attachment_count,
         pledge=data.pledge,
+        declared_by=str(role.kind),
     )
     result = claim_check(
         version,
@@ -514,6 +515,22 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
     return version
 
 
+# The declaring route of a stored claim, from the organisation that declared it (none: the
+# person). A department admin declares as its unit, so a unit's route covers both.
+ROUTE_BY_ORGANIZATION_KIND: dict[str, str] = {
+    OrganizationKind.UNIT: RoleKind.UNIT_ADMIN,
+    OrganizationKind.SUPERVISOR: RoleKind.SUPERVISOR_ADMIN,
+    OrganizationKind.TRAINING_BASE: RoleKind.TRAINING_BASE_ADMIN,
+}
+
+
+def declaring_route(declaration: Declaration) -> str:
+    organization = declaration.registered_by_organization
+    if organization is None:
+        return str(RoleKind.PROFESSIONAL)
+    return ROUTE_BY_ORGANIZATION_KIND.get(organization.kind, RoleKind.UNIT_ADMIN)
+
+
 def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFacts:
     """The facts of a stored claim, as the rules read them at submission."""
     return ClaimFacts(
@@ -533,6 +550,7 @@ def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFac
         hours_already_this_year=hours_already,
         attachment_count=declaration.attachments.count(),
         pledge=declaration.pledge,
+        declared_by=declaring_route(declaration),
     )
 
 

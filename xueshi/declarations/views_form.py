@@ -22,11 +22,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import NO_ACTIVE_ROLE, require_role
+from xueshi.accounts.permissions import (
+    NO_ACTIVE_ROLE,
+    REGION_MAY_NOT_DECLARE,
+    require_role,
+    role_may,
+)
 from xueshi.core.audit import audit_id_search
 from xueshi.core.errors import error_messages, error_text
 from xueshi.policy.resolver import resolve_version
-from xueshi.policy.schema import ProfileVersion
+from xueshi.policy.schema import DECLARANT_LABELS, ProfileVersion
 
 from . import services
 from .form_selectors import (
@@ -125,10 +130,13 @@ def _materials_context(version: ProfileVersion, category_code: str) -> dict[str,
     if not category_code:
         return {"materials": "", "attachment_rules": "", "attachment_note": ""}
     rules = version.attachments_for(category_code)
+    optional = version.materials_optional_routes(category_code) if rules.required else []
     return {
         "materials": version.materials_for(category_code),
         "attachment_rules": attachment_rules_text(rules),
         "attachment_note": rules.note,
+        # Henan form 1: "基地统一上报的可以不用提供".
+        "materials_optional_for": "、".join(DECLARANT_LABELS[kind] for kind in optional),
     }
 
 
@@ -438,6 +446,8 @@ def training_base_declare(request: HttpRequest, declare: DeclareForAttendees) ->
     role = require_role(request, message=NO_ACTIVE_ROLE)
     if role.kind != RoleKind.TRAINING_BASE_ADMIN:
         raise PermissionDenied("只有继续教育基地管理员可以统一申报。")
+    if not role_may(role, "declarations.training_base"):
+        raise PermissionDenied(REGION_MAY_NOT_DECLARE)
     key = organization_profile_key(role)
     if not key:
         raise PermissionDenied("未找到本基地适用的学时认定细则，请联系平台管理员。")

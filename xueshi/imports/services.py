@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
+from xueshi.accounts.permissions import REGION_MAY_NOT_DECLARE, role_may
 from xueshi.core.audit import audit_record
 from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
 from xueshi.core.models import BackgroundJob, JobStatus
@@ -77,6 +78,8 @@ def check_import_role(kind: str, role: RoleAssignment | None) -> Organization:
         what = "学员培训信息" if kind == ImportKind.CLAIMS else "人员信息"
         who = "单位管理员或二级管理员" if kind == ImportKind.CLAIMS else "单位总管理员"
         raise PermissionDenied(f"只有{who}可以导入{what}。")
+    if kind == ImportKind.CLAIMS and not role_may(role, "imports.claims"):
+        raise PermissionDenied(REGION_MAY_NOT_DECLARE)  # the region lets only people declare
     return role.organization
 
 

@@ -25,6 +25,7 @@ _OWN = {
     "attachment_kinds": "attachment_kinds",
     "attachment_sizes": "attachment_sizes",
     "hours_already_this_year": "hours_already_this_year",
+    "declared_by": "declared_by",
 }
 
 
@@ -42,6 +43,9 @@ class ClaimFacts:
     attachment_kinds: tuple[str, ...] = ()
     attachment_sizes: tuple[int, ...] = ()
     pledge: bool = False
+    # The declaring route, a declarant kind (professional, training_base_admin…): some
+    # routes need no evidence (Henan's training base declaring for all attendees).
+    declared_by: str = "professional"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
@@ -69,6 +73,7 @@ class ClaimFacts:
             attachment_kinds=tuple(inputs.get("attachment_kinds") or ()),
             attachment_sizes=tuple(inputs.get("attachment_sizes") or ()),
             pledge=inputs.get("pledge") is True,
+            declared_by=str(inputs.get("declared_by") or "professional"),
         )
 
 

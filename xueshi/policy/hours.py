@@ -415,8 +415,10 @@ def _attachment_errors(
 ) -> None:
     rules = version.attachments_for(category_code)
     count = _as_int(inputs.get("attachment_count")) or 0
-    if rules.required and count == 0:
-        add("attachments", "请上传佐证材料")
+    declared_by = str(inputs.get("declared_by") or "professional")
+    if count == 0 and version.materials_required_for(category_code, declared_by):
+        materials = version.materials_for(category_code)
+        add("attachments", f"请上传佐证材料（{materials}）" if materials else "请上传佐证材料")
     for problem in upload_problems(
         rules,
         count=count,

@@ -234,6 +234,8 @@ class Category(StrictModel):
     attachments: AttachmentRules | None = None  # None: the version's
     declarants: list[DeclarantKind] | None = None  # None: the version's
     yearly_cap_hours: PositiveHours | None = None
+    # Declaring routes that need no evidence even where `attachments.required` (issue 13.3).
+    materials_optional_for: list[DeclarantKind] | None = None  # None: the parent's, else none
     note: str = ""
 
 
@@ -502,6 +504,23 @@ class ProfileVersion(StrictModel):
         leaf = self.leaf(category_code)
         return leaf.category.materials or (leaf.parent.materials if leaf.parent else "")
 
+    def materials_required_for(self, category_code: str, declared_by: str) -> bool:
+        """Must a claim of this category, declared by this route (a declarant kind), carry
+        evidence before it is sent? Henan: every form 需要上传, "基地统一上报的可以不用提供"."""
+        return self.attachments_for(category_code).required and (
+            declared_by not in self.materials_optional_routes(category_code)
+        )
+
+    def materials_optional_routes(self, category_code: str) -> list[str]:
+        leaf = self.leaf(category_code)
+        for candidate in (
+            leaf.category.materials_optional_for,
+            leaf.parent.materials_optional_for if leaf.parent else None,
+        ):
+            if candidate is not None:
+                return list(candidate)
+        return []
+
     def declarants_for(self, category_code: str) -> list[str]:
         leaf = self.leaf(category_code)
         for candidate in (
@@ -627,6 +646,7 @@ def _category_issues(
         codes[category.code] = path
     if category.fields is not None:
         yield from _field_reference_issues(f"{path}.fields", category.fields, version)
+    yield from _materials_route_issues(path, category, parent, version)
     if category.subcategories:
         if category.levels:
             yield (f"{path}.levels", "有二级类型的类别不设申报等级，等级应写在二级类型上")
@@ -660,6 +680,25 @@ def _category_issues(
                     f"等级 {level.code!r} 的规则 {rule.kind} 需要字段 {needed!r}，"
                     "但该类别未显示此字段",
                 )
+
+
+# --- required materials per declaring route (issue 13 item 3) ---------------------------------
+
+
+def _materials_route_issues(
+    path: str, category: Category, parent: Category | None, version: ProfileVersion
+) -> Iterator[tuple[str, str]]:
+    """An exempt route must be one that may declare the category, or the key says nothing."""
+    if not category.materials_optional_for:
+        return
+    declarants = category.declarants or (parent.declarants if parent else None)
+    allowed = set(declarants if declarants is not None else version.declarants)
+    for k, kind in enumerate(category.materials_optional_for):
+        if kind not in allowed:
+            yield (
+                f"{path}.materials_optional_for[{k}]",
+                f"{DECLARANT_LABELS[kind]}不能申报该类别，免交材料无从说起",
+            )
 
 
 def _field_reference_issues(

@@ -204,72 +204,73 @@ PLANS: list[RegionClaims] = [
     RegionClaims(
         "河南",
         claims=[
+            # Every Henan form 需要上传 its materials (seed 001), so each claim has a file.
             # 郑州大学 → 河南省教育厅 (supervisor) → 河南省人社厅.
             ClaimPlan(
                 "赵磊", "training", "provincial_municipal",
                 _henan("河南省人工智能应用高级研修班", "河南省工业和信息化厅", "32",
                        start_date=(5, 6), end_date=(5, 9)),
-                DRAFT,
+                DRAFT, evidence="png",
             ),
             ClaimPlan(
                 "孙丽", "training", "provincial_municipal",
                 _henan("高校教师教学能力提升培训", "河南省教育厅", "24",
                        start_date=(3, 14), end_date=(3, 16)),
-                PENDING, at=0,
+                PENDING, at=0, evidence="png",
             ),
             ClaimPlan(
                 "周强", "academic_conference", "provincial",
                 _henan("河南省计算机学会学术年会", "河南省计算机学会", start_date=(6, 20)),
-                PENDING, at=1,
+                PENDING, at=1, evidence="png",
             ),
             # The unit declares for her (代为申报): it enters at the supervisor.
             ClaimPlan(
                 "孙丽", "training", "national_or_abroad",
                 _henan("全国医学教育骨干教师研修班", "国家卫生健康委", "40",
                        start_date=(7, 8), end_date=(7, 12)),
-                PENDING, at=1, declared_by="ha_zzu",
+                PENDING, at=1, declared_by="ha_zzu", evidence="png",
             ),
             ClaimPlan(
                 "赵磊", "publication", "paper",
                 _henan("在《计算机工程》发表论文", hours="20"),
-                PENDING, year=PREVIOUS, at=2,
+                PENDING, year=PREVIOUS, at=2, evidence="png",
             ),
             ClaimPlan(
                 "周强", "patent", "invention",
                 _henan("一种分布式数据校验方法（发明专利）", hours="40"),
-                RETURNED, at=1,
+                RETURNED, at=1, evidence="png",
             ),
             ClaimPlan(
                 "赵磊", "award", "provincial",
                 _henan("河南省科学技术进步奖二等奖", hours="30"),
-                REJECTED, at=2,
+                REJECTED, at=2, evidence="png",
             ),
             ClaimPlan(
                 "周强", "training", "provincial_municipal",
                 _henan("河南省高校教师专业发展培训", "河南省教育厅", "40",
                        start_date=(4, 11), end_date=(4, 15)),
-                APPROVED, year=PREVIOUS, granted=Decimal(32),
+                APPROVED, year=PREVIOUS, granted=Decimal(32), evidence="png",
             ),
             ClaimPlan(
                 "周强", "research_project", "national_sub_3",
                 _henan("国家自然科学基金项目（子课题）"),
-                APPROVED, year=PREVIOUS,
+                APPROVED, year=PREVIOUS, evidence="png",
             ),
             ClaimPlan(
                 "赵磊", "academic_conference", "national",
                 _henan("全国电子信息工程学术会议", "中国电子学会", start_date=(10, 18)),
-                APPROVED, year=PREVIOUS,
+                APPROVED, year=PREVIOUS, evidence="png",
             ),
             ClaimPlan(
                 "孙丽", "research_project", "provincial_sub_3",
                 _henan("河南省医学教育研究项目（子课题）"),
-                APPROVED,
+                APPROVED, evidence="png",
             ),
             ClaimPlan(
                 "孙丽", "training", "provincial_municipal",
                 _henan("河南省临床教学师资培训", "河南省卫生健康委", "16",
                        start_date=(9, 2), end_date=(9, 3)),
-                DELETED, year=PREVIOUS,
+                DELETED, year=PREVIOUS, evidence="png",
             ),
         ],
         general=[
@@ -281,7 +282,8 @@ PLANS: list[RegionClaims] = [
     RegionClaims(
         "广西",
         claims=[
-            # Guangxi has one level: the unit decides (广西大学 / 南宁市第一中学).
+            # Guangxi: the unit (广西大学 / 南宁市第一中学), then 专业科目学时终审 at its supervisor
+            # (广西壮族自治区教育厅 / 南宁市教育局).
             ClaimPlan(
                 "覃海燕", "training_course", "by_dates",
                 _guangxi("高校教师信息化教学能力培训班", (5, 4), (5, 8)), DRAFT,
@@ -293,6 +295,11 @@ PLANS: list[RegionClaims] = [
             ClaimPlan(
                 "梁晓东", "seminar", "by_dates",
                 _guangxi("南宁市高中教研骨干研修班", (4, 13), (4, 15)), PENDING, at=0,
+            ),
+            # The unit passed it: it waits for 专业科目学时终审 at 广西壮族自治区教育厅.
+            ClaimPlan(
+                "黄伟", "seminar", "by_dates",
+                _guangxi("高校实验室安全管理研修班", (5, 19), (5, 21)), PENDING, at=1,
             ),
             # The unit admin's own claim: another administrator of her unit decides it.
             ClaimPlan(

@@ -116,7 +116,7 @@ def _refusal(call) -> dict[str, list[str]] | str:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"hours_claimed": Decimal(61)},  # over the per-item cap
+        {"hours_claimed": Decimal(1000)},  # more than 3 digits (no invented 60 cap: issue 13.7)
         {"credit_year": YEAR - 5},  # not a credit year on offer
         {"title": ""},  # a required field
     ],

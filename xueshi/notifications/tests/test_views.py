@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -14,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xueshi.accounts.roles import ACTIVE_ROLE_SESSION_KEY
-from xueshi.declarations.services import DeclarationInput, declaration_save
+from xueshi.declarations.services import DeclarationInput, attachment_add, declaration_save
 from xueshi.notifications.context_processors import unread
 from xueshi.notifications.models import Notification
 from xueshi.notifications.services import notify
 from xueshi.review.services import declaration_return, declaration_submit
+from xueshi.review.tests.test_declarations_views import PNG
 
 PROCESSOR = "xueshi.notifications.context_processors.unread"
 THIS_YEAR = timezone.localdate().year
@@ -57,6 +59,13 @@ def returned_claim(demo: Any, capture: Any) -> Any:
                 "hours_claimed": 24,
             },
         ),
+        actor=role.user,
+        role=role,
+    )
+    # Henan: "需要上传培训通知、结业证书及单位证明材料" before it may be sent (issue 13 item 3).
+    attachment_add(
+        declaration=declaration,
+        upload=SimpleUploadedFile("结业证书.png", PNG, content_type="image/png"),
         actor=role.user,
         role=role,
     )

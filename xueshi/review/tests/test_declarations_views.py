@@ -46,7 +46,7 @@ def henan_training(
     demo: Any, name: str = "赵磊", title: str = "河南省高校教师培训班"
 ) -> Declaration:
     role = demo.professional(name)
-    return declaration_save(
+    declaration = declaration_save(
         person=demo.person(name),
         data=DeclarationInput(
             category_code="training",
@@ -63,6 +63,14 @@ def henan_training(
         actor=role.user,
         role=role,
     )
+    # Henan: "需要上传培训通知、结业证书及单位证明材料" before it may be sent.
+    attachment_add(
+        declaration=declaration,
+        upload=SimpleUploadedFile("结业证书.png", PNG, content_type="image/png"),
+        actor=role.user,
+        role=role,
+    )
+    return declaration
 
 
 def guangxi_training(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.tests.test_form_views import act_as, guangxi_post
 from xueshi.review.models import TrailAction
 from xueshi.review.selectors import current_step
+from xueshi.review.tests.test_declarations_views import PNG
 
 YEAR = timezone.localdate().year
 
@@ -50,13 +52,23 @@ def test_unit_admin_declares_for_a_person_and_it_enters_at_the_supervisor(client
     assert "证件号码" in html and person.masked_id_number in html
     assert "本人承诺" not in html  # the pledge is the person's own
 
+    # 保存并提交 with no file: Henan's form "需要上传培训通知、结业证书及单位证明材料".
     response = client.post(
         reverse("declarations:declare_for"),
         {**henan_training(), "person": str(person.pk), "action": "submit"},
     )
+    declaration = Declaration.objects.get()
+    assert declaration.status == DeclarationStatus.DRAFT
+    assert response.url == reverse("declarations:edit", args=[declaration.pk])
+    upload = SimpleUploadedFile("结业证书.png", PNG, content_type="image/png")
+    client.post(reverse("declarations:attachment_upload", args=[declaration.pk]), {"files": upload})
+    response = client.post(
+        reverse("declarations:edit", args=[declaration.pk]),
+        {**henan_training(), "action": "submit"},
+    )
     assert response.status_code == 302
     assert response.url == reverse("declarations:list")
-    declaration = Declaration.objects.get()
+    declaration.refresh_from_db()
     assert declaration.person == person
     assert declaration.registered_by_organization == demo.organization("郑州大学")
     assert declaration.status == DeclarationStatus.PENDING
@@ -93,9 +105,9 @@ def test_guangxi_department_admin_only_declares_within_the_department(client, de
     response = client.post(reverse("declarations:declare_for"), post)
     assert response.status_code == 302
     declaration = Declaration.objects.get()
-    # Guangxi: the unit is final, so a claim the unit registered still gets the unit's review.
+    # Guangxi: a claim the unit registered skips its own review and waits for 专业科目学时终审.
     assert declaration.status == DeclarationStatus.PENDING
-    assert current_step(declaration).organization == demo.organization("广西大学")
+    assert current_step(declaration).organization == demo.organization("广西壮族自治区教育厅")
 
 
 def test_declaring_for_others_is_refused_where_the_region_does_not_allow_it(client, demo):
@@ -152,8 +164,8 @@ def test_training_base_course_errors_are_shown_before_anyone_is_declared(client,
     attendees = demo.person("赵磊").id_number
     response = client.post(
         reverse("declarations:training_base_declare"),
-        {**henan_training(hours_claimed="61"), "attendees": attendees},
+        {**henan_training(hours_claimed="1000"), "attendees": attendees},
     )
     html = response.content.decode()
-    assert "申报学时单项最多 60 学时" in html
+    assert "申报学时最多 3 位数" in html  # no invented 60 cap any more (issue 13 item 7)
     assert not Declaration.objects.exists()

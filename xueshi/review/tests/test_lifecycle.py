@@ -19,7 +19,7 @@ from django.utils import timezone
 from xueshi.accounts.models import RoleAssignment
 from xueshi.core.models import AuditLog
 from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.services import DeclarationInput, declaration_save
+from xueshi.declarations.services import AlreadyHandled, DeclarationInput, declaration_save
 from xueshi.ledger.models import LedgerEntry
 from xueshi.orgs.tests.factories import act_as
 from xueshi.policy.schema import OUTCOMES
@@ -38,7 +38,14 @@ from xueshi.review.lifecycle import (
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 from xueshi.review.permissions import REVIEWER_ROLES
 from xueshi.review.services import declaration_approve, review_many
-from xueshi.review.tests.test_views import act, guangxi_claim, messages_of, text
+from xueshi.review.tests.test_views import (
+    act,
+    at_final_review,
+    guangxi_claim,
+    guangxi_final,
+    messages_of,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -217,8 +224,7 @@ def test_a_unit_admin_cannot_approve_her_own_claim_on_the_page(client, demo):
     # The next person who may act: the unit's other administrator account.
     act_as(client, demo.role("gx_gxu"))
     assert act(client, "approve", declaration, comment="同意").status_code == 302
-    declaration.refresh_from_db()
-    assert declaration.status == DeclarationStatus.APPROVED
+    assert at_final_review(declaration)
 
 
 def test_a_unit_admin_cannot_batch_approve_her_own_claim(client, demo):
@@ -238,7 +244,7 @@ def test_a_unit_admin_cannot_batch_approve_her_own_claim(client, demo):
     declaration.refresh_from_db()
     other.refresh_from_db()
     assert declaration.status == DeclarationStatus.PENDING
-    assert other.status == DeclarationStatus.APPROVED
+    assert at_final_review(other)
     assert not LedgerEntry.objects.filter(person__name="陈静").exists()
 
 
@@ -272,13 +278,13 @@ def test_a_department_admin_cannot_approve_his_own_claim(demo):
         declaration_approve(declaration_id=declaration.pk, actor=admin.user, role=admin)
     # The unit's administrator still may.
     unit = demo.role("gx_gxu")
-    assert declaration_approve(
-        declaration_id=declaration.pk, actor=unit.user, role=unit
-    ).status == (DeclarationStatus.APPROVED)
+    declaration_approve(declaration_id=declaration.pk, actor=unit.user, role=unit)
+    assert at_final_review(declaration)
 
 
 def test_the_admin_who_declared_for_someone_cannot_review_that_claim(demo):
-    """Guangxi: a claim the unit registered still gets the unit's review, by someone else."""
+    """Guangxi: a claim the unit registered skips the unit's own level (someone there
+    registered it) and waits for 专业科目学时终审 at the supervisor (issue 13 item 6)."""
     unit = demo.role("gx_gxu")
     person = demo.person("覃海燕")
     declaration = declaration_save(
@@ -301,11 +307,13 @@ def test_the_admin_who_declared_for_someone_cannot_review_that_claim(demo):
         Declaration, item_id=declaration.pk, action=Action.SUBMIT, actor=unit.user, role=unit
     )
     assert declaration.status == DeclarationStatus.PENDING
-    with pytest.raises(OwnClaim):
+    with pytest.raises((OwnClaim, AlreadyHandled)):
         declaration_approve(declaration_id=declaration.pk, actor=unit.user, role=unit)
     chen = demo.role(demo.person("陈静").user.username, "unit_admin")
-    approved = declaration_approve(declaration_id=declaration.pk, actor=chen.user, role=chen)
-    assert approved.status == DeclarationStatus.APPROVED
+    with pytest.raises(AlreadyHandled):
+        declaration_approve(declaration_id=declaration.pk, actor=chen.user, role=chen)
+    assert at_final_review(declaration)
+    assert guangxi_final(demo, declaration).status == DeclarationStatus.APPROVED
 
 
 # --- a safe `next` after a verdict (issue 11.3) ---------------------------------------------------
@@ -328,8 +336,7 @@ def test_an_unsafe_or_unknown_next_falls_back_to_the_queue(client, demo, next_va
     response = act(client, "approve", declaration, next=next_value)
     assert response.status_code == 302
     assert response["Location"] == reverse("review:queue")
-    declaration.refresh_from_db()
-    assert declaration.status == DeclarationStatus.APPROVED
+    assert at_final_review(declaration)
 
 
 @pytest.mark.parametrize("action", ["return", "reject"])

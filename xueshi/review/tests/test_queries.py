@@ -52,6 +52,7 @@ def test_queue_queries_do_not_grow_with_rows(client, demo):
 
 def test_results_queries_do_not_grow_with_rows(client, demo):
     unit = demo.role("gx_gxu")
+    final = demo.role("gx_jyt")  # 专业科目学时终审 (issue 13 item 6)
     act_as(client, unit)
     url = reverse("review:results")
 
@@ -61,6 +62,7 @@ def test_results_queries_do_not_grow_with_rows(client, demo):
                 declaration_reject(declaration_id=pk, actor=unit.user, role=unit, reason="不符")
             else:
                 declaration_approve(declaration_id=pk, actor=unit.user, role=unit, comment="同意")
+                declaration_approve(declaration_id=pk, actor=final.user, role=final)
 
     decide(add_claims(demo, 5, 0))
     few = count_queries(client, url, 5)

@@ -21,6 +21,7 @@ from xueshi.declarations.services import (
 )
 from xueshi.orgs.tests.factories import act_as
 from xueshi.review.models import TrailAction, TrailEntry
+from xueshi.review.selectors import current_step
 from xueshi.review.services import declaration_approve, declaration_submit
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,23 @@ def guangxi_claim(
             "credit_year": THIS_YEAR,
         },
         pledge=True,
+    )
+
+
+def guangxi_final(demo: Any, declaration: Declaration) -> Declaration:
+    """专业科目学时终审 at 广西大学's supervisor grants the hours (issue 13 item 6)."""
+    supervisor = demo.role("gx_jyt")
+    return declaration_approve(
+        declaration_id=declaration.pk, actor=supervisor.user, role=supervisor
+    )
+
+
+def at_final_review(declaration: Declaration) -> bool:
+    """The unit passed it: it waits for Guangxi's 专业科目学时终审."""
+    declaration.refresh_from_db()
+    step = current_step(declaration)
+    return declaration.status == DeclarationStatus.PENDING and (
+        step is not None and step.level_name == "专业科目学时终审"
     )
 
 
@@ -250,8 +268,7 @@ def test_guangxi_batch_approve_two_and_batch_reject_needs_a_reason(client, demo)
     assert response.status_code == 302
     assert any("已批量通过审核 2 条" in message for message in messages_of(response))
     for declaration in (first, second):
-        declaration.refresh_from_db()
-        assert declaration.status == DeclarationStatus.APPROVED
+        assert at_final_review(declaration)
 
     response = client.post(reverse("review:batch"), {"action": "reject", "ids": [third.pk]})
     assert response.status_code == 400
@@ -298,8 +315,7 @@ def test_department_admin_sees_and_acts_only_on_his_department(client, demo):
 
     assert client.get(reverse("review:detail", args=[own.pk])).status_code == 200
     assert act(client, "approve", own).status_code == 302
-    own.refresh_from_db()
-    assert own.status == DeclarationStatus.APPROVED
+    assert at_final_review(own)
 
 
 def test_a_reviewer_at_the_wrong_level_or_elsewhere_is_refused(client, demo):
@@ -409,6 +425,7 @@ def test_unit_admin_deletes_an_approved_claim_with_a_reason(
     declaration = guangxi_claim(demo)
     unit = demo.role("gx_gxu")
     declaration_approve(declaration_id=declaration.pk, actor=unit.user, role=unit)
+    guangxi_final(demo, declaration)
 
     # The department admin sees the result, but not the 删除 button, and cannot delete.
     act_as(client, huang_wei(demo))
@@ -459,6 +476,7 @@ def test_platform_admin_deletes_an_approved_claim_with_a_reason(client, demo):
     declaration = guangxi_claim(demo)
     unit = demo.role("gx_gxu")
     declaration_approve(declaration_id=declaration.pk, actor=unit.user, role=unit)
+    guangxi_final(demo, declaration)
     act_as(client, demo.role("admin"))
 
     # The platform admin does not review (no queue), but sees the results and may remove.
