@@ -14,7 +14,6 @@ from xueshi.accounts.permissions import people_in_scope, role_may
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
-from .forms import declarable_leaves
 from .rules import rules_date
 from .services import DeclaringLookups
 
@@ -73,18 +72,9 @@ def organization_profile_key(role: RoleAssignment) -> str:
 
 
 def may_declare_for_others(role: RoleAssignment) -> bool:
-    """Does the role's region let this role declare in at least one category?"""
-    # The registry says which roles may; the region's profile says in which categories.
-    if not role_may(role, "declarations.declare_for"):
-        return False
-    key = organization_profile_key(role)
-    if not key:
-        return False
-    try:
-        version = resolve_version(key, timezone.localdate())
-    except ValidationError:
-        return False
-    return bool(declarable_leaves(version, role.kind))
+    """Does the role's region let this role declare in at least one category? The permission
+    registry asks both the role kind and the region's profile (``region_lets_declare``)."""
+    return role_may(role, "declarations.declare_for")
 
 
 def people_search(role: RoleAssignment, query: str) -> list[Person]:
