@@ -34,9 +34,9 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "captcha",
-    "axes",
+    "xueshi.core.third_party.Axes",
     "django_tasks",
-    "django_tasks_db",
+    "xueshi.core.third_party.TasksDatabase",
     "xueshi.core",
     "xueshi.orgs",
     "xueshi.accounts",
@@ -112,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20,
         transaction_mode="IMMEDIATE",
     )
+    # A bare `manage.py migrate` on a fresh clone must find the folder of the default file
+    # (only `make run` made it before: "unable to open database file", issue 23).
+    _sqlite_name = str(DATABASES["default"].get("NAME") or "")
+    if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
+        Path(_sqlite_name).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

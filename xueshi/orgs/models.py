@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from xueshi.core.identifiers import region_name
+from xueshi.policy.validators import validate_profile_key
 
 
 class OrganizationKind(models.TextChoices):
@@ -48,7 +49,7 @@ class Organization(models.Model):
         related_name="children",
     )
     # "/1/7/42/": ids from the root down, so a subtree is one indexed prefix query.
-    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    path = models.CharField("层级路径", max_length=255, editable=False, db_index=True, default="")
     region_code = models.CharField("所属地区代码", max_length=6, help_text="6 位行政区划代码")
     credit_code = models.CharField(
         "统一社会信用代码", max_length=18, null=True, blank=True, unique=True
@@ -86,7 +87,13 @@ class Organization(models.Model):
     )
     review_comment = models.CharField("审批意见", max_length=200, blank=True)
     # Name of a policy profile in profiles/; empty means the nearest ancestor's applies.
-    policy_profile = models.CharField("政策配置", max_length=40, blank=True)
+    policy_profile = models.CharField(
+        "政策配置",
+        max_length=40,
+        blank=True,
+        validators=[validate_profile_key],
+        help_text="profiles/ 中的配置代码；留空则沿用上级机构的配置",
+    )
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

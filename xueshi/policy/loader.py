@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.core.signals import setting_changed
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -241,6 +242,15 @@ def reload_profiles() -> None:
     _registry.cache_clear()
     for hook in _reload_hooks:
         hook()
+
+
+def _profiles_dir_changed(*, setting: str, **kwargs: object) -> None:
+    # Tests (and the sixth-region check) point the platform at another folder: read it afresh.
+    if setting == "POLICY_PROFILES_DIR":
+        reload_profiles()
+
+
+setting_changed.connect(_profiles_dir_changed)
 
 
 def profile_keys() -> list[str]:

@@ -93,3 +93,14 @@ def test_platform_admin_may_pick_any_profile(client: Client) -> None:
 def test_anonymous_is_sent_to_login(client: Client) -> None:
     response = client.get(URL)
     assert response.status_code == 302
+
+
+def test_the_page_says_what_an_inherited_window_setting_means(client: Client) -> None:
+    """Issue 23: a copy of Guangxi keeps declaring closed until each unit opens a window, and
+    nothing said so. The authority's page says it in Chinese, with the profile and version."""
+    authority = AuthorityFactory()  # guangxi: unit_may_open_window: true
+    client.force_login(admin_of(authority, RoleKind.AUTHORITY_ADMIN))
+    page = client.get(URL).content.decode()
+    assert "各单位须先在“学时登记开放”中设置登记时间，未设置的单位其人员无法登记" in page
+    assert "配置代码：<code>guangxi</code>" in page
+    assert "生效的版本：自 2020-01-01 起" in page
