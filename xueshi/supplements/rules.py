@@ -61,6 +61,12 @@ class WindowState:
         return self.offered and opens <= self.today <= closes
 
     @property
+    def days_text(self) -> str:
+        """The yearly days, e.g. 1月1日至1月20日."""
+        opens, closes = self.dates
+        return f"{opens.month}月{opens.day}日至{closes.month}月{closes.day}日"
+
+    @property
     def dates_text(self) -> str:
         opens, closes = self.dates
         return f"{_date(opens)}至{_date(closes)}"
