@@ -250,3 +250,18 @@ def test_decision_list_is_paginated(client, demo):
     page = client.get(reverse("supplements:decisions")).content.decode()
     assert page.count("<td>类别第") == views.PAGE_SIZE
     assert "第 1 / 2 页" in page
+
+
+def test_demo_shows_a_pending_and_an_agreed_request(demo_claims, client):
+    """`make run`: 钱伟 waits for his enterprise (个人申请中), 吴婷's request was agreed (同意)."""
+    pending = SupplementRequest.objects.get(person__name="钱伟")
+    agreed = SupplementRequest.objects.get(person__name="吴婷")
+    assert pending.status == SupplementStatus.PENDING and pending.status_word == "个人申请中"
+    assert agreed.status == SupplementStatus.APPROVED and agreed.status_word == "同意"
+    act_as(client, demo_claims.role("zj_jiangong"))
+    assert "钱伟" in client.get(reverse("supplements:decisions")).content.decode()
+    act_as(client, demo_claims.professional("吴婷"))
+    page = client.get(
+        reverse("supplements:category", args=[agreed.credit_year, agreed.category_code])
+    ).content.decode()
+    assert reverse("supplements:new_claim", args=[agreed.pk]) in page
