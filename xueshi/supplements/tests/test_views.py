@@ -21,9 +21,13 @@ from xueshi.declarations.tests.test_form_views import act_as
 from xueshi.portal.menu import menu_for
 from xueshi.supplements import views
 from xueshi.supplements.models import SupplementRequest, SupplementStatus, SupplementStep
-from xueshi.supplements.services import supplement_request_create, supplement_request_send
+from xueshi.supplements.services import (
+    supplement_request_agree,
+    supplement_request_create,
+    supplement_request_send,
+)
 
-from .factories import AFTER_WINDOW, CLOSED_YEAR, IN_WINDOW, approved_claim
+from .factories import AFTER_WINDOW, CLOSED_YEAR, IN_WINDOW, approved_claim, draft
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +269,31 @@ def test_demo_shows_a_pending_and_an_agreed_request(demo_claims, client):
         reverse("supplements:category", args=[agreed.credit_year, agreed.category_code])
     ).content.decode()
     assert reverse("supplements:new_claim", args=[agreed.pk]) in page
+
+
+def test_a_supplement_draft_is_edited_with_its_year_and_category_fixed(client, demo, monkeypatch):
+    approved_claim(demo)
+    made = sent_request(demo)
+    unit = demo.role("zj_jiangong")
+    supplement_request_agree(request_id=made.pk, actor=unit.user, role=unit)
+    added = draft(demo, title="补登记的培训", today=IN_WINDOW, supplement=True)
+    on(monkeypatch, IN_WINDOW)
+    act_as(client, demo.professional("钱伟"))
+    form = client.get(reverse("declarations:edit", args=[added.pk])).content.decode()
+    assert "2026 年度" in form and "2027 年度" not in form
+    assert "参加继续教育实践活动" not in form
+    # A forged year is refused by the rules, whatever the page offered.
+    response = client.post(
+        reverse("declarations:edit", args=[added.pk]),
+        {
+            "category": "training",
+            "level": "per_rules",
+            "credit_year": "2027",
+            "title": "补登记的培训",
+            "hours_claimed": "12",
+            "description": "考核合格",
+            "pledge": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert Declaration.objects.get(pk=added.pk).credit_year == CLOSED_YEAR
