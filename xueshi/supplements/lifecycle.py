@@ -18,10 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.urls import reverse
 
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.core.audit import audit_record
+from xueshi.notifications.services import notify
 from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.policy.resolver import resolve_version
 from xueshi.review.chain import PlannedStep, resolve_chain
@@ -150,7 +152,18 @@ class SupplementRequestReviewable:
         item.delete()
 
     def publish(self, event: str, item: SupplementRequest, **kwargs: Any) -> None:
-        """No domain event: the person reads the decision on their supplement page."""
+        """The unit decided: the person's bell says so, once the decision is committed."""
+        words = item.words
+        what = f"{item.credit_year}年度“{item.category_name}”"
+        if event == "approved":
+            message = f"单位已{words.agree}：{what}，可新增该类别的学时登记。"
+        elif event == "rejected":
+            message = f"单位已{words.refuse}：{what}。原因：{kwargs.get('reason', '')}"
+        else:
+            return
+        url = reverse("supplements:category", args=[item.credit_year, item.category_code])
+        recipient = item.person.user
+        transaction.on_commit(lambda: notify(recipient=recipient, message=message, url=url))
 
 
 def register_supplement_request() -> None:

@@ -13,6 +13,7 @@ from xueshi.core.models import AuditLog
 from xueshi.declarations.models import DeclarationStatus
 from xueshi.declarations.services import AlreadyHandled
 from xueshi.ledger.selectors import year_compliance
+from xueshi.notifications.models import Notification
 from xueshi.review.lifecycle import OwnClaim
 from xueshi.review.services import declaration_approve, declaration_submit
 from xueshi.supplements.models import SupplementRequest, SupplementStatus, SupplementTrailEntry
@@ -140,19 +141,22 @@ def test_only_the_person_cancels(demo):
         supplement_request_cancel(request_id=sent.pk, actor=unit.user, role=unit)
 
 
-def test_enterprise_refuses_then_the_person_cannot_add(demo):
+def test_enterprise_refuses_then_the_person_cannot_add(demo, django_capture_on_commit_callbacks):
     """Seed: "在企业点击“拒绝增补”后，学员点“查看”按钮，明细列表的增补申请状态为不同意"."""
     approved_claim(demo)
     sent = send(demo, request_for(demo))
     unit = enterprise(demo)
     with pytest.raises(ValidationError):
         supplement_request_refuse(request_id=sent.pk, reason="  ", actor=unit.user, role=unit)
-    refused = supplement_request_refuse(
-        request_id=sent.pk, reason="该培训已在2026年度登记", actor=unit.user, role=unit
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = supplement_request_refuse(
+            request_id=sent.pk, reason="该培训已在2026年度登记", actor=unit.user, role=unit
+        )
     assert refused.status == SupplementStatus.REJECTED
     assert refused.status_word == "不同意"
     assert refused.reason == "该培训已在2026年度登记"
+    bell = Notification.objects.get(recipient=demo.person("钱伟").user)
+    assert "拒绝增补" in bell.message and "该培训已在2026年度登记" in bell.message
     with pytest.raises(ValidationError) as refusal:
         draft(demo, title="补登记的培训", today=IN_WINDOW, supplement=True)
     assert "同意增补" in " ".join(refusal.value.messages)
