@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "xueshi.ledger",
     "xueshi.imports",
     "xueshi.reports",
+    "xueshi.supplements",
     "xueshi.units",
     "xueshi.portal",
 ]

@@ -8,7 +8,7 @@ read it; nobody keeps a copy of a role set. The scope functions below say *whom*
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +19,14 @@ from django.utils import timezone
 
 from xueshi.orgs.models import Organization
 from xueshi.policy.resolver import resolve_version
+from xueshi.policy.schema import ProfileVersion
 
 from .models import Person, RoleAssignment, RoleKind
 
 NO_ROLE_ACCESS = "当前角色无权访问此页面。"
 NO_ACTIVE_ROLE = "当前账号没有可用的角色。"
 REGION_MAY_NOT_DECLARE = "本地区的学时认定细则不允许本机构为专业技术人员申报学时。"
+REGION_LACKS_FEATURE = "本地区的学时认定细则未开通此功能。"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,15 @@ class Permission:
     # Declaring for others: held only where the role's region profile lets its kind declare
     # (issue 13 item 5: Anyang, Zhejiang and Xinjiang let no organisation declare).
     declares: bool = False
+    # A capability the role's region profile must switch on (REGION_FEATURES), e.g.
+    # "supplements": 增补 where the profile has `windows.supplement` (Zhejiang).
+    feature: str = ""
+
+
+# What a profile version must have for a feature's permissions to hold.
+REGION_FEATURES: dict[str, Callable[[ProfileVersion], bool]] = {
+    "supplements": lambda version: version.windows.supplement is not None,
+}
 
 
 _PROFESSIONAL = (RoleKind.PROFESSIONAL,)
@@ -44,10 +55,10 @@ _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
 
 
 def _permission(
-    name: str, label: str, *groups: Iterable[str], declares: bool = False
+    name: str, label: str, *groups: Iterable[str], declares: bool = False, feature: str = ""
 ) -> tuple[str, Permission]:
     kinds = frozenset(kind for group in groups for kind in group)
-    return name, Permission(name, label, kinds, declares)
+    return name, Permission(name, label, kinds, declares, feature)
 
 
 PERMISSIONS: dict[str, Permission] = dict(
@@ -116,6 +127,9 @@ PERMISSIONS: dict[str, Permission] = dict(
             _PLATFORM,
         ),
         _permission("policy.view", "政策配置", (RoleKind.AUTHORITY_ADMIN,)),
+        # 增补 (issue 16): only where the region's profile has a supplement window.
+        _permission("supplements.request", "增补申请", _PROFESSIONAL, feature="supplements"),
+        _permission("supplements.decide", "增补审批", _UNIT_ADMINS, feature="supplements"),
         _permission("system.admin", "系统管理", _PLATFORM),
         # 安全审计 (三员分立: the audit admin alone; the platform admin does not read it here)
         _permission("audit.read", "审计日志查看与导出", (RoleKind.AUDIT_ADMIN,)),
@@ -137,7 +151,37 @@ def role_may(role: Any, name: str) -> bool:
     kinds = permission_kinds(name)
     if role is None or role.kind not in kinds:
         return False
-    return not PERMISSIONS[name].declares or region_lets_declare(role)
+    permission = PERMISSIONS[name]
+    if permission.feature and not region_offers(role, permission.feature):
+        return False
+    return not permission.declares or region_lets_declare(role)
+
+
+def _role_region_version(role: Any) -> ProfileVersion | None:
+    """The profile version in force today for the role's region: its organisation's, or for a
+    professional their unit's. Remembered on the role object (one request)."""
+    if hasattr(role, "_region_version"):
+        cached: ProfileVersion | None = role._region_version
+        return cached
+    organization = role.organization
+    if organization is None and role.kind == RoleKind.PROFESSIONAL:
+        person = Person.objects.select_related("unit").filter(user_id=role.user_id).first()
+        organization = person.unit if person is not None else None
+    key = organization.effective_policy_profile() if organization is not None else ""
+    version: ProfileVersion | None = None
+    if key:
+        try:
+            version = resolve_version(key, timezone.localdate())
+        except ValidationError:
+            version = None
+    role._region_version = version
+    return version
+
+
+def region_offers(role: Any, feature: str) -> bool:
+    """Does the role's region profile switch `feature` on (REGION_FEATURES)?"""
+    version = _role_region_version(role)
+    return version is not None and REGION_FEATURES[feature](version)
 
 
 def region_lets_declare(role: Any) -> bool:
@@ -161,6 +205,9 @@ def require_permission(
     """The active role if it holds permission `name`; PermissionDenied otherwise."""
     role = require_role(request, permission_kinds(name), message)
     if not role_may(role, name):
+        feature = PERMISSIONS[name].feature
+        if feature and not region_offers(role, feature):
+            raise PermissionDenied(REGION_LACKS_FEATURE)
         raise PermissionDenied(REGION_MAY_NOT_DECLARE)
     return role
 

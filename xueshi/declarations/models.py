@@ -87,6 +87,9 @@ class Declaration(models.Model):
     status = models.CharField(
         "状态", max_length=10, choices=DeclarationStatus.choices, default=DeclarationStatus.DRAFT
     )
+    # 增补: a late claim for a closed year, allowed by a granted supplement request
+    # (xueshi/supplements); it follows the profile's supplement chain (review/chain.py).
+    is_supplement = models.BooleanField("增补", default=False)
     # Position in the chain (review.ChainStep.position) that must act now; None unless pending.
     current_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Where the claim entered the chain; while current == entry nobody has acted yet.

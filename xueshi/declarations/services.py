@@ -43,7 +43,7 @@ from xueshi.policy.schema import ProfileVersion
 from .evidence import check_upload
 from .models import Attachment, Declaration
 from .permissions import is_declarant
-from .rules import allowed_credit_years, profile_key_for, rules_date
+from .rules import allowed_credit_years, profile_key_for, rules_date, supplement_granted
 
 # Inputs stored in their own columns; everything else a category asks for goes to `extra`.
 COLUMN_FIELDS = (
@@ -67,6 +67,8 @@ class DeclarationInput:
     level_code: str
     fields: Mapping[str, Any]
     pledge: bool = False
+    # 增补: a claim for a closed year under a granted supplement request.
+    supplement: bool = False
 
 
 def _lock(declaration_id: int) -> Declaration:
@@ -252,7 +254,18 @@ def declaration_prepare(
         raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
     _check_may_declare_for(person, role, declarants, lookups)
 
-    if role.kind == RoleKind.PROFESSIONAL:
+    supplement = data.supplement or (declaration is not None and declaration.is_supplement)
+    years = lookups.credit_years(version, today)
+    if supplement:
+        # 增补: only the person, only with the unit's consent for this category and year; the
+        # declaring window and the usual credit years do not apply.
+        if role.kind != RoleKind.PROFESSIONAL:
+            raise PermissionDenied("增补只能由本人填报。")
+        refusal = supplement_granted(person, credit_year, data.category_code, today)
+        if refusal is not None:
+            raise ValidationError({"credit_year": [refusal]})
+        years = [credit_year]
+    elif role.kind == RoleKind.PROFESSIONAL:
         window = lookups.window(person.unit, today)
         if not window.open:
             raise ValidationError(window.reason)
@@ -273,7 +286,7 @@ def declaration_prepare(
     result = claim_check(
         version,
         facts,
-        years=lookups.credit_years(version, today),
+        years=years,
         by_person=role.kind == RoleKind.PROFESSIONAL,
         draft=True,
     )
@@ -288,6 +301,7 @@ def declaration_prepare(
         )
     declaration.policy_profile = key
     declaration.profile_version = version.effective_from
+    declaration.is_supplement = supplement
     declaration.category_code = data.category_code
     declaration.category_name = category_name
     declaration.level_code = data.level_code

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -164,13 +165,19 @@ def _form_page(
     page: FormPage,
     initial: dict[str, Any] | None,
     submit: Submit,
+    supplement: tuple[str, int] | None = None,
 ) -> HttpResponse:
     form = _build_form(request, version=page.version, role=role, initial=initial)
+    if supplement is not None:
+        _fix_supplement_choices(form, *supplement)
     if request.method == "POST" and form.is_valid():
+        data = form.declaration_input()
+        if supplement is not None:
+            data = dataclasses.replace(data, supplement=True)
         try:
             saved = services.declaration_save(
                 person=page.person or _missing_person(),
-                data=form.declaration_input(),
+                data=data,
                 actor=request.user,
                 role=role,
                 declaration=page.declaration,
@@ -185,6 +192,40 @@ def _form_page(
     if request.method == "POST" and not form.errors:
         form.add_error(None, "保存失败，请检查填写的内容。")
     return render(request, "declarations/form.html", _page_context(request, page, form))
+
+
+def _fix_supplement_choices(form: DeclarationForm, category_code: str, credit_year: int) -> None:
+    """增补: the category and the closed year are the consented ones, nothing else."""
+    category = form.fields["category"]
+    if isinstance(category, forms.ChoiceField):
+        category.choices = [
+            (leaf.code, leaf.full_name) for leaf in form.leaves if leaf.code == category_code
+        ]
+    year = form.fields.get("credit_year")
+    if isinstance(year, forms.ChoiceField):
+        year.choices = [(credit_year, f"{credit_year} 年度")]
+        year.required = True
+        form.initial["credit_year"] = credit_year
+
+
+def supplement_claim_page(
+    request: HttpRequest,
+    *,
+    role: RoleAssignment,
+    person: Person,
+    category_code: str,
+    credit_year: int,
+    submit: Submit,
+) -> HttpResponse:
+    """增补 新增: the person's own form, fixed to one category and one closed year. The
+    consent is the supplements app's to check; `declaration_prepare` asks it again on save."""
+    key = profile_key_for(person)
+    version = resolve_version(key, credit_year=credit_year)
+    page = FormPage(f"增补学时登记（{credit_year}年度）", person, key, version, mode="supplement")
+    initial = {"category": category_code, "credit_year": credit_year}
+    return _form_page(
+        request, role, page, initial=initial, submit=submit, supplement=(category_code, credit_year)
+    )
 
 
 def _missing_person() -> Person:
@@ -269,8 +310,14 @@ def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpRespo
         declaration=declaration,
         mode="edit",
     )
+    fixed = (declaration.category_code, declaration.credit_year)
     return _form_page(
-        request, role, page, initial=initial_from_declaration(declaration), submit=submit
+        request,
+        role,
+        page,
+        initial=initial_from_declaration(declaration),
+        submit=submit,
+        supplement=fixed if declaration.is_supplement else None,
     )
 
 

@@ -68,6 +68,13 @@ def _validate_month_day(value: object) -> str:
 MonthDay = Annotated[str, BeforeValidator(_validate_month_day)]
 
 
+def _month_day_in(value: str, year: int) -> date:
+    month, day = (int(part) for part in value.split("-"))
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28
+    return date(year, month, day)
+
+
 class StrictModel(BaseModel):
     """Unknown keys are errors (a typo must not silently drop a rule); values are immutable."""
 
@@ -354,15 +361,44 @@ class DeclaringWindow(StrictModel):
     note: str = ""
 
 
+class SupplementWords(StrictModel):
+    """What the region's pages call the supplement request and its moves (seed 003's words are
+    the defaults: the only seed that describes 增补)."""
+
+    request: Label = "增补申请"  # the red button on a category of the closed year
+    send: Label = "提交申请"  # sends the request to the enterprise
+    cancel: Label = "撤销增补"  # until the enterprise acts
+    agree: Label = "同意增补"
+    refuse: Label = "拒绝增补"
+    draft: Label = "已申请"  # requested, not yet sent
+    pending: Label = "个人申请中"  # sent, waiting for the enterprise
+    approved: Label = "同意"
+    rejected: Label = "不同意"
+    handled: Label = "已处理"  # the enterprise decided every request of the category
+    unhandled: Label = "未处理"
+
+
 class SupplementWindow(StrictModel):
-    """增补: a late claim for a closed year, in a yearly window, after the unit agrees."""
+    """增补: a late claim for a closed year, in a yearly window, after the unit agrees.
+
+    ``opens``/``closes`` bound the days of each year on which a request may be made (Zhejiang
+    01-01 to 01-20), for the year before (``credit_year: previous``). With
+    ``needs_unit_consent`` the person's unit (the review level of ``organization_kind: unit``)
+    agrees or refuses each request (同意增补 / 拒绝增补) before claims may be added; without it,
+    adding is allowed in the window itself. The claims then follow ``chain``.
+    """
 
     opens: MonthDay
     closes: MonthDay
     credit_year: Literal["previous"] = "previous"
     needs_unit_consent: bool = True
     chain: list[Code] | None = None  # None: the ordinary review chain
+    words: SupplementWords = SupplementWords()
     note: str = ""
+
+    def dates_in(self, year: int) -> tuple[date, date]:
+        """The window's first and last day in `year` (29 February falls back to the 28th)."""
+        return _month_day_in(self.opens, year), _month_day_in(self.closes, year)
 
 
 class Windows(StrictModel):
@@ -741,6 +777,7 @@ def _review_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
         if chain and chain[-1] in defined and defined[chain[-1]].skippable:
             yield (f"{path}[{len(chain) - 1}]", "终审级别不能设为可跳过")
     yield from _outcome_and_word_issues(version, defined)
+    yield from _supplement_issues(version, defined)
     if review.direct_to_supervisor:
         direct = review.direct_chain or review.chain
         if not any(
@@ -750,6 +787,33 @@ def _review_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
                 "review.direct_to_supervisor",
                 "审核链中没有主管部门级别，不能直接提交至主管部门",
             )
+
+
+def _supplement_issues(
+    version: ProfileVersion, defined: dict[str, ReviewLevel]
+) -> Iterator[tuple[str, str]]:
+    """增补: a window that ends before it opens, or consent from a unit the chain lacks."""
+    supplement = version.windows.supplement
+    if supplement is None:
+        return
+    if supplement.closes < supplement.opens:
+        yield (
+            "windows.supplement.closes",
+            f"增补截止日期 {supplement.closes} 早于开始日期 {supplement.opens}（窗口不能跨年）",
+        )
+    if supplement.needs_unit_consent and not any(
+        level.organization_kind == "unit" for level in defined.values()
+    ):
+        yield (
+            "windows.supplement.needs_unit_consent",
+            "需单位同意增补，但审核级别中没有单位级别（organization_kind: unit）",
+        )
+    words = supplement.words
+    states = [words.draft, words.pending, words.approved, words.rejected]
+    if len(set(states)) != len(states):
+        yield ("windows.supplement.words", "增补申请的各状态用语不能相同")
+    if words.handled == words.unhandled:
+        yield ("windows.supplement.words", "“已处理”与“未处理”的用语不能相同")
 
 
 def _outcome_and_word_issues(

@@ -65,6 +65,7 @@ MENU: list[Entry] = [
     Entry("我的学时", "学时登记", "declarations:create", "pencil-square", "declarations.declare"),
     Entry("我的学时", "申报进度查询", "declarations:list", "list-check", "declarations.declare"),
     Entry("我的学时", "学时查询", "ledger:my_years", "calendar-check", "ledger.own"),
+    Entry("我的学时", "增补申请", "supplements:index", "journal-plus", "supplements.request"),
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", "accounts.self_service"),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", "accounts.self_service"),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
@@ -88,6 +89,7 @@ MENU: list[Entry] = [
         "学时管理", "单位申报记录", "declarations:list", "journal-text", "declarations.list_unit"
     ),
     Entry("学时管理", "审核结果", "review:results", "clipboard-data", "review.results"),
+    Entry("学时管理", "增补审批", "supplements:decisions", "ui-checks", "supplements.decide"),
     Entry("学时管理", "学时查询", "ledger:unit_query", "search", "ledger.query"),
     Entry(
         "学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", "imports.claims"

@@ -35,13 +35,23 @@ def resolve_chain(
     unit: Organization | None,
     direct_supervisor: Organization | None = None,
     top_authority: bool = False,
+    supplement: bool = False,
 ) -> list[PlannedStep]:
     """The steps a claim from `unit` (or sent straight to `direct_supervisor`) must pass.
 
     `top_authority`: the claim's region tier is the highest one (Xinjiang: senior titles go to
     the autonomous region, not the prefecture), so the topmost authority decides.
+    `supplement`: a 增补 claim follows the profile's supplement chain (Zhejiang: 企业审核 →
+    学时办审核 → 省级备案), always from the person's unit.
     """
-    if direct_supervisor is not None:
+    if supplement:
+        levels = version.supplement_chain()
+        if not levels:
+            raise ValidationError("本地区未开通增补功能。")
+        if unit is None:
+            raise ValidationError("您当前没有工作单位（其他单位），请先在“我的信息”中选择单位。")
+        start = unit
+    elif direct_supervisor is not None:
         levels = version.direct_chain()
         if not levels:
             raise ValidationError("本地区不允许直接提交至主管部门审核。")
