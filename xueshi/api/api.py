@@ -7,12 +7,28 @@ static files (no CDN: users' networks are often closed).
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.throttling import AuthRateThrottle
 
 from .conventions import install_error_handlers
 from .routes import router
 from .security import AUTH
+
+DEFAULT_RATE = "600/m"
+
+
+class KeyRateThrottle(AuthRateThrottle):
+    """Per key (its prefix), per logged-in user or per address; the rate is read from settings
+    on each call so an operator's change (and a test's) applies without a restart."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        rate = getattr(settings, "API_RATE_LIMIT", DEFAULT_RATE)
+        if rate != self.rate:
+            self.rate = rate
+            self.num_requests, self.duration = self.parse_rate(rate)
+        return super().allow_request(request)
+
 
 api = NinjaAPI(
     title="学时平台数据接口",
@@ -24,7 +40,7 @@ api = NinjaAPI(
         "同一键重复提交返回第一次的结果。出错时统一返回 `{code, message, field_errors}`。"
     ),
     auth=AUTH,
-    throttle=[AuthRateThrottle(getattr(settings, "API_RATE_LIMIT", "600/m"))],
+    throttle=[KeyRateThrottle(DEFAULT_RATE)],
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",

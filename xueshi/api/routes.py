@@ -4,18 +4,22 @@ rules, the same scope (another organisation's object is a 404), the same lifecyc
 from collections.abc import Callable
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet, Value
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
-from xueshi.accounts.models import Person, RoleKind, id_number_q
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import people_in_scope
+from xueshi.declarations.form_selectors import organization_profile_key, version_for_inputs
+from xueshi.declarations.forms import DeclarationForm, shows_pledge
 from xueshi.declarations.models import Declaration
+from xueshi.declarations.rules import profile_key_for
 from xueshi.declarations.selectors import declaration_list
-from xueshi.declarations.services import DeclarationInput, declaration_save
+from xueshi.declarations.services import DeclarationInput, declaration_save, one_request
 from xueshi.ledger.selectors import people_year_hours, person_years, shortfall_text
 from xueshi.ledger.services import GeneralRecordRow, general_records_import
 from xueshi.orgs.selectors import unit_search
@@ -65,6 +69,30 @@ def _own_person(request: HttpRequest) -> Person:
     if person is None:
         raise PermissionDenied("当前账号没有对应的专业技术人员信息。")
     return person
+
+
+def _claim_input(role: RoleAssignment, key: str, payload: DeclarationIn) -> DeclarationInput:
+    """The page's form, built from the region's profile, checks the fields (types, limits,
+    required ones); its errors come back per field."""
+    values = {
+        **payload.fields,
+        "category": payload.category_code,
+        "level": payload.level_code,
+        "pledge": "on" if payload.pledge else "",
+    }
+    version = version_for_inputs(key, values)
+    form = DeclarationForm(
+        values,
+        version=version,
+        role_kind=role.kind,
+        today=timezone.localdate(),
+        show_pledge=shows_pledge(version, role.kind),
+        category_code=payload.category_code,
+        level_code=payload.level_code,
+    )
+    if not form.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+    return form.declaration_input()
 
 
 class Paged(CursorPagination):
@@ -174,15 +202,18 @@ def declaration_detail(request: HttpRequest, declaration_id: int) -> Any:
 def declaration_create(request: HttpRequest, payload: DeclarationIn) -> Any:
     person = _own_person(request)
     role = role_of(request)
-    declaration = declaration_save(
-        person=person,
-        data=DeclarationInput(
-            payload.category_code, payload.level_code, payload.fields, pledge=payload.pledge
-        ),
-        actor=request.user,
-        role=role,
-        request=request,
-    )
+    key = profile_key_for(person)
+    with one_request() as lookups:
+        window = lookups.window(person.unit, timezone.localdate())
+        if not window.open:
+            raise PermissionDenied(window.reason)
+        declaration = declaration_save(
+            person=person,
+            data=_claim_input(role, key, payload),
+            actor=request.user,
+            role=role,
+            request=request,
+        )
     return 201, declaration_list(role).get(pk=declaration.pk)
 
 
@@ -230,13 +261,16 @@ def declaration_withdraw(request: HttpRequest, declaration_id: int) -> Any:
 def training_base_declare(request: HttpRequest, payload: TrainingBaseIn) -> Any:
     _require(request, ApiScope.DECLARATIONS_WRITE)
     role = role_of(request)
+    if role.kind != RoleKind.TRAINING_BASE_ADMIN:
+        raise PermissionDenied("只有继续教育基地可以统一申报。")
+    key = organization_profile_key(role)
+    if not key:
+        raise PermissionDenied("未找到本基地适用的学时认定细则，请联系平台管理员。")
     results = review.training_base_declare(
         role=role,
         actor=role.user,
         attendees=payload.attendees,
-        data=DeclarationInput(
-            payload.category_code, payload.level_code, payload.fields, pledge=payload.pledge
-        ),
+        data=_claim_input(role, key, payload),
         request=request,
     )
     full = full_id_numbers(request)

@@ -156,5 +156,5 @@ class OrganizationOut(Schema):
     name: str
     kind: str
     credit_code: str | None
-    code: str
+    code: str | None
     region_code: str
