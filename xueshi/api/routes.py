@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet, Value
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
@@ -214,7 +214,7 @@ def declaration_create(request: HttpRequest, payload: DeclarationIn) -> Any:
             role=role,
             request=request,
         )
-    return 201, declaration_list(role).get(pk=declaration.pk)
+    return Status(201, declaration_list(role).get(pk=declaration.pk))
 
 
 @router.post(
