@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.urls.resolvers import URLPattern, URLResolver
 
+from xueshi.api import urls as api_urls
 from xueshi.portal import urls_policy
 from xueshi.units import urls as units_urls
 
@@ -21,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", include("xueshi.reports.urls")),
     path("supplements/", include("xueshi.supplements.urls")),
     path("captcha/", include("captcha.urls")),
+    path("api/", include(api_urls.api_urlpatterns)),
+    path("integrations/", include("xueshi.api.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

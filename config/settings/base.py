@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "xueshi.supplements",
     "xueshi.units",
     "xueshi.portal",
+    "xueshi.api",
+    "ninja",  # its own Swagger UI files, served locally (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -187,6 +189,9 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 # Background work (imports, exports, certificate batches): Django's tasks API, stored in the
 # database and run by `manage.py db_worker` (started by `make run`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The JSON API (/api/v1/): requests per key (or per logged-in user, or per address) and period.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")
 
 # Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
 POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))

@@ -131,6 +131,14 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission("supplements.request", "增补申请", _PROFESSIONAL, feature="supplements"),
         _permission("supplements.decide", "增补审批", _UNIT_ADMINS, feature="supplements"),
         _permission("system.admin", "系统管理", _PLATFORM),
+        # 数据接口: an organisation's keys act as the admin role that made them
+        _permission(
+            "api.keys",
+            "接口密钥与事件推送",
+            (RoleKind.UNIT_ADMIN, RoleKind.TRAINING_BASE_ADMIN),
+            _SUPERVISING,
+            _PLATFORM,
+        ),
         # 安全审计 (三员分立: the audit admin alone; the platform admin does not read it here)
         _permission("audit.read", "审计日志查看与导出", (RoleKind.AUDIT_ADMIN,)),
     ]

@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from xueshi.accounts.models import RoleKind
 from xueshi.core.forms import StyledForm, style_widgets
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
@@ -106,6 +107,11 @@ def attachment_rules_text(rules: AttachmentRules) -> str:
 
 def accept_for(rules: AttachmentRules) -> str:
     return ",".join(ACCEPT_BY_KIND[kind] for kind in rules.kinds if kind in ACCEPT_BY_KIND)
+
+
+def shows_pledge(version: ProfileVersion, role_kind: str) -> bool:
+    """The pledge is the person's own promise; organisations declaring for them do not give it."""
+    return version.pledge is not None and role_kind == RoleKind.PROFESSIONAL
 
 
 @dataclass(frozen=True)

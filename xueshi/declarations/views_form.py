@@ -52,15 +52,11 @@ from .forms import (
     accept_for,
     attachment_rules_text,
     initial_from_declaration,
+    shows_pledge,
 )
 from .models import Attachment, Declaration
 from .permissions import declarations_in_scope, is_declarant
 from .rules import profile_key_for
-
-
-def _shows_pledge(version: ProfileVersion, role: RoleAssignment) -> bool:
-    """The pledge is the person's own promise; organisations declaring for them do not give it."""
-    return version.pledge is not None and role.kind == RoleKind.PROFESSIONAL
 
 
 def _build_form(
@@ -82,7 +78,7 @@ def _build_form(
         version=version,
         role_kind=role.kind,
         today=timezone.localdate(),
-        show_pledge=_shows_pledge(version, role),
+        show_pledge=shows_pledge(version, role.kind),
         category_code=str(source.get("category") or initial.get("category") or ""),
         level_code=str(source.get("level") or initial.get("level") or ""),
         initial=initial,

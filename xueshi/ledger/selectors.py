@@ -26,8 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_q
-from xueshi.accounts.permissions import people_in_scope
+from xueshi.accounts.models import Person, id_number_q
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.orgs.models import Organization
 from xueshi.policy.hours import fmt
@@ -40,7 +39,6 @@ from xueshi.policy.resolver import (
 from xueshi.policy.schema import ProfileVersion
 
 from .models import GeneralRecord, LedgerEntry, SubjectKind, YearTotal
-from .services import GeneralRecordRow
 
 ZERO = Decimal(0)
 
@@ -422,33 +420,6 @@ def credit_years(people: QuerySet[Person], *, today: datetime.date, back: int = 
     )
     years = set(range(today.year - back, today.year + 1)) | set(recorded.distinct())
     return sorted(years, reverse=True)
-
-
-def rows_in_scope(
-    rows: list[GeneralRecordRow], role: RoleAssignment
-) -> tuple[list[GeneralRecordRow], list[tuple[int, str]]]:
-    """Split imported rows: people the role may not record hours for are reported by row.
-
-    Unknown ID numbers pass through, so the service reports them; a platform admin has no limit.
-    """
-    if role.kind == RoleKind.PLATFORM_ADMIN:
-        return rows, []
-    numbers = sorted({row.id_number.strip().upper() for row in rows})
-    scope = people_in_scope(role).values("pk")
-    outside: set[str] = set()
-    for start in range(0, len(numbers), 5000):
-        outside |= set(
-            Person.objects.by_id_numbers(numbers[start : start + 5000])
-            .exclude(pk__in=scope)
-            .values_list("id_number", flat=True)
-        )
-    kept = [row for row in rows if row.id_number.strip().upper() not in outside]
-    problems = [
-        (row.row_number, f"身份证号 {row.id_number.strip().upper()} 的人员不在本机构管辖范围内。")
-        for row in rows
-        if row.id_number.strip().upper() in outside
-    ]
-    return kept, problems
 
 
 def shortfall_text(compliance: Compliance) -> str:

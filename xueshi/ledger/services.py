@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from xueshi.accounts.models import Person
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.permissions import people_in_scope
 from xueshi.core.audit import audit_record
 from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
@@ -108,6 +109,7 @@ class GeneralRecordRow:
 class ImportReport:
     created: int = 0
     unchanged: int = 0
+    created_rows: list[int] = field(default_factory=list)  # row numbers newly recorded
     # (row number, what was wrong), in Chinese; unknown ID numbers are listed, never dropped.
     problems: list[tuple[int, str]] = field(default_factory=list)
 
@@ -116,11 +118,49 @@ class ImportReport:
         return not self.problems
 
 
+def rows_in_scope(
+    rows: list[GeneralRecordRow], role: RoleAssignment
+) -> tuple[list[GeneralRecordRow], list[tuple[int, str]]]:
+    """Split imported rows: people the role may not record hours for are reported by row.
+
+    Unknown ID numbers pass through, so the service reports them; a platform admin has no limit.
+    """
+    if role.kind == RoleKind.PLATFORM_ADMIN:
+        return rows, []
+    numbers = sorted({row.id_number.strip().upper() for row in rows})
+    scope = people_in_scope(role).values("pk")
+    outside: set[str] = set()
+    for start in range(0, len(numbers), 5000):
+        outside |= set(
+            Person.objects.by_id_numbers(numbers[start : start + 5000])
+            .exclude(pk__in=scope)
+            .values_list("id_number", flat=True)
+        )
+    kept = [row for row in rows if row.id_number.strip().upper() not in outside]
+    problems = [
+        (row.row_number, f"身份证号 {row.id_number.strip().upper()} 的人员不在本机构管辖范围内。")
+        for row in rows
+        if row.id_number.strip().upper() in outside
+    ]
+    return kept, problems
+
+
 def general_records_import(
-    *, rows: Iterable[GeneralRecordRow], actor: Any = None, source_name: str = ""
+    *,
+    rows: Iterable[GeneralRecordRow],
+    actor: Any = None,
+    source_name: str = "",
+    role: RoleAssignment | None = None,
 ) -> ImportReport:
-    """Record course completions. Idempotent on (provider, record id); each row atomic."""
+    """Record course completions. Idempotent on (provider, record id); each row atomic.
+
+    With `role` (the page, the API) only people in the role's scope are recorded; the others
+    are reported by row. Without it (the operator's command, demo data) there is no limit.
+    """
     report = ImportReport()
+    if role is not None:
+        rows, outside = rows_in_scope(list(rows), role)
+        report.problems.extend(outside)
     for row in rows:
         try:
             created = _import_one(row)
@@ -129,6 +169,7 @@ def general_records_import(
             continue
         if created:
             report.created += 1
+            report.created_rows.append(row.row_number)
         else:
             report.unchanged += 1
     audit_record(

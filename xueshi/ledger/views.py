@@ -170,14 +170,13 @@ def general_import(request: HttpRequest) -> HttpResponse:
         except parsers.ParseError as error:
             form.add_error("file", str(error))
         else:
-            rows, outside = selectors.rows_in_scope(parsed.rows, role)
             report = general_records_import(
-                rows=rows, actor=request.user, source_name=upload.name or ""
+                rows=parsed.rows, actor=request.user, source_name=upload.name or "", role=role
             )
             context.update(
                 report=report,
                 file_name=upload.name,
-                problems=sorted([*parsed.problems, *outside, *report.problems]),
+                problems=sorted([*parsed.problems, *report.problems]),
             )
     context["form"] = form
     context["labels"] = parsers.LABELS.values()
