@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/", include("xueshi.imports.urls")),
     path("reports/", include("xueshi.reports.urls")),
     path("captcha/", include("captcha.urls")),
+    path("notices/", include("xueshi.notices.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

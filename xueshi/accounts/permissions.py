@@ -116,6 +116,7 @@ PERMISSIONS: dict[str, Permission] = dict(
             _PLATFORM,
         ),
         _permission("policy.view", "政策配置", (RoleKind.AUTHORITY_ADMIN,)),
+        _permission("notices.manage", "通知公告与政策法规", (RoleKind.AUTHORITY_ADMIN,)),
         _permission("system.admin", "系统管理", _PLATFORM),
         # 安全审计 (三员分立: the audit admin alone; the platform admin does not read it here)
         _permission("audit.read", "审计日志查看与导出", (RoleKind.AUDIT_ADMIN,)),

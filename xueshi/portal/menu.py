@@ -124,6 +124,7 @@ MENU: list[Entry] = [
         organization_pk,
     ),
     Entry("机构管理", "政策配置", "policy:profile_detail", "sliders", "policy.view"),
+    Entry("机构管理", "通知公告与政策法规", "notices:manage", "megaphone", "notices.manage"),
     Entry("系统", "系统管理", "admin:index", "gear", "system.admin"),
     Entry("安全审计", "审计日志", "core:audit_log", "journal-check", "audit.read"),
 ]
