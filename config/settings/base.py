@@ -188,6 +188,14 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 # database and run by `manage.py db_worker` (started by `make run`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# 找回密码: codes go by SMS through this adapter (a class with send(destination, text); a
+# province names its gateway's adapter) or by e-mail through EMAIL_BACKEND.
+RECOVERY_SMS_SENDER = env(
+    "RECOVERY_SMS_SENDER", default="xueshi.accounts.recovery.ConsoleSmsSender"
+)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@xueshi.example.cn")
+
 # Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
 POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))
 
