@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("captcha/", include("captcha.urls")),
     path("api/", include(api_urls.api_urlpatterns)),
     path("integrations/", include("xueshi.api.urls")),
+    path("notices/", include("xueshi.notices.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "xueshi.reports",
     "xueshi.supplements",
     "xueshi.units",
+    "xueshi.notices",
     "xueshi.portal",
     "xueshi.api",
     "ninja",  # its own Swagger UI files, served locally (no CDN)
@@ -192,6 +193,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # The JSON API (/api/v1/): requests per key (or per logged-in user, or per address) and period.
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")
+# 找回密码: codes go by SMS through this adapter (a class with send(destination, text); a
+# province names its gateway's adapter) or by e-mail through EMAIL_BACKEND.
+RECOVERY_SMS_SENDER = env(
+    "RECOVERY_SMS_SENDER", default="xueshi.accounts.recovery.ConsoleSmsSender"
+)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@xueshi.example.cn")
 
 # Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
 POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -258,3 +259,26 @@ class RoleAssignment(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.kind != RoleKind.PROFESSIONAL
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for 找回密码: only its SM3 digest (with a salt) is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    salt = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64)
+    channel = models.CharField("发送方式", max_length=10)
+    wrong_tries = models.PositiveSmallIntegerField("错误次数", default=0)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用或作废时间", null=True, blank=True)
+    created_at = models.DateTimeField("发送时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "找回密码验证码"
+        verbose_name_plural = "找回密码验证码"
+        indexes = [models.Index(fields=["user", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -130,6 +130,7 @@ PERMISSIONS: dict[str, Permission] = dict(
         # 增补 (issue 16): only where the region's profile has a supplement window.
         _permission("supplements.request", "增补申请", _PROFESSIONAL, feature="supplements"),
         _permission("supplements.decide", "增补审批", _UNIT_ADMINS, feature="supplements"),
+        _permission("notices.manage", "通知公告与政策法规", (RoleKind.AUTHORITY_ADMIN,)),
         _permission("system.admin", "系统管理", _PLATFORM),
         # 数据接口: an organisation's keys act as the admin role that made them
         _permission(

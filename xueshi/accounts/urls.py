@@ -1,11 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_recovery
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("recover/", views_recovery.recover, name="recover"),
+    path(
+        "recover/username/",
+        views_recovery.recover,
+        {"purpose": "username"},
+        name="recover_username",
+    ),
+    path("recover/reset/", views_recovery.recover_reset, name="recover_reset"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("role/switch/", views.role_switch, name="role_switch"),

@@ -21,6 +21,7 @@ from xueshi.orgs.models import DeclaringWindow, Department, Organization, Organi
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
 from xueshi.portal.demo_claims import load_demo_claims
+from xueshi.portal.demo_notices import load_demo_notices
 from xueshi.portal.demo_supplements import load_demo_supplements
 from xueshi.units.services import declaring_window_open
 
@@ -517,6 +518,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     if claims:
         load_demo_claims()
         load_demo_supplements()
+        load_demo_notices()
     return logins
 
 

@@ -1,9 +1,10 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from xueshi.accounts.permissions import active_role
+from xueshi.notices.selectors import notices_for, person_unit
+from xueshi.notices.views import public_home
 
 from . import selectors
 from .menu import menu_for
@@ -27,8 +28,11 @@ def _url_or_empty(name: str) -> str:
         return ""
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A visitor sees the region's public home (notices, policies, guides, 登录); a logged-in
+    user their role's home."""
+    if not request.user.is_authenticated:
+        return public_home(request)
     role = active_role(request)
     kind = role.kind if role is not None and role.kind in HOME_KINDS else "none"
     shortcuts = [
@@ -40,5 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "shortcuts": shortcuts,
         "pending_units_url": _url_or_empty("orgs:pending_units"),
         **selectors.home_summary(role, request.user),
+        "notices": notices_for(role, person_unit(request.user))[:5],
     }
     return render(request, "core/home.html", context)

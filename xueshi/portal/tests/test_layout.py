@@ -198,9 +198,14 @@ def test_user_without_role_gets_a_friendly_page(client):
     assert menu_names(html) == []
 
 
-def test_home_requires_login(client):
+def test_home_for_a_visitor_is_the_public_home_with_the_way_in(client):
+    """Issue 17: the platform opens on a public home (通知公告, 政策法规, 点击登录), not the form;
+    nothing of a role's home is shown without a login."""
     response = client.get("/")
-    assert response.status_code == 302
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'href="/accounts/login/"' in page
+    assert "常用功能" not in page
 
 
 # ---- menu_for ----------------------------------------------------------------------------
