@@ -193,11 +193,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # The JSON API (/api/v1/): requests per key (or per logged-in user, or per address) and period.
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")
-# 找回密码: codes go by SMS through this adapter (a class with send(destination, text); a
-# province names its gateway's adapter) or by e-mail through EMAIL_BACKEND.
-RECOVERY_SMS_SENDER = env(
-    "RECOVERY_SMS_SENDER", default="xueshi.accounts.recovery.ConsoleSmsSender"
-)
+# Short messages (找回密码, notifications a person opted into) go by SMS through this adapter
+# (a class with send(destination, text): a province names its gateway's) or by EMAIL_BACKEND.
+SMS_SENDER = env("SMS_SENDER", default="xueshi.core.messaging.ConsoleSmsSender")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@xueshi.example.cn")
 

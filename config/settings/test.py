@@ -9,7 +9,7 @@ CAPTCHA_TEST_MODE = True
 # Tasks run at once, in the test's own thread and transaction.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # 找回密码 by SMS: kept in OutboxSmsSender.outbox (mail goes to django.core.mail.outbox).
-RECOVERY_SMS_SENDER = "xueshi.accounts.recovery.OutboxSmsSender"
+SMS_SENDER = "xueshi.core.messaging.OutboxSmsSender"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -3,8 +3,7 @@
 Nothing here tells a caller whether an account exists: an unknown ID number gets the same
 answer as a known one. Codes are 6 digits, stored as an SM3 digest with the user and a random
 salt, live 10 minutes, die after 5 wrong tries, and are rate limited per account and per
-address. Senders are pluggable: e-mail through Django's mail backends, SMS through an adapter
-named in settings (`RECOVERY_SMS_SENDER`), so a province plugs in its own gateway.
+address. Codes go out through core.messaging (e-mail, or SMS through the configured adapter).
 """
 
 from __future__ import annotations
@@ -13,20 +12,17 @@ import datetime
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from xueshi.core.audit import audit_record
+from xueshi.core.messaging import send_text
 
 from .backends import find_user
 from .models import Person, RecoveryCode, User
@@ -40,39 +36,6 @@ SENT = "如果该账号存在并登记了手机号或电子邮箱，验证码已
 BAD_CODE = "验证码错误或已失效，请重新获取。"
 TOO_MANY = "请求过于频繁，请一小时后再试。"
 CODE_TEXT = "您正在找回学时平台密码，验证码 {code}，10 分钟内有效。如非本人操作请忽略。"
-
-
-class Sender(Protocol):
-    """Delivers one short text to a phone number or an e-mail address."""
-
-    def send(self, destination: str, text: str) -> None: ...
-
-
-class EmailSender:
-    def send(self, destination: str, text: str) -> None:
-        send_mail("学时平台验证码", text, None, [destination])
-
-
-class ConsoleSmsSender:
-    """Development: the SMS is printed (a province configures its gateway's adapter)."""
-
-    def send(self, destination: str, text: str) -> None:
-        print(f"[短信] {destination}: {text}")
-
-
-class OutboxSmsSender:
-    """Tests: messages are kept in `OutboxSmsSender.outbox`, like Django's locmem mail."""
-
-    outbox: list[tuple[str, str]] = []
-
-    def send(self, destination: str, text: str) -> None:
-        OutboxSmsSender.outbox.append((destination, text))
-
-
-def sms_sender() -> Sender:
-    path = getattr(settings, "RECOVERY_SMS_SENDER", "xueshi.accounts.recovery.ConsoleSmsSender")
-    sender: Callable[[], Sender] = import_string(path)
-    return sender()
 
 
 @dataclass(frozen=True)
@@ -107,10 +70,7 @@ def _over_limit(key: str, limit: int) -> bool:
 
 
 def _send(destination: Destination, text: str) -> None:
-    if destination.channel == "sms":
-        sms_sender().send(destination.address, text)
-    else:
-        EmailSender().send(destination.address, text)
+    send_text(destination.channel, destination.address, text)
 
 
 def recovery_request(*, identifier: str, purpose: str, address: str) -> str:

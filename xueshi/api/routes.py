@@ -334,12 +334,15 @@ def review_decide(
         "declaration_id": declaration_id,
         "actor": role.user,
         "role": role,
-        "comment": payload.comment,
         "expected_position": payload.expected_position,
         "request": request,
     }
-    if outcome == "approve" and payload.hours_granted is not None:
-        arguments["hours_granted"] = payload.hours_granted
+    if outcome == "approve":
+        arguments["comment"] = payload.comment
+        if payload.hours_granted is not None:
+            arguments["hours_granted"] = payload.hours_granted
+    else:
+        arguments["reason"] = payload.comment  # 退回 and 不予认定 say why
     move(**arguments)
     return declarations.get(pk=declaration_id)
 

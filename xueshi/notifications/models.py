@@ -23,3 +23,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotificationPreference(models.Model):
+    """Whether the in-app messages also go by e-mail or SMS (the person opts in)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    by_email = models.BooleanField("同时发送电子邮件", default=False)
+    by_sms = models.BooleanField("同时发送短信", default=False)
+
+    class Meta:
+        verbose_name = "消息提醒设置"
+        verbose_name_plural = "消息提醒设置"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"

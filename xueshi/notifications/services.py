@@ -4,13 +4,45 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Notification
+from xueshi.accounts.models import Person
+from xueshi.core.messaging import send_text
+
+from .models import Notification, NotificationPreference
 
 
 def notify(*, recipient: Any, message: str, url: str = "") -> Notification | None:
+    """The bell, and where the person opted in, the same text by e-mail and/or SMS."""
     if recipient is None:
         return None
-    return Notification.objects.create(recipient=recipient, message=message[:300], url=url)
+    notification = Notification.objects.create(recipient=recipient, message=message[:300], url=url)
+    preference = NotificationPreference.objects.filter(user=recipient).first()
+    if preference is not None:
+        for channel, address in channels(recipient, preference):
+            send_text(channel, address, message)
+    return notification
+
+
+def channels(user: Any, preference: NotificationPreference) -> list[tuple[str, str]]:
+    chosen: list[tuple[str, str]] = []
+    if preference.by_email and user.email:
+        chosen.append(("email", user.email))
+    if preference.by_sms:
+        person = Person.objects.filter(user=user).first()
+        if person is not None and person.phone:
+            chosen.append(("sms", person.phone))
+    return chosen
+
+
+def notification_preference_save(
+    *, user: Any, by_email: bool, by_sms: bool, email: str | None = None
+) -> NotificationPreference:
+    if email is not None and email != user.email:
+        user.email = email
+        user.save(update_fields=["email"])
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"by_email": by_email, "by_sms": by_sms}
+    )
+    return preference
 
 
 def notifications_mark_read(*, recipient: Any, ids: list[int] | None = None) -> int:

@@ -6,4 +6,5 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.notification_list, name="list"),
     path("read/", views.notification_mark_read, name="mark_read"),
+    path("preferences/", views.notification_preferences, name="preferences"),
 ]

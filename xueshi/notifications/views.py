@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .models import Notification
-from .services import notifications_mark_read
+from xueshi.core.forms import StyledForm
+
+from .models import Notification, NotificationPreference
+from .services import notification_preference_save, notifications_mark_read
 
 PAGE_SIZE = 20
 
@@ -50,3 +55,38 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
     ):
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(back)
+
+
+class PreferenceForm(StyledForm):
+    email = forms.EmailField(label="电子邮箱", required=False)
+    by_email = forms.BooleanField(label="消息同时发送到电子邮箱", required=False)
+    by_sms = forms.BooleanField(label="消息同时发送短信到登记的手机号", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("by_email") and not data.get("email"):
+            self.add_error("email", "选择发送电子邮件时，请填写电子邮箱。")
+        return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """消息提醒: the returned / rejected / approved messages also by e-mail or SMS."""
+    current = NotificationPreference.objects.filter(user=request.user).first()  # type: ignore[misc]
+    initial = {
+        "email": request.user.email,  # type: ignore[union-attr]
+        "by_email": bool(current and current.by_email),
+        "by_sms": bool(current and current.by_sms),
+    }
+    form = PreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        notification_preference_save(
+            user=request.user,
+            by_email=form.cleaned_data["by_email"],
+            by_sms=form.cleaned_data["by_sms"],
+            email=form.cleaned_data["email"],
+        )
+        messages.success(request, "消息提醒设置已保存。")
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"form": form})

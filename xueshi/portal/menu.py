@@ -69,6 +69,7 @@ MENU: list[Entry] = [
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", "accounts.self_service"),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", "accounts.self_service"),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
+    Entry("个人中心", "消息提醒", "notifications:preferences", "bell", "accounts.self_service"),
     # 审核与代为申报 (each level's queue; who declares for others follows the region's profile)
     Entry("学时管理", "专业科目学时审核", "review:queue", "clipboard-check", "review.act"),
     Entry(

@@ -19,11 +19,11 @@ from xueshi.accounts.recovery import (
     BAD_CODE,
     MAX_WRONG_TRIES,
     SENT,
-    OutboxSmsSender,
     recovery_request,
     recovery_reset,
 )
 from xueshi.accounts.tests.factories import PersonFactory, UserFactory, login_data
+from xueshi.core.messaging import OutboxSmsSender
 from xueshi.core.models import AuditLog
 
 pytestmark = pytest.mark.django_db

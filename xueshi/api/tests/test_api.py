@@ -394,3 +394,14 @@ def test_list_queries_do_not_grow_with_rows(demo, django_assert_max_num_queries)
     with django_assert_max_num_queries(len(few.captured_queries)):
         rows = calling(secret).get(f"{API}/declarations").json()["results"]
     assert len(rows) == 9
+
+
+def test_a_return_needs_its_reason_and_reaches_the_person(demo):
+    claim = guangxi_claim(demo)
+    secret = key_for(demo.role("gx_gxu"), ApiScope.REVIEWS_WRITE)
+    refused = post(calling(secret), f"/reviews/{claim.pk}/return", {"comment": ""})
+    assert refused.status_code == 422
+    assert "理由" in error_of(refused)["message"] or error_of(refused)["field_errors"]
+    returned = post(calling(secret), f"/reviews/{claim.pk}/return", {"comment": "请补充结业证书"})
+    assert returned.status_code == 200
+    assert returned.json()["status"] == "returned"
