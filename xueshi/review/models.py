@@ -12,12 +12,10 @@ from xueshi.orgs.models import Organization
 from xueshi.policy.words import region_word
 
 
-class ChainStep(models.Model):
-    """One level a submitted declaration must pass, resolved from the profile at submission."""
+class StepFields(models.Model):
+    """One level an item of the lifecycle must pass (a declaration, a supplement request, a
+    yearly application): each item's own step model adds the link to its item."""
 
-    declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="chain_steps"
-    )
     position = models.PositiveSmallIntegerField("顺序")
     level_code = models.CharField("审核层级代码", max_length=60)
     level_name = models.CharField("审核层级", max_length=100)  # this region's word: 协会审核…
@@ -26,38 +24,16 @@ class ChainStep(models.Model):
     )
 
     class Meta:
-        verbose_name = "审核层级"
-        verbose_name_plural = "审核层级"
-        ordering = ["declaration_id", "position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["declaration", "position"], name="chain_step_position_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["organization", "position"])]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.level_name}（{self.organization}）"
 
 
-class TrailAction(models.TextChoices):
-    SUBMIT = "submit", "提交"
-    DECLARE_FOR = "declare_for", "代为申报"
-    WITHDRAW = "withdraw", "撤回"
-    APPROVE = "approve", "审核通过"
-    RETURN = "return", "退回"
-    REJECT = "reject", "不予认定"
-    DELETE = "delete", "删除"
+class TrailFields(models.Model):
+    """One step anyone took on an item of the lifecycle; append-only."""
 
-
-VERDICT_TRAIL_ACTIONS = (TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT)
-
-
-class TrailEntry(models.Model):
-    """审核进度: append-only, one row per step anyone took on a declaration."""
-
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="trail")
-    action = models.CharField("操作", max_length=20, choices=TrailAction.choices)
+    action = models.CharField("操作", max_length=20)
     level_name = models.CharField("审核层级", max_length=100, blank=True)
     organization = models.ForeignKey(
         Organization,
@@ -73,13 +49,64 @@ class TrailEntry(models.Model):
     actor_role = models.CharField("角色", max_length=30)
     from_status = models.CharField("原状态", max_length=10)
     to_status = models.CharField("新状态", max_length=10)
+    comment = models.TextField("意见", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+
+class ChainStep(StepFields):
+    """One level a submitted declaration must pass, resolved from the profile at submission."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="chain_steps"
+    )
+
+    class Meta:
+        verbose_name = "审核层级"
+        verbose_name_plural = "审核层级"
+        ordering = ["declaration_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "position"], name="chain_step_position_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "position"])]
+
+
+class TrailAction(models.TextChoices):
+    SUBMIT = "submit", "提交"
+    DECLARE_FOR = "declare_for", "代为申报"
+    WITHDRAW = "withdraw", "撤回"
+    APPROVE = "approve", "审核通过"
+    RETURN = "return", "退回"
+    REJECT = "reject", "不予认定"
+    DELETE = "delete", "删除"
+
+
+VERDICT_TRAIL_ACTIONS = (TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT)
+
+
+class TrailEntry(TrailFields):
+    """审核进度: append-only, one row per step anyone took on a declaration."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="trail")
+    action = models.CharField("操作", max_length=20, choices=TrailAction.choices)
     # Declaration.status_level after the step: the region's words may depend on it.
     to_level = models.CharField("新状态所在审核级别", max_length=60, blank=True, default="")
     comment = models.TextField("审核意见", blank=True)
     hours_granted = models.DecimalField(
         "批准学时", max_digits=7, decimal_places=2, null=True, blank=True
     )
-    at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "审核记录"
@@ -88,11 +115,6 @@ class TrailEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("审核记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
 
     @property
     def word(self) -> str:

@@ -20,6 +20,7 @@ from xueshi.accounts.models import Person
 from xueshi.orgs.models import Organization
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import SupplementWindow, SupplementWords
+from xueshi.review.models import StepFields, TrailFields
 
 
 class SupplementStatus(models.TextChoices):
@@ -110,16 +111,10 @@ class SupplementRequest(models.Model):
         return supplement_words(self.policy_profile, self.profile_version)
 
 
-class SupplementStep(models.Model):
+class SupplementStep(StepFields):
     """The level that decides a request (the person's unit), like review.ChainStep."""
 
     request = models.ForeignKey(SupplementRequest, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField("顺序")
-    level_code = models.CharField("审核层级代码", max_length=60)
-    level_name = models.CharField("审核层级", max_length=100)
-    organization = models.ForeignKey(
-        Organization, verbose_name="审核机构", on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         verbose_name = "增补申请审核层级"
@@ -132,45 +127,16 @@ class SupplementStep(models.Model):
         ]
         indexes = [models.Index(fields=["organization", "position"])]
 
-    def __str__(self) -> str:
-        return f"{self.level_name}（{self.organization}）"
 
-
-class SupplementTrailEntry(models.Model):
+class SupplementTrailEntry(TrailFields):
     """Every step anyone took on a request (append-only), like review.TrailEntry."""
 
     request = models.ForeignKey(SupplementRequest, on_delete=models.CASCADE, related_name="trail")
-    action = models.CharField("操作", max_length=20)
-    level_name = models.CharField("审核层级", max_length=100, blank=True)
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name="机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
-    )
-    actor_role = models.CharField("角色", max_length=30)
-    from_status = models.CharField("原状态", max_length=10)
-    to_status = models.CharField("新状态", max_length=10)
-    comment = models.TextField("意见", blank=True)
-    at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "增补申请记录"
         verbose_name_plural = "增补申请记录"
         ordering = ["request_id", "at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("增补申请记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
 
 
 def supplement_words(key: str, version_date: Any) -> SupplementWords:
