@@ -127,10 +127,10 @@ MENU: list[Entry] = [
         organization_pk,
     ),
     Entry("机构管理", "政策配置", "policy:profile_detail", "sliders", "policy.view"),
+    Entry("机构管理", "通知公告与政策法规", "notices:manage", "megaphone", "notices.manage"),
     Entry("数据接口", "接口密钥", "api:keys", "key", "api.keys"),
     Entry("数据接口", "事件推送", "api:webhooks", "broadcast", "api.keys"),
     Entry("数据接口", "接口文档", "api-v1:openapi-view", "braces", "api.keys"),
-    Entry("机构管理", "通知公告与政策法规", "notices:manage", "megaphone", "notices.manage"),
     Entry("系统", "系统管理", "admin:index", "gear", "system.admin"),
     Entry("安全审计", "审计日志", "core:audit_log", "journal-check", "audit.read"),
 ]
