@@ -87,6 +87,11 @@ class Organization(models.Model):
     review_comment = models.CharField("审批意见", max_length=200, blank=True)
     # Name of a policy profile in profiles/; empty means the nearest ancestor's applies.
     policy_profile = models.CharField("政策配置", max_length=40, blank=True)
+    # Where the region's profile says access.mode enabled_by_unit (Zhejiang): the supervising
+    # department has granted this enterprise access (省属管理权限). Ignored elsewhere.
+    declaring_access_granted = models.BooleanField(
+        "已开通学时登记权限", default=False, db_default=False
+    )
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

@@ -29,6 +29,11 @@ urlpatterns = [
         views_form.attachment_delete,
         name="attachment_delete",
     ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/caption/",
+        views_form.attachment_caption,
+        name="attachment_caption",
+    ),
     path("declare-for/", views_form.declare_for, SUBMIT, name="declare_for"),
     path(
         "training-base/",
