@@ -265,11 +265,11 @@ class DeclarationForm(StyledForm):
             error_messages={"invalid_choice": f"请选择有效的{label}"},
             widget=forms.Select(attrs=refresh),
         )
-        if self.group_code and isinstance(self.data, QueryDict):
-            if not self.data.get("category_group"):
-                data = self.data.copy()
-                data["category_group"] = self.group_code
-                self.data = data
+        data = self.data
+        if self.group_code and isinstance(data, QueryDict) and not data.get("category_group"):
+            data = data.copy()
+            data["category_group"] = self.group_code
+            self.data = data
         self.fields["category_group"].initial = self.group_code
         # The page's query may still name a subcategory of the group chosen before.
         self.initial.update(category_group=self.group_code, category=self.category_code)

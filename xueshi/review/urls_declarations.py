@@ -46,6 +46,7 @@ urlpatterns = [
     path("<int:pk>/", views_list.declaration_detail, name="detail"),
     path("<int:pk>/trail/", views_list.declaration_trail, name="trail"),
     path("submit/", views_list.declaration_submit, name="submit"),
+    path("delete/", views_list.declaration_delete_many, name="delete_many"),
     path("<int:pk>/withdraw/", views_list.declaration_withdraw, name="withdraw"),
     path("<int:pk>/delete/", views_list.declaration_delete, name="delete"),
     path("attachments/<int:pk>/", views_list.attachment_download, name="attachment_download"),
