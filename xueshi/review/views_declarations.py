@@ -93,24 +93,35 @@ def _is_admin(role: RoleAssignment | None) -> bool:
     return role is not None and role.kind != RoleKind.PROFESSIONAL
 
 
+PICKER_PARAMS = ("supervisor_q", "supervisor_region", "supervisor_page")
+
+
 def _picker_context(request: HttpRequest, target: selectors.SubmitTarget) -> dict[str, Any]:
-    query = " ".join(request.GET.get("supervisor_q", "").split())
-    results = (
-        picker.supervisor_search(query, region_code=target.region_code)
-        if target.direct_allowed
-        else []
+    """The supervisor picker: a region tree, a keyword, ten to a page (seed 002)."""
+    query = " ".join(request.GET.get("supervisor_q", "").split())[:50]
+    node = request.GET.get("supervisor_region", "").strip()[:4]
+    if not target.direct_allowed:
+        return {"direct_allowed": False, "supervisors": [], "picker_open": False}
+    page = picker.supervisor_page(
+        query,
+        region_code=target.region_code,
+        node=node,
+        page=request.GET.get("supervisor_page", 1),
     )
     return {
-        "direct_allowed": target.direct_allowed,
+        "direct_allowed": True,
         "supervisor_query": query,
-        "supervisors": results,
-        "picker_open": "supervisor_q" in request.GET,
+        "supervisor_node": node,
+        "supervisor_tree": picker.region_tree(target.region_code[:2]),
+        "supervisor_pager": page,
+        "supervisors": list(page.object_list),
+        "picker_open": any(name in request.GET for name in PICKER_PARAMS),
     }
 
 
 def _picker_fragment(request: HttpRequest, form_id: str) -> HttpResponse | None:
     """HTMX search inside the picker: only the results table."""
-    if not (getattr(request, "htmx", False) and "supervisor_q" in request.GET):
+    if not (getattr(request, "htmx", False) and any(name in request.GET for name in PICKER_PARAMS)):
         return None
     context = _picker_context(request, selectors.submit_target(active_role(request)))
     return render(
@@ -231,7 +242,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
 
     keep = request.GET.copy()
     keep.pop("page", None)
-    keep.pop("supervisor_q", None)
+    for name in PICKER_PARAMS:
+        keep.pop(name, None)
     context = {
         "window": None if admin else selectors.declaring_window_for(role),
         "admin": admin,

@@ -25,7 +25,7 @@ from django.urls import reverse
 from xueshi.core.models import AuditLog
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import DeclarationInput, declaration_save
-from xueshi.orgs.tests.factories import act_as
+from xueshi.orgs.tests.factories import SupervisorFactory, act_as
 from xueshi.policy.words import level_outcomes
 from xueshi.reports import selectors as report_selectors
 from xueshi.reports.forms import read_filters
@@ -282,3 +282,34 @@ def test_xinjiang_unit_agrees_or_returns_only(demo):
     version_date = datetime.date(2023, 1, 1)
     assert level_outcomes("xinjiang", version_date, "unit") == ("approve", "return")
     assert "reject" in level_outcomes("xinjiang", version_date, "certifier")
+
+
+# --- the supervisor picker: region tree, paging, 添加单位 ---------------------------------------
+
+
+def test_the_supervisor_picker_has_the_region_tree_paging_and_add_unit(client, demo):
+    # Seed 002 (提交至主管部门审核): a tree “广西壮族自治区 南宁市 柳州市 …”, “上一页 1 2 3 … 下一页
+    # 每页10条”, and “直接点击【添加单位】进行添加”.
+    guangxi_draft(demo, "待提交")
+    authority = demo.organization("广西壮族自治区人力资源和社会保障厅")
+    for number in range(12):
+        SupervisorFactory(
+            name=f"柳州市第{number:02d}主管局", region_code="450202", parent=authority
+        )
+    act_as(client, demo.professional("覃海燕"))
+    url = reverse("declarations:list")
+    page = text(client.get(url, {"supervisor_q": ""}))
+    picker = page[page.index('id="supervisor-picker"') :]
+    for name in ("广西壮族自治区", "南宁市", "柳州市", "百色市", "崇左市"):
+        assert f"</i>{name}</a>" in picker
+    assert "添加单位" in picker and reverse("orgs:unit_register") in picker
+    # 柳州市 in the tree: its twelve supervisors, ten to a page.
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    first = text(client.get(url, {"supervisor_region": "4502"}, **htmx))
+    assert first.count('name="supervisor"') == 10
+    assert "南宁市教育局" not in first
+    assert "第 1 / 2 页，共 12 条，每页 10 条" in first and "下一页" in first
+    second = text(client.get(url, {"supervisor_region": "4502", "supervisor_page": "2"}, **htmx))
+    assert second.count('name="supervisor"') == 2 and "上一页" in second
+    nanning = text(client.get(url, {"supervisor_region": "4501"}, **htmx))
+    assert "南宁市教育局" in nanning and "柳州市第00主管局" not in nanning
