@@ -17,6 +17,7 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.accounts.services import initial_password, person_create, role_grant
 from xueshi.core.testing import make_credit_code, make_id_number
+from xueshi.declarations.models import Attachment
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
@@ -516,6 +517,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     _audit_admin()
     if claims:
         load_demo_claims()
+        _attachment_captions()
     return logins
 
 
@@ -552,3 +554,10 @@ def _declaring_access() -> None:
     Person.objects.filter(
         name__in=DECLARING_ENABLED_PEOPLE, unit__name__in=DECLARING_ACCESS_UNITS
     ).update(declaring_enabled=True)
+
+
+def _attachment_captions() -> None:
+    """Zhejiang's pictures carry their 附件说明 ("附件说明限33个字", issue 13 item 10)."""
+    Attachment.objects.filter(
+        declaration__policy_profile="zhejiang_construction", caption=""
+    ).update(caption="培训结业证书（扫描件）")
