@@ -92,10 +92,13 @@ class ResultFilterForm(StyledForm):
         # The region's own status words (Zhejiang 个人上报 …; Anyang without 不予认定).
         self.tabs = {tab.code: tab for tab in tabs or []}
         if tabs:
-            self.fields["status"].choices = [  # type: ignore[attr-defined]
-                ("", "全部"),
-                *((tab.code, tab.label) for tab in tabs),
-            ]
+            shown = [("", "全部"), *((tab.code, tab.label) for tab in tabs)]
+            # A plain state (a bookmarked ?status=rejected) still filters, by the state alone.
+            hidden = [(state, STATUS_LABELS[state]) for state in RESULT_STATUSES]
+            field = self.fields["status"]
+            if isinstance(field, forms.ChoiceField):
+                field.choices = shown + [c for c in hidden if c[0] not in self.tabs]
+                field.widget.choices = shown
 
     def filters(self) -> ResultFilters:
         if not self.is_valid():

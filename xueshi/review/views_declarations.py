@@ -206,7 +206,11 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     admin = _is_admin(role)
     # The status tabs in the region's own words (Zhejiang: 个人保存 … 终审通过).
     tabs = review_selectors.region_status_tabs(role, selectors.STATUS_FILTERS)
-    tab = next((tab for tab in tabs if tab.code == request.GET.get("status", "")), None)
+    wanted = request.GET.get("status", "")
+    tab = next((tab for tab in tabs if tab.code == wanted), None)
+    if tab is None and wanted in selectors.STATUS_FILTERS:
+        # A plain state (a bookmarked ?status=rejected): by the state alone.
+        tab = review_selectors.StatusTab(wanted, wanted, Q(status=wanted))
     status = tab.code if tab is not None else ""
     query = " ".join(request.GET.get("q", "").split())[:50]
     year = _year(request.GET.get("year", ""))
