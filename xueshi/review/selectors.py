@@ -256,10 +256,9 @@ def region_status_tabs(role: RoleAssignment | None, states: Iterable[str]) -> li
     if version is None:
         return [StatusTab(state, status_word("", None, state), Q(status=state)) for state in states]
     when = version.effective_from
-    levels = list(
-        dict.fromkeys(level.code for level in [*version.review_chain(), *version.direct_chain()])
-    )
-    outcomes = {outcome for level in version.review.levels for outcome in level.outcomes}
+    chain = [*version.review_chain(), *version.direct_chain()]
+    levels = list(dict.fromkeys(level.code for level in chain))
+    outcomes = {outcome for level in chain for outcome in level.outcomes}
     tabs: dict[str, StatusTab] = {}
     for state in states:
         outcome = {"returned": "return", "rejected": "reject"}.get(state)
