@@ -297,7 +297,7 @@ def test_zhejiang_only_a_reported_learner_declares(as_user: Callable[..., UI]) -
     enterprise = as_user("zj_jiangong")
     enterprise.open_menu("专业技术人员管理")
     row = table_row(enterprise, "冯军")
-    row.get_by_role("button", name="上报 冯军 开通学时登记").click()
+    row.get_by_role("button", name=re.compile("^上报开通")).click()
     enterprise.page.wait_for_load_state()
     enterprise.expect_text("已上报并开通 冯军 的学时登记权限。")
     expect(table_row(enterprise, "冯军")).to_contain_text("已上报")
@@ -305,3 +305,25 @@ def test_zhejiang_only_a_reported_learner_declares(as_user: Callable[..., UI]) -
     feng.goto("/")
     feng.expect_text("您已开通省属管理权限，请进入学时登记。")
     feng.click("进入学时登记", role="link").expect_heading("学时登记")
+
+
+def test_zhejiang_department_grants_provincial_access(as_user: Callable[..., UI]) -> None:
+    """Seed 003: “由主管部门审批后，方可登录进入学时登记” — the department's page of its
+    enterprises, each with its 省属管理权限, withdrawn only after a confirmation."""
+    province = as_user("zj_jst")
+    province.open_menu("单位学时登记权限").expect_heading("单位学时登记权限")
+    row = table_row(province, ENTERPRISE)
+    expect(row).to_contain_text("已开通")
+    province.shot(
+        "access-list",
+        publish="zj-register-00b-department-grants",
+        group=REGISTER,
+        caption="主管部门：各企业的省属管理权限（开通 / 取消）",
+        phone_too=True,
+    )
+    province.axe()
+    row.get_by_role("button", name=re.compile("^取消权限")).click()
+    province.page.wait_for_load_state()
+    assert any("取消后该单位学员不能再登记学时" in text for text in province.dialogs)
+    province.expect_text(f"已为“{ENTERPRISE}”取消省属管理权限。")
+    expect(table_row(province, ENTERPRISE)).to_contain_text("未开通")
