@@ -59,6 +59,10 @@ def test_anyang_180_hours_through_unit_managing_unit_and_association(
     li.click("保存并提交").expect_text("已提交至安阳市人民医院（单位审核），请等待审核。")
     row = list_row(li, title)
     expect(row).to_contain_text("学员已提交")  # 种子：“申报状态最开始为学员已提交”
+    # Its status tabs: Anyang's own first stage, and no 不予认定 (reviewers 审核 or 退回 only).
+    tabs = li.page.get_by_role("navigation", name="按状态筛选")
+    expect(tabs).to_contain_text("学员已提交")
+    expect(tabs).not_to_contain_text("不予认定")
     li.shot("submitted", publish="ay-02-submitted", group=GROUP, caption="学员已提交，待单位审核")
 
     # 单位审核: 安阳市人民医院 approves in its queue (the row is swapped in place).

@@ -26,7 +26,9 @@ IMPORT = "广西 · 导入学员培训信息"
 LEDGER = "广西 · 单位审核、专业科目学时终审与年度学时"
 
 CATEGORY = "认定类型"  # profiles/guangxi.yaml category_label (seed 002)
-COURSE = "培训进修类-培训班"
+# Seed 002: "认定类型: 请选择类型 请选择二级类型" — two linked selects (issue 13 item 8).
+SUBCATEGORY = "二级类型"
+COURSE_TYPE, COURSE = "培训进修类", "培训班"
 PLEDGE = "本人承诺以上信息属实"
 PLEDGE_ERROR = "请勾选“本人承诺以上信息属实”"
 REJECT_REASON = "培训内容与所聘岗位专业不符，请按专业科目要求重新选择培训"
@@ -38,8 +40,8 @@ REJECT_REASON = "培训内容与所聘岗位专业不符，请按专业科目要
 
 
 def fill_training_course(ui: UI, title: str, start: str, end: str, hours: str) -> None:
-    """On 学时登记: pick 培训进修类-培训班, type the course and its dates; hours fill themselves."""
-    ui.field(CATEGORY).select_option(label=COURSE)
+    """On 学时登记: 培训进修类 → 培训班, the course and its dates; the hours fill themselves."""
+    choose_course(ui)
     expect(ui.field("认定内容")).to_be_visible()  # the category's fields came in (HTMX)
     ui.fill("认定内容", title)
     ui.fill("开始时间", start)
@@ -49,6 +51,15 @@ def fill_training_course(ui: UI, title: str, start: str, end: str, hours: str) -
     expect(ui.page.locator("#hours-block [data-hours]")).to_have_text(hours)
     expect(ui.field("申请学时")).to_have_value(hours)
     settle(ui, leave_field=False)
+
+
+def choose_course(ui: UI) -> None:
+    """请选择类型 (培训进修类), then its 请选择二级类型 (培训班), swapped in by HTMX."""
+    ui.field(CATEGORY).select_option(label=COURSE_TYPE)
+    second = ui.field(SUBCATEGORY)
+    expect(second.locator("option", has_text=COURSE)).to_have_count(1)
+    expect(second).to_be_enabled()
+    second.select_option(label=COURSE)
 
 
 def declare_course(
@@ -74,6 +85,20 @@ def test_guangxi_dates_fill_40_hours_and_the_pledge_is_required(
 ) -> None:
     me = as_user("覃海燕", viewport=viewport)
     me.open_menu("学时登记").expect_heading("学时登记")
+    # 请选择类型 → 请选择二级类型: the second list holds only the chosen type's second levels.
+    expect(me.field(CATEGORY).locator("option").first).to_have_text("请选择类型")
+    expect(me.field(SUBCATEGORY)).to_be_disabled()
+    me.field(CATEGORY).select_option(label="学术会议类")
+    second = me.field(SUBCATEGORY)
+    expect(second.locator("option")).to_have_text(
+        ["请选择二级类型", "学术会议", "学术讲座", "学术访问"]
+    )
+    me.shot(
+        "two-level-category",
+        publish="gx-register-00-two-level-category",
+        group=REGISTER,
+        caption="认定类型：请选择类型 → 请选择二级类型（只列所选类型的二级类型）",
+    )
     fill_training_course(me, "人工智能赋能高校教学培训班", "2026-05-04", "2026-05-08", "40")
     me.expect_text("2026-05-04 至 2026-05-08 共 5 天 × 2 个半天 × 4 学时 = 40 学时")
     expect(me.field("申请学时")).not_to_be_editable()  # computed by the rule, not typed

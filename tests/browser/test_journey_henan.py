@@ -55,6 +55,11 @@ def test_henan_draft_submit_withdraw_edit_delete(
     zhao.open_menu("申报进度查询")
     row = list_row(zhao, title)
     expect(row).to_contain_text("待提交")
+    # 种子：“可通过全部、待提交、待审核、审核通过、审核不通过进行筛选查看”
+    tabs = zhao.page.get_by_role("navigation", name="按状态筛选")
+    for word in ("全部", "待提交", "待审核", "审核通过", "审核不通过"):
+        expect(tabs).to_contain_text(word)
+    expect(tabs).not_to_contain_text("通过认定")
     zhao.shot("draft", publish="ha-draft-02-list", group=GROUP_DRAFT, caption="待提交的草稿")
     row.get_by_role("checkbox").check()
     zhao.click("批量提交至本单位审核").expect_text("已提交 1 条申报至本单位审核。")

@@ -128,6 +128,7 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     settle(me, leave_field=False)
     me.click("保存暂不提交").expect_text("已保存（个人保存）")  # 种子：审核状态为个人保存
     images = png_images(tmp_path / "evidence", 6)
+    me.fill("附件说明", "培训结业证书（盖章页）")  # 种子：“附件说明限33个字”
     upload(me, images[:5])
     me.expect_text("已上传 5 个文件")
     me.expect_text("已上传附件（5）")
@@ -207,6 +208,23 @@ def test_zhejiang_sixth_image_refused_then_enterprise_and_province_approve(
     )
     me.axe()
 
+    # The status tabs speak Zhejiang's words, not the platform's (issue 13 item 1).
+    tabs = me.page.get_by_role("navigation", name="按状态筛选")
+    for word in ("个人保存", "个人上报", "企业审核通过", "企业审核不通过", "终审通过"):
+        expect(tabs).to_contain_text(word)
+    for platform_word in ("待提交", "待审核", "已退回", "不予认定"):
+        expect(tabs).not_to_contain_text(platform_word)
+    tabs.get_by_role("link", name=re.compile("^终审通过")).click()
+    me.page.wait_for_load_state()
+    expect(table_row(me, "建筑施工安全生产管理专题培训班")).to_contain_text("终审通过")
+    me.shot(
+        "list-own-words",
+        publish="zj-review-06-list-own-words",
+        group=REVIEW,
+        caption="申报进度查询：个人保存、个人上报、企业审核通过……浙江自己的状态用语",
+        phone_too=True,
+    )
+
 
 def test_zhejiang_province_rejects_with_a_reason(
     as_user: Callable[..., UI], tmp_path: Path
@@ -257,3 +275,55 @@ def test_zhejiang_province_rejects_with_a_reason(
         caption="省级审核不通过及原因",
         phone_too=True,
     )
+
+
+def test_zhejiang_only_a_reported_learner_declares(as_user: Callable[..., UI]) -> None:
+    """Seed 003: “省属企业学员需企业管理员统一上报学员信息开通省属管理权限，如您是自行注册的省属
+    企业学员，请您联系本企业管理员” — 冯军 has not been reported: no 学时登记 for him until the
+    enterprise admin reports him; then he is prompted to 学时登记 after login."""
+    feng = as_user("冯军")
+    feng.expect_text("请您联系本企业管理员")
+    feng.shot(
+        "not-reported",
+        publish="zj-register-00-not-reported",
+        group=REGISTER,
+        caption="未经企业上报的学员：提示联系本企业管理员，不能进入学时登记",
+        phone_too=True,
+    )
+    feng.goto("/declarations/new/")  # 学时登记 sends him back home with the seed's words
+    feng.expect_text("处理完毕后方有权限进行学时认定登记")
+    expect(feng.page.get_by_label(CATEGORY)).to_have_count(0)
+
+    enterprise = as_user("zj_jiangong")
+    enterprise.open_menu("专业技术人员管理")
+    row = table_row(enterprise, "冯军")
+    row.get_by_role("button", name=re.compile("^上报开通")).click()
+    enterprise.page.wait_for_load_state()
+    enterprise.expect_text("已上报并开通 冯军 的学时登记权限。")
+    expect(table_row(enterprise, "冯军")).to_contain_text("已上报")
+
+    feng.goto("/")
+    feng.expect_text("您已开通省属管理权限，请进入学时登记。")
+    feng.click("进入学时登记", role="link").expect_heading("学时登记")
+
+
+def test_zhejiang_department_grants_provincial_access(as_user: Callable[..., UI]) -> None:
+    """Seed 003: “由主管部门审批后，方可登录进入学时登记” — the department's page of its
+    enterprises, each with its 省属管理权限, withdrawn only after a confirmation."""
+    province = as_user("zj_jst")
+    province.open_menu("单位学时登记权限").expect_heading("单位学时登记权限")
+    row = table_row(province, ENTERPRISE)
+    expect(row).to_contain_text("已开通")
+    province.shot(
+        "access-list",
+        publish="zj-register-00b-department-grants",
+        group=REGISTER,
+        caption="主管部门：各企业的省属管理权限（开通 / 取消）",
+        phone_too=True,
+    )
+    province.axe()
+    row.get_by_role("button", name=re.compile("^取消权限")).click()
+    province.page.wait_for_load_state()
+    assert any("取消后该单位学员不能再登记学时" in text for text in province.dialogs)
+    province.expect_text(f"已为“{ENTERPRISE}”取消省属管理权限。")
+    expect(table_row(province, ENTERPRISE)).to_contain_text("未开通")

@@ -129,6 +129,9 @@ class Person(models.Model):
         related_name="staff",
     )
     in_establishment = models.BooleanField("在编", default=False)
+    # Where the region's profile says access.mode enabled_by_unit (Zhejiang 省属企业): the
+    # enterprise admin has reported (上报) this person for 学时登记. Ignored elsewhere.
+    declaring_enabled = models.BooleanField("已上报开通学时登记", default=False, db_default=False)
     user = models.OneToOneField(
         User,
         verbose_name="登录账号",

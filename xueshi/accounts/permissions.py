@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from xueshi.orgs.models import Organization
 from xueshi.policy.resolver import resolve_version
-from xueshi.policy.schema import ProfileVersion
+from xueshi.policy.schema import PlatformAccess, ProfileVersion
 
 from .models import Person, RoleAssignment, RoleKind
 
@@ -40,6 +40,9 @@ class Permission:
     # A capability the role's region profile must switch on (REGION_FEATURES), e.g.
     # "supplements": 增补 where the profile has `windows.supplement` (Zhejiang).
     feature: str = ""
+    # Granting who may declare: held only where the region's profile manages access
+    # (access.mode enabled_by_unit, Zhejiang 省属企业; issue 13 item 4).
+    grants_access: bool = False
 
 
 # What a profile version must have for a feature's permissions to hold.
@@ -55,10 +58,17 @@ _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
 
 
 def _permission(
-    name: str, label: str, *groups: Iterable[str], declares: bool = False, feature: str = ""
+    name: str,
+    label: str,
+    *groups: Iterable[str],
+    declares: bool = False,
+    feature: str = "",
+    grants_access: bool = False,
 ) -> tuple[str, Permission]:
     kinds = frozenset(kind for group in groups for kind in group)
-    return name, Permission(name, label, kinds, declares, feature)
+    return name, Permission(
+        name, label, kinds, declares=declares, feature=feature, grants_access=grants_access
+    )
 
 
 PERMISSIONS: dict[str, Permission] = dict(
@@ -117,9 +127,13 @@ PERMISSIONS: dict[str, Permission] = dict(
         ),
         _permission("unit.manage_staff", "专业技术人员管理", _UNIT_ADMINS),
         _permission("imports.staff", "导入人员信息", (RoleKind.UNIT_ADMIN,)),
+        # Zhejiang: the enterprise admin reports (上报) its learners for 学时登记.
+        _permission("unit.enable_staff", "上报学员开通学时登记", _UNIT_ADMINS, grants_access=True),
         # 机构管理
         _permission("orgs.view_own", "本机构信息", _SUPERVISING, (RoleKind.TRAINING_BASE_ADMIN,)),
         _permission("orgs.approve_units", "单位注册与信息变更审批", _SUPERVISING, _PLATFORM),
+        # Zhejiang: the supervising department grants an enterprise 省属管理权限.
+        _permission("orgs.grant_access", "开通单位学时登记权限", _SUPERVISING, grants_access=True),
         _permission(
             "orgs.override_credit_code",
             "更正统一社会信用代码",
@@ -163,6 +177,8 @@ def role_may(role: Any, name: str) -> bool:
     permission = PERMISSIONS[name]
     if permission.feature and not region_offers(role, permission.feature):
         return False
+    if permission.grants_access and not region_access(role.organization).managed:
+        return False
     return not permission.declares or region_lets_declare(role)
 
 
@@ -191,6 +207,46 @@ def region_offers(role: Any, feature: str) -> bool:
     """Does the role's region profile switch `feature` on (REGION_FEATURES)?"""
     version = _role_region_version(role)
     return version is not None and REGION_FEATURES[feature](version)
+
+
+def region_access(organization: Organization | None) -> PlatformAccess:
+    """The access rules (who may declare at all) of the organisation's region today."""
+    key = organization.effective_policy_profile() if organization is not None else ""
+    if not key:
+        return PlatformAccess()
+    try:
+        return resolve_version(key, timezone.localdate()).access
+    except ValidationError:
+        return PlatformAccess()
+
+
+@dataclass(frozen=True)
+class DeclaringAccess:
+    """Whether a person may declare at all, and if not, why, in the region's words."""
+
+    allowed: bool
+    reason: str = ""
+    # The greeting after login where the region manages access ("请进入学时登记"), else "".
+    prompt: str = ""
+
+
+def declaring_access(person: Person, access: PlatformAccess | None = None) -> DeclaringAccess:
+    """Who may declare (issue 13 item 4, seed 003): where the region's profile says
+    ``access.mode: enabled_by_unit``, only a person whose enterprise the supervising department
+    has granted access (``Organization.declaring_access_granted``) and whom the enterprise has
+    reported (``Person.declaring_enabled``). Everyone elsewhere. The one place that decides it:
+    drafting (``declarations.services.declaration_prepare``), the form and the home page ask here.
+    ``access``: the region's rules when the caller has them already (an import, per unit).
+    """
+    if access is None:
+        access = region_access(person.unit)
+    if not access.managed:
+        return DeclaringAccess(True)
+    if person.unit is None or not person.unit.declaring_access_granted:
+        return DeclaringAccess(False, access.unit_not_granted)
+    if not person.declaring_enabled:
+        return DeclaringAccess(False, access.person_not_enabled)
+    return DeclaringAccess(True, prompt=access.prompt)
 
 
 def region_lets_declare(role: Any) -> bool:

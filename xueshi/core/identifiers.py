@@ -153,3 +153,13 @@ def region_name(region_code: str) -> str:
         ):
             return f"{city}{county}"
     return f"{province}{county}"
+
+
+def region_in_use(region_code: str, year: int = 2024) -> str:
+    """The name a 6-digit division code had in `year` (a prefecture: 百色市), "" if it named no
+    place then (abolished codes such as 452100 南宁地区): for lists of today's prefectures."""
+    try:
+        place = ric.get_birth_place(f"{region_code}{year}0101000")
+    except (stdnum_errors.ValidationError, KeyError):
+        return ""
+    return str(place.get("county") or place.get("province") or "")

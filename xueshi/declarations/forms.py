@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.urls import reverse
 
 from xueshi.accounts.models import RoleKind
@@ -94,6 +95,35 @@ def category_choices(leaves: list[LeafCategory], label: str = "申报类型") ->
     return choices
 
 
+# Inputs that are not the category's own fields (never carried over in hidden inputs).
+CARRY_SKIP = frozenset(
+    {
+        "category",
+        "category_group",
+        "level",
+        "profile_key",
+        "profile_version",
+        "csrfmiddlewaretoken",
+        "action",
+        "pledge",
+        "person",
+    }
+)
+
+
+def category_groups(leaves: list[LeafCategory]) -> list[tuple[str, str]]:
+    """First-level categories holding a declarable leaf (Guangxi "请选择类型"), in order."""
+    groups: dict[str, str] = {}
+    for leaf in leaves:
+        top = leaf.parent or leaf.category
+        groups.setdefault(top.code, top.name)
+    return list(groups.items())
+
+
+def group_of(leaf: LeafCategory) -> str:
+    return (leaf.parent or leaf.category).code
+
+
 def attachment_rules_text(rules: AttachmentRules) -> str:
     """The evidence rules in words: kinds, size, count."""
     parts = [f"可上传 {'、'.join(rules.kinds)} 格式的文件（按文件内容识别类型）"]
@@ -141,6 +171,7 @@ class DeclarationForm(StyledForm):
         show_pledge: bool,
         category_code: str = "",
         level_code: str = "",
+        group_code: str = "",
         initial: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -150,6 +181,21 @@ class DeclarationForm(StyledForm):
         self.leaves = declarable_leaves(version, role_kind)
         codes = {leaf.code for leaf in self.leaves}
         self.category_code = category_code if category_code in codes else ""
+        # Two linked selects where the profile groups categories (Guangxi: 请选择类型 → 请选择
+        # 二级类型); the group chosen wins over a subcategory of another group.
+        self.two_level = any(leaf.parent is not None for leaf in self.leaves)
+        self.group_code = ""
+        if self.two_level:
+            by_code = {leaf.code: leaf for leaf in self.leaves}
+            groups = {code for code, _name in category_groups(self.leaves)}
+            chosen = by_code.get(self.category_code)
+            self.group_code = group_code if group_code in groups else ""
+            if chosen is not None and not self.group_code:
+                self.group_code = group_of(chosen)
+            if chosen is not None and group_of(chosen) != self.group_code:
+                self.category_code = ""
+            if not self.category_code and self.group_code in codes:
+                self.category_code = self.group_code  # a first-level category without subtypes
         self.leaf = version.leaf(self.category_code) if self.category_code else None
         self.levels = list(self.leaf.category.levels) if self.leaf else []
         level_codes = {level.code for level in self.levels}
@@ -171,12 +217,18 @@ class DeclarationForm(StyledForm):
             "data-refresh-fields": "1",
         }
         label = version.category_label
-        self.fields["category"] = forms.ChoiceField(
-            label=label,
-            choices=category_choices(self.leaves, label),
-            error_messages={"required": f"请选择{label}", "invalid_choice": f"请选择有效的{label}"},
-            widget=forms.Select(attrs=refresh),
-        )
+        if self.two_level:
+            self._add_two_level_fields(refresh)
+        else:
+            self.fields["category"] = forms.ChoiceField(
+                label=label,
+                choices=category_choices(self.leaves, label),
+                error_messages={
+                    "required": f"请选择{label}",
+                    "invalid_choice": f"请选择有效的{label}",
+                },
+                widget=forms.Select(attrs=refresh),
+            )
         self.fields["category"].initial = self.category_code
         if self.leaf is not None:
             self._add_level_field(refresh)
@@ -191,7 +243,63 @@ class DeclarationForm(StyledForm):
             )
         style_widgets(self)
 
+    @property
+    def carried(self) -> list[tuple[str, str]]:
+        """What was typed while no category is chosen (the type changed, its second-level type
+        not yet picked): kept in hidden inputs so nothing typed is lost."""
+        if self.leaf is not None:
+            return []
+        source = self.data if self.is_bound else self.initial
+        return [
+            (name, value)
+            for name, value in source.items()
+            if name not in CARRY_SKIP and isinstance(value, str) and value
+        ]
+
     # --- building the fields -----------------------------------------------------------------
+
+    def _add_two_level_fields(self, refresh: dict[str, str]) -> None:
+        """请选择类型 (the group) and 请选择二级类型 (its subcategories, swapped in by HTMX)."""
+        label = self.version.category_label
+        first_prompt = self.version.category_prompt or f"请选择{label}"
+        second_prompt = self.version.subcategory_prompt or "请选择二级类型"
+        # Not required: the second-level type names its group (an old page, a test client).
+        self.fields["category_group"] = forms.ChoiceField(
+            label=label,
+            required=False,
+            choices=[("", first_prompt), *category_groups(self.leaves)],
+            error_messages={"invalid_choice": f"请选择有效的{label}"},
+            widget=forms.Select(attrs=refresh),
+        )
+        data = self.data
+        if self.group_code and isinstance(data, QueryDict) and not data.get("category_group"):
+            data = data.copy()
+            data["category_group"] = self.group_code
+            self.data = data
+        self.fields["category_group"].initial = self.group_code
+        # The page's query may still name a subcategory of the group chosen before.
+        self.initial.update(category_group=self.group_code, category=self.category_code)
+        subtypes = [
+            (leaf.code, leaf.category.name)
+            for leaf in self.leaves
+            if leaf.parent is not None and leaf.parent.code == self.group_code
+        ]
+        self.group_has_subtypes = bool(subtypes)
+        if self.group_code and not subtypes:
+            self.fields["category"] = forms.CharField(widget=forms.HiddenInput)
+            return
+        self.fields["category"] = forms.ChoiceField(
+            label="二级类型",
+            choices=[("", second_prompt), *subtypes],
+            error_messages={
+                # Nothing chosen yet: say the first choice is missing.
+                "required": second_prompt if self.group_code else first_prompt,
+                "invalid_choice": f"{second_prompt}（须属于所选类型）",
+            },
+            widget=forms.Select(attrs=refresh),
+        )
+        if not self.group_code:
+            self.fields["category"].widget.attrs["disabled"] = "disabled"
 
     def _add_level_field(self, refresh: dict[str, str]) -> None:
         if len(self.levels) == 1:

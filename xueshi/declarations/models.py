@@ -182,6 +182,8 @@ class Attachment(models.Model):
     )
     file = models.FileField("文件", upload_to=attachment_path, max_length=200)
     original_name = models.CharField("原文件名", max_length=200)
+    # 附件说明 where the profile asks for one (attachments.caption; Zhejiang: at most 33 字).
+    caption = models.CharField("附件说明", max_length=200, blank=True, default="")
     kind = models.CharField("类型", max_length=10)  # jpg, png, pdf, zip… from the content
     content_type = models.CharField("内容类型", max_length=100)
     size = models.PositiveIntegerField("大小（字节）")

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import people_in_scope
+from xueshi.accounts.permissions import declaring_access, people_in_scope
 from xueshi.core.audit import audit_record
 from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
@@ -38,7 +38,7 @@ from xueshi.policy.hours import (
     validate_declaration_inputs,
 )
 from xueshi.policy.resolver import resolve_version
-from xueshi.policy.schema import ProfileVersion
+from xueshi.policy.schema import AttachmentRules, ProfileVersion
 
 from .evidence import check_upload
 from .models import Attachment, Declaration
@@ -188,7 +188,13 @@ def _check_may_declare_for(
     role: RoleAssignment,
     categories_declarants: list[str],
     lookups: DeclaringLookups,
+    version: ProfileVersion,
 ) -> None:
+    # Zhejiang 省属企业: nobody declares for a person their enterprise and its supervising
+    # department have not enabled, neither they themselves nor anyone for them.
+    access = declaring_access(person, version.access)
+    if not access.allowed:
+        raise PermissionDenied(access.reason)
     if role.kind == RoleKind.PROFESSIONAL:
         if person.user_id != role.user_id:
             raise PermissionDenied("只能为本人申报。")
@@ -252,7 +258,7 @@ def declaration_prepare(
         declarants = lookups.declarants(version, data.category_code)
     except KeyError:
         raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
-    _check_may_declare_for(person, role, declarants, lookups)
+    _check_may_declare_for(person, role, declarants, lookups, version)
 
     supplement = data.supplement or (declaration is not None and declaration.is_supplement)
     years = lookups.credit_years(version, today)
@@ -450,6 +456,7 @@ def attachment_add(
     actor: Any,
     role: RoleAssignment,
     request: HttpRequest | None = None,
+    caption: str = "",
 ) -> Attachment:
     declaration = _lock(declaration.pk)
     if not declaration.is_editable:
@@ -458,9 +465,11 @@ def attachment_add(
         raise PermissionDenied("只有申报人可以上传附件。")
     version = resolve_version(declaration.policy_profile, declaration.profile_version)
     rules = version.attachments_for(declaration.category_code)
+    caption = attachment_caption_check(rules, caption)
     kind, content_type = check_upload(upload, rules, existing_count=declaration.attachments.count())
     attachment = Attachment(
         declaration=declaration,
+        caption=caption,
         original_name=(upload.name or "附件")[-200:],
         kind=kind,
         content_type=content_type,
@@ -472,6 +481,58 @@ def attachment_add(
     audit_record(
         action="attachment.add", actor=actor, role=role.kind, request=request, target=attachment
     )
+    return attachment
+
+
+def attachment_caption_check(rules: AttachmentRules, caption: str) -> str:
+    """The caption as stored (spaces trimmed), or ValidationError on the ``caption`` field
+    (seed 003 “附件说明限33个字”). A region without captions keeps none."""
+    spec = rules.caption
+    if spec is None:
+        return ""
+    caption = " ".join(caption.split())
+    if spec.required and not caption:
+        raise ValidationError({"caption": [f"请填写{spec.label}。"]})
+    if len(caption) > spec.max_length:
+        raise ValidationError(
+            {
+                "caption": [
+                    f"{spec.label}最多 {spec.max_length} 个字（已输入 {len(caption)} 个字）。"
+                ]
+            }
+        )
+    return caption
+
+
+@transaction.atomic
+def attachment_caption_set(
+    *,
+    attachment: Attachment,
+    caption: str,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+) -> Attachment:
+    """Change the caption (附件说明) of an evidence file of a claim still being drafted."""
+    declaration = _lock(attachment.declaration_id)
+    if not declaration.is_editable:
+        raise AlreadyHandled("该申报已提交或已审核，不能修改附件说明。")
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以修改附件说明。")
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
+    caption = attachment_caption_check(version.attachments_for(declaration.category_code), caption)
+    if caption != attachment.caption:
+        old = attachment.caption
+        attachment.caption = caption
+        attachment.save(update_fields=["caption"])
+        audit_record(
+            action="attachment.caption",
+            actor=actor,
+            role=role.kind,
+            request=request,
+            target=attachment,
+            details={"from": old, "to": caption},
+        )
     return attachment
 
 
@@ -503,6 +564,10 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
     Raises ValidationError listing every problem. Reads, never writes.
     """
     version = request_lookups().version(declaration.policy_profile, declaration.profile_version)
+    # Access withdrawn since the draft was saved (Zhejiang 省属管理权限): not sent.
+    access = declaring_access(declaration.person, version.access)
+    if not access.allowed:
+        raise ValidationError(f"不能提交：{access.reason}")
     facts = claim_facts(
         declaration,
         hours_already=hours_already_granted(

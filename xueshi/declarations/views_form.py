@@ -26,6 +26,7 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import (
     NO_ACTIVE_ROLE,
     REGION_MAY_NOT_DECLARE,
+    declaring_access,
     require_role,
     role_may,
 )
@@ -81,6 +82,7 @@ def _build_form(
         show_pledge=shows_pledge(version, role.kind),
         category_code=str(source.get("category") or initial.get("category") or ""),
         level_code=str(source.get("level") or initial.get("level") or ""),
+        group_code=str(source.get("category_group") or ""),
         initial=initial,
     )
 
@@ -144,6 +146,7 @@ def _attachments_context(declaration: Declaration, version: ProfileVersion) -> d
         "attachments": list(declaration.attachments.all()),
         "accept": accept_for(rules),
         "upload_rules": attachment_rules_text(rules),
+        "caption_spec": rules.caption,  # Zhejiang 附件说明 (issue 13 item 10)
     }
 
 
@@ -276,6 +279,11 @@ def declaration_create(request: HttpRequest, submit: Submit) -> HttpResponse:
             return redirect("declarations:list")
         values = request.POST if request.method == "POST" else request.GET
         page = FormPage("学时登记", person, key, version_for_inputs(key, values, lookups))
+        # Zhejiang: only a learner the enterprise reported, of an enterprise granted access.
+        access = declaring_access(person, page.version.access)
+        if not access.allowed:
+            messages.warning(request, access.reason)
+            return redirect("core:home")
         return _form_page(request, role, page, initial=None, submit=submit)
 
 
@@ -379,10 +387,16 @@ def _attachments_response(
     *,
     errors: list[str],
     notice: str,
+    caption_errors: list[str] | None = None,
+    caption: str = "",
+    caption_of: dict[int, tuple[str, list[str]]] | None = None,
 ) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
-        for error in errors:
+        for error in [*errors, *(caption_errors or [])]:
             messages.error(request, error)
+        for _typed, problems in (caption_of or {}).values():
+            for error in problems:
+                messages.error(request, error)
         if notice:
             messages.success(request, notice)
         return redirect("declarations:edit", pk=declaration.pk)
@@ -392,7 +406,15 @@ def _attachments_response(
         "upload_errors": errors,
         "upload_notice": notice,
         "editable": declaration.is_editable,
+        # A caption refused is shown again as typed, with its message beside it.
+        "caption_errors": caption_errors or [],
+        "caption_value": caption,
     }
+    for attachment in context["attachments"]:
+        if attachment.pk in (caption_of or {}):
+            attachment.caption_typed, attachment.caption_problems = (caption_of or {})[
+                attachment.pk
+            ]
     return render(request, "declarations/_attachments.html", context)
 
 
@@ -402,7 +424,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     role = require_role(request, message=NO_ACTIVE_ROLE)
     declaration = _editable_declaration(request, role, pk)
     uploads = request.FILES.getlist("files")
+    caption = request.POST.get("caption", "")
     errors: list[str] = []
+    caption_errors: list[str] = []
     added: list[str] = []
     if not uploads:
         errors.append("请选择要上传的文件。")
@@ -414,13 +438,56 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 role=role,
                 request=request,
+                caption=caption,
             )
-        except (ValidationError, PermissionDenied) as error:
+        except ValidationError as error:
+            problems = getattr(error, "error_dict", {}).get("caption")
+            if problems:
+                caption_errors = [message for item in problems for message in item.messages]
+                break  # the same caption for every file: one message, nothing uploaded
+            errors.extend(error_messages(error, default="无权上传附件。"))
+        except PermissionDenied as error:
             errors.extend(error_messages(error, default="无权上传附件。"))
         else:
             added.append(attachment.original_name)
     notice = f"已上传 {len(added)} 个文件：{'、'.join(added)}。" if added else ""
-    return _attachments_response(request, declaration, errors=errors, notice=notice)
+    return _attachments_response(
+        request,
+        declaration,
+        errors=errors,
+        notice=notice,
+        caption_errors=caption_errors,
+        caption=caption if caption_errors else "",
+    )
+
+
+@login_required
+@require_POST
+def attachment_caption(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """Change one file's 附件说明 (Zhejiang: "附件说明限33个字")."""
+    role = require_role(request, message=NO_ACTIVE_ROLE)
+    declaration = _editable_declaration(request, role, pk)
+    try:
+        attachment = declaration.attachments.get(pk=attachment_pk)
+    except Attachment.DoesNotExist:
+        raise Http404("没有该附件。") from None
+    caption = request.POST.get("caption", "")
+    errors: list[str] = []
+    caption_of: dict[int, tuple[str, list[str]]] = {}
+    notice = ""
+    try:
+        services.attachment_caption_set(
+            attachment=attachment, caption=caption, actor=request.user, role=role, request=request
+        )
+    except ValidationError as error:
+        caption_of[attachment.pk] = (caption, error_messages(error, default="附件说明有误。"))
+    except PermissionDenied as error:
+        errors.extend(error_messages(error, default="无权修改附件说明。"))
+    else:
+        notice = f"已保存“{attachment.original_name}”的附件说明。"
+    return _attachments_response(
+        request, declaration, errors=errors, notice=notice, caption_of=caption_of
+    )
 
 
 @login_required

@@ -67,3 +67,43 @@ def ledger_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> Query
 
 
 register_export(ExportSpec("ledger_hours", "学时查询", "学时查询", LEDGER_COLUMNS, ledger_rows))
+
+
+# 学时查询 of the person themself (Guangxi seed 002: "年度 … 查询 重置 导出"): the chosen year's
+# records (general-subject courses and approved claims), newest year when none is chosen.
+
+MY_HOURS_COLUMNS = [
+    Column("年度", "year", width=8),
+    Column("公需/专业科目", "subject", width=14),
+    Column("科目名称", "title", width=36),
+    Column("科目类型", "kind", width=28),
+    Column("学时", "hours", width=10),
+    Column("日期", "on", width=12),
+]
+
+
+def my_hours_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[dict[str, Any]]:
+    if role is None or not role_may(role, "ledger.own"):
+        return []
+    person = people_in_scope(role).first()
+    if person is None:
+        return []
+    raw = params.get("year", "")
+    years = [row.credit_year for row in ledger_selectors.person_years(person)]
+    year = int(raw) if raw.isdigit() and int(raw) in years else (years[0] if years else None)
+    if year is None:
+        return []
+    return [
+        {
+            "year": year,
+            "subject": record.subject_label,
+            "title": record.title,
+            "kind": record.kind,
+            "hours": record.hours,
+            "on": record.on,
+        }
+        for record in ledger_selectors.year_records(person, year)
+    ]
+
+
+register_export(ExportSpec("my_hours", "本人学时查询", "学时查询", MY_HOURS_COLUMNS, my_hours_rows))

@@ -5,6 +5,7 @@ from . import views
 app_name = "ledger"
 urlpatterns = [
     path("", views.my_years, name="my_years"),
+    path("export/", views.my_export, name="my_export"),
     path("query/", views.unit_query, name="unit_query"),
     path("query/export/", views.unit_query_export, name="unit_query_export"),
     path("people/<int:pk>/<int:year>/", views.person_year, name="person_year"),

@@ -86,7 +86,22 @@ def my_years(request: HttpRequest) -> HttpResponse:
     if person is None:
         raise Http404("未找到您的人员信息。")
     context = _year_context(person, _year(request.GET.get("year")), lambda y: f"?year={y}")
+    # 年度 filter (Guangxi seed 002: "年度 … 查询 重置 导出"): the chosen year alone.
+    context["filtered"] = "year" in request.GET and context["year"] is not None
+    context["years"] = [row.compliance.credit_year for row in context["year_rows"]]
+    if context["filtered"]:
+        context["year_rows"] = [row for row in context["year_rows"] if row.selected]
+    context["export_url"] = reverse("ledger:my_export")
+    context["export_query"] = f"year={context['year']}" if context["year"] else ""
     return render(request, "ledger/my_years.html", context)
+
+
+@login_required
+@require_GET
+def my_export(request: HttpRequest) -> HttpResponseBase:
+    """导出 the person's own records of the chosen year (xlsx or CSV, audited)."""
+    _role(request, "ledger.own")
+    return export_from_request(request, "my_hours")
 
 
 @login_required

@@ -94,6 +94,11 @@ class Organization(models.Model):
         validators=[validate_profile_key],
         help_text="profiles/ 中的配置代码；留空则沿用上级机构的配置",
     )
+    # Where the region's profile says access.mode enabled_by_unit (Zhejiang): the supervising
+    # department has granted this enterprise access (省属管理权限). Ignored elsewhere.
+    declaring_access_granted = models.BooleanField(
+        "已开通学时登记权限", default=False, db_default=False
+    )
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

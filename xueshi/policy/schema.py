@@ -194,6 +194,16 @@ class FieldUse(StrictModel):
 FieldUseEntry = Annotated[FieldUse, BeforeValidator(_field_use_from_string)]
 
 
+class AttachmentCaption(StrictModel):
+    """A caption typed for each evidence file (Zhejiang 附件说明, at most 33 characters)."""
+
+    label: str = Field(default="附件说明", min_length=1, max_length=20)
+    # Stored in Attachment.caption (200 characters).
+    max_length: PositiveInt = Field(le=200)
+    required: bool = False
+    help_text: str = ""
+
+
 class AttachmentRules(StrictModel):
     """What evidence may be uploaded. Types are checked by content when files arrive."""
 
@@ -201,6 +211,8 @@ class AttachmentRules(StrictModel):
     max_size_mb: PositiveHours | None = None  # None: the platform's own upload limit
     max_count: PositiveInt | None = None
     required: bool = False
+    # None: no caption per file (every region but Zhejiang).
+    caption: AttachmentCaption | None = None
     note: str = ""
 
     @property
@@ -349,9 +361,25 @@ class ReviewRules(StrictModel):
 
 
 class PlatformAccess(StrictModel):
-    # enabled_by_unit: only people their unit has reported and enabled may log in (Zhejiang).
+    """Who may declare at all (issue 13 item 4).
+
+    ``open``: every person of a unit of the region. ``enabled_by_unit`` (Zhejiang 省属企业): only
+    a person whose enterprise the supervising department has granted access (``grant_label``,
+    e.g. 省属管理权限) and whom the enterprise admin has enabled (上报学员信息). The messages are
+    what a person who may not declare reads, in the region's words; ``prompt`` greets one who
+    may ("请进入学时登记").
+    """
+
     mode: Literal["open", "enabled_by_unit"] = "open"
+    grant_label: str = Field(default="", max_length=20)
+    unit_not_granted: str = Field(default="", max_length=300)
+    person_not_enabled: str = Field(default="", max_length=300)
+    prompt: str = Field(default="", max_length=100)
     note: str = ""
+
+    @property
+    def managed(self) -> bool:
+        return self.mode == "enabled_by_unit"
 
 
 class DeclaringWindow(StrictModel):
@@ -445,6 +473,11 @@ class ProfileVersion(StrictModel):
     note: str = ""
     # What this region's forms call a category: 申报类型 (Anyang), 学习形式 (Henan), 认定类型…
     category_label: Label = "申报类型"
+    # Where categories have subcategories the form asks in two linked selects (Guangxi
+    # "请选择类型 → 请选择二级类型"): the first select's and the second's empty choice.
+    # "" → "请选择<category_label>" / "请选择二级类型".
+    category_prompt: str = Field(default="", max_length=20)
+    subcategory_prompt: str = Field(default="", max_length=20)
     fields: dict[Code, FieldSpec]
     default_fields: list[FieldUseEntry] = Field(default_factory=list)
     categories: list[Category] = Field(min_length=1)
@@ -653,6 +686,8 @@ def semantic_issues(profile: PolicyProfile) -> list[tuple[str, str]]:
 
 def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
     yield from _field_reference_issues("default_fields", version.default_fields, version)
+    if version.subcategory_prompt and not any(c.subcategories for c in version.categories):
+        yield ("subcategory_prompt", "没有类别设二级类型，不应给出二级类型的提示")
     codes: dict[str, str] = {}
     for i, category in enumerate(version.categories):
         path = f"categories[{i}]"
@@ -665,6 +700,7 @@ def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
                     "类别最多两级（类别 → 二级类型）",
                 )
     yield from _review_issues(version)
+    yield from _access_issues(version.access)
     yield from _requirement_issues(version.requirement)
     yield from _tier_issues(version)
 
@@ -716,6 +752,21 @@ def _category_issues(
                     f"等级 {level.code!r} 的规则 {rule.kind} 需要字段 {needed!r}，"
                     "但该类别未显示此字段",
                 )
+
+
+# --- who may declare at all (issue 13 item 4) --------------------------------------------------
+
+_ACCESS_TEXTS = ("grant_label", "unit_not_granted", "person_not_enabled", "prompt")
+
+
+def _access_issues(access: PlatformAccess) -> Iterator[tuple[str, str]]:
+    """enabled_by_unit needs every text a person or a supervisor reads; open needs none."""
+    for name in _ACCESS_TEXTS:
+        text = getattr(access, name)
+        if access.managed and not text.strip():
+            yield (f"access.{name}", "access.mode 为 enabled_by_unit 时须给出该提示文字")
+        elif not access.managed and text:
+            yield (f"access.{name}", "access.mode 为 open 时不设开通权限，不应给出该文字")
 
 
 # --- required materials per declaring route (issue 13 item 3) ---------------------------------

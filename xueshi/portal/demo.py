@@ -17,6 +17,7 @@ from django.utils import timezone
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.accounts.services import initial_password, person_create, role_grant
 from xueshi.core.testing import make_credit_code, make_id_number
+from xueshi.declarations.models import Attachment
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
@@ -509,6 +510,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
             logins.append(
                 Login(region.label, person.name + note, roles, person.id_number, password)
             )
+    _declaring_access()
     logins.append(
         Login("全平台", "平台管理员", RoleKind.PLATFORM_ADMIN.label, "admin", DEMO_PASSWORD)
     )
@@ -519,6 +521,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
         load_demo_claims()
         load_demo_supplements()
         load_demo_notices()
+        _attachment_captions()
     return logins
 
 
@@ -539,3 +542,26 @@ def _audit_admin() -> None:
         user.set_password(DEMO_PASSWORD)
         user.save()
     role_grant(user=user, kind=RoleKind.AUDIT_ADMIN)
+
+
+# Zhejiang (seed 003): only 省属企业 learners their enterprise reported and the department enabled
+# declare. Both demo enterprises hold 省属管理权限; 钱伟 and 吴婷 are reported, 冯军 (a learner who
+# registered himself) is not, so he reads "请您联系本企业管理员…" (issue 13 item 4).
+DECLARING_ACCESS_UNITS = ("浙江省建工集团有限责任公司", "浙江省建筑设计研究院")
+DECLARING_ENABLED_PEOPLE = ("钱伟", "吴婷")
+
+
+def _declaring_access() -> None:
+    Organization.objects.filter(name__in=DECLARING_ACCESS_UNITS).update(
+        declaring_access_granted=True
+    )
+    Person.objects.filter(
+        name__in=DECLARING_ENABLED_PEOPLE, unit__name__in=DECLARING_ACCESS_UNITS
+    ).update(declaring_enabled=True)
+
+
+def _attachment_captions() -> None:
+    """Zhejiang's pictures carry their 附件说明 ("附件说明限33个字", issue 13 item 10)."""
+    Attachment.objects.filter(
+        declaration__policy_profile="zhejiang_construction", caption=""
+    ).update(caption="培训结业证书（扫描件）")

@@ -444,7 +444,8 @@ PLANS: list[RegionClaims] = [
             ClaimPlan(
                 "石磊", "research_project", "as_claimed",
                 _xinjiang("校级教学研究课题", "乌鲁木齐市第一中学", 20, (2, 20), (2, 20)),
-                REJECTED, at=0, evidence="pdf",
+                # The unit only agrees or returns (seed 004): the 认定单位 turns it down.
+                REJECTED, at=1, evidence="pdf",
             ),
             ClaimPlan(
                 "石磊", "publication", "as_claimed",

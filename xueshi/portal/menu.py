@@ -120,6 +120,13 @@ MENU: list[Entry] = [
     ),
     Entry(
         "机构管理",
+        "单位学时登记权限",
+        "orgs:declaring_access",
+        "unlock",
+        "orgs.grant_access",
+    ),
+    Entry(
+        "机构管理",
         "本机构信息",
         "orgs:organization_detail",
         "bank",

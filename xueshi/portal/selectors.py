@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from xueshi.accounts.models import Person, RoleKind
+from xueshi.accounts.permissions import declaring_access
 from xueshi.orgs.models import Department, Organization, OrganizationKind, OrganizationStatus
 
 
@@ -64,7 +65,9 @@ def home_summary(role: Any, user: Any) -> dict[str, Any]:
         return {}
     kind = role.kind
     if kind == RoleKind.PROFESSIONAL:
-        return {"person": person_for_user(user)}
+        person = person_for_user(user)
+        access = declaring_access(person) if person is not None else None
+        return {"person": person, "declaring_access": access}
     if kind == RoleKind.UNIT_ADMIN:
         return {"organization": role.organization, **unit_summary(role.organization)}
     if kind == RoleKind.DEPARTMENT_ADMIN:

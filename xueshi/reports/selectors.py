@@ -48,6 +48,7 @@ from xueshi.ledger.selectors import people_year_hours
 from xueshi.orgs.models import Organization
 from xueshi.policy.resolver import resolve_version
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
+from xueshi.review.selectors import region_status_word
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -306,14 +307,25 @@ def by_category(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 
 def by_status(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = {
-        row["status"]: row for row in _grouped(filtered_declarations(role, filters), "status")
-    }
-    rows = [
-        _row(status, label, grouped[status])
-        for status, label in DeclarationStatus.choices
-        if status in grouped
-    ]
+    """按状态统计 in the region's own words (Zhejiang: 个人上报, 企业审核通过 … as its pages say;
+    issue 13 item 1): claims grouped by state and the level where they wait or were decided,
+    those the region calls alike counted together, in the order of the states."""
+    word = region_status_word(role)
+    order = {status: index for index, (status, _label) in enumerate(DeclarationStatus.choices)}
+    grouped = sorted(
+        _grouped(filtered_declarations(role, filters), "status", "status_level"),
+        key=lambda row: (order.get(row["status"], len(order)), row["status_level"] or ""),
+    )
+    merged: dict[str, dict[str, Any]] = {}
+    for row in grouped:
+        label = word(row["status"], row["status_level"] or "")
+        found = merged.get(label)
+        if found is None:
+            merged[label] = dict(row)
+            continue
+        for measure in ("n", "approved", "claimed", "granted"):
+            found[measure] += row[measure]
+    rows = [_row(row["status"], label, row) for label, row in merged.items()]
     return StatTable("status", "按状态统计", "状态", rows)
 
 

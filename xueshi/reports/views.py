@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import require_permission
 from xueshi.core.exports import export_from_request
+from xueshi.review.selectors import region_status_word
 
 from . import selectors
 from .exports import STATISTICS_EXPORTS
@@ -61,6 +62,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     role = _statistics_role(request)
     filters, form = read_filters(role, request.GET)
     stats = selectors.statistics(role, filters)
+    region_word = region_status_word(role)
     params = filters.as_params()
     tables = stats.tables
     return render(
@@ -71,7 +73,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "params": params,
             "choices": selectors.filter_choices(role),
-            "status_choices": STATUS_CHOICES,
+            # The filter in the region's words (Henan 审核通过, Zhejiang 终审通过 …).
+            "status_choices": [
+                (value, region_word(value, "") if value else label)
+                for value, label in STATUS_CHOICES
+            ],
             "stats": stats,
             "count_tables": [
                 tables[key] for key in ("category", "status", "year", "region", "track", "month")

@@ -114,7 +114,10 @@ def review_result_rows(role: RoleAssignment | None, params: Mapping[str, str]) -
     """审核结果 of the role's scope in the page's filters, newest decision first."""
     if role is None or not role_may(role, "review.act"):
         return Declaration.objects.none().values()
-    form = ResultFilterForm(form_data(ResultFilterForm, params) or None)
+    form = ResultFilterForm(
+        form_data(ResultFilterForm, params) or None,
+        tabs=review_selectors.region_status_tabs(role, review_selectors.RESULT_STATUSES),
+    )
     return review_selectors.review_results(role, form.filters()).values(*REVIEW_RESULT_FIELDS)
 
 

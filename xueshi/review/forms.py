@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from xueshi.core.forms import StyledForm, style_widgets
 from xueshi.policy.words import DEFAULT_STATE_WORDS
 
-from .selectors import RESULT_STATUSES, QueueFilters, ResultFilters
+from .selectors import RESULT_STATUSES, QueueFilters, ResultFilters, StatusTab
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 REASON_ROWS = 2
@@ -87,19 +87,29 @@ class ResultFilterForm(StyledForm):
     )
     credit_year = _optional_year()
 
-    def __init__(
-        self, *args: Any, state_words: list[tuple[str, str]] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, tabs: list[StatusTab] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if state_words:
-            self.fields["status"].choices = [("", "全部"), *state_words]  # type: ignore[attr-defined]
+        # The region's own status words (Zhejiang 个人上报 …; Anyang without 不予认定).
+        self.tabs = {tab.code: tab for tab in tabs or []}
+        if tabs:
+            shown = [("", "全部"), *((tab.code, tab.label) for tab in tabs)]
+            # A plain state (a bookmarked ?status=rejected) still filters, by the state alone.
+            hidden = [(state, STATUS_LABELS[state]) for state in RESULT_STATUSES]
+            field = self.fields["status"]
+            if isinstance(field, forms.ChoiceField):
+                field.choices = shown + [c for c in hidden if c[0] not in self.tabs]
+                field.widget.choices = shown
 
     def filters(self) -> ResultFilters:
         if not self.is_valid():
             return ResultFilters()
         data = self.cleaned_data
+        tab = self.tabs.get(data["status"])
         return ResultFilters(
-            status=data["status"], query=data["query"].strip(), credit_year=data["credit_year"]
+            status="" if tab is not None else data["status"],
+            query=data["query"].strip(),
+            credit_year=data["credit_year"],
+            condition=tab.condition if tab is not None else None,
         )
 
 
@@ -200,10 +210,9 @@ class BatchForm(StyledForm):
     action = forms.ChoiceField(choices=list(BATCH_CHOICES.items()))
     ids = IdListField(error_messages={"required": "请先勾选要审核的申报。"})
     reason = forms.CharField(
-        label="审核意见 / 不通过原因",
+        label="审核意见",
         required=False,
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "批量不通过审核时必须填写原因"}),
     )
 
     def __init__(self, *args: Any, outcomes: tuple[str, ...] = (), **kwargs: Any) -> None:
@@ -214,6 +223,24 @@ class BatchForm(StyledForm):
     @property
     def offered(self) -> list[str]:
         return [str(code) for code, _ in self.fields["action"].choices]  # type: ignore[attr-defined]
+
+    @property
+    def reason_label(self) -> str:
+        if BATCH_REJECT in self.offered:
+            return "审核意见 / 不通过原因"
+        return "审核意见 / 退回原因" if BATCH_RETURN in self.offered else "审核意见"
+
+    @property
+    def reason_placeholder(self) -> str:
+        """Names only the outcomes this level has (Anyang, Xinjiang's unit: no 不通过)."""
+        needing = [
+            word
+            for code, word in ((BATCH_RETURN, "退回"), (BATCH_REJECT, "不通过"))
+            if code in self.offered
+        ]
+        if not needing:
+            return "审核意见（选填）"
+        return f"审核意见；批量{'或'.join(needing)}时必须填写原因"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -101,11 +101,14 @@ def current_step(declaration: Declaration) -> ChainStep | None:
 
 # --- pages of the review app ----------------------------------------------------------------
 
-# 审核结果: the statuses a decided claim may have (a returned claim was decided by a level too).
+# 审核结果: every status (Guangxi: "系统设置的审核状态分为:待提交、待审核、通过认定、不予认定"),
+# a claim still waiting at a higher level (专业科目学时终审) too; issue 13 item 8.
 RESULT_STATUSES = (
+    DeclarationStatus.DRAFT,
+    DeclarationStatus.PENDING,
+    DeclarationStatus.RETURNED,
     DeclarationStatus.APPROVED,
     DeclarationStatus.REJECTED,
-    DeclarationStatus.RETURNED,
 )
 DECIDING_ACTIONS = (TrailAction.APPROVE, TrailAction.REJECT, TrailAction.RETURN)
 
@@ -115,6 +118,8 @@ class ResultFilters:
     status: str = ""  # one of RESULT_STATUSES, or "" for all of them
     query: str = ""  # name contains, or the exact ID number
     credit_year: int | None = None
+    # A status tab in the region's words (region_status_tabs), instead of `status`.
+    condition: Q | None = None
 
 
 def with_current_level(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]:
@@ -135,10 +140,13 @@ def review_queue_page(
 def review_results(
     role: RoleAssignment | None, filters: ResultFilters | None = None
 ) -> QuerySet[Declaration]:
-    """审核结果: decided claims in the role's scope, each with its last verdict and comment."""
+    """审核结果: the claims in the role's scope in every status, each with its last verdict and
+    comment (none yet for a draft or a claim waiting at its first level)."""
     filters = filters or ResultFilters()
     results = declarations_in_scope(role).filter(status__in=RESULT_STATUSES)
-    if filters.status in RESULT_STATUSES:
+    if filters.condition is not None:
+        results = results.filter(filters.condition)
+    elif filters.status in RESULT_STATUSES:
         results = results.filter(status=filters.status)
     query = filters.query.strip()
     if query:
@@ -203,19 +211,82 @@ def review_outcomes(role: RoleAssignment | None) -> tuple[str, ...]:
     return tuple(outcome for outcome in OUTCOMES if outcome in found)
 
 
-def region_state_words(role: RoleAssignment | None, states: Iterable[str]) -> list[tuple[str, str]]:
-    """(state, the word of the role's region) for status filters and tabs; platform words when
-    the role has no region. Claims themselves are worded by their own profile version."""
-    key = ""
+@dataclass(frozen=True)
+class StatusTab:
+    """One status filter in the region's own words: ``code`` for the URL, ``condition`` the
+    claims it shows (a state, or a state at a level that the region words apart)."""
+
+    code: str
+    label: str
+    condition: Q
+
+
+def _region_of_role(role: RoleAssignment | None) -> str:
     if role is not None and role.organization is not None:
-        key = role.organization.effective_policy_profile()
-    elif role is not None:  # a professional: the region of the person's unit
+        return role.organization.effective_policy_profile()
+    if role is not None:  # a professional: the region of the person's unit
         person = person_of_role(role)
         if person is not None and person.unit is not None:
-            key = person.unit.effective_policy_profile()
+            return person.unit.effective_policy_profile()
+    return ""
+
+
+def region_status_word(role: RoleAssignment | None) -> Callable[[str, str], str]:
+    """(state, level code) → the word of the role's region (its latest version); the
+    platform's words where the role has no region. For counts over many claims."""
+    key = _region_of_role(role)
     version = _latest_version(key)
     when = version.effective_from if version is not None else None
-    return [(state, status_word(key, when, state)) for state in states]
+
+    def word(state: str, level_code: str = "") -> str:
+        return status_word(key, when, state, level_code)
+
+    return word
+
+
+def region_status_tabs(role: RoleAssignment | None, states: Iterable[str]) -> list[StatusTab]:
+    """The status filters of the role's region, in its own words (issue 13 item 1 leftovers).
+
+    A state the region words per review level splits into one tab per word (Zhejiang: pending
+    is 个人上报 at the enterprise and 企业审核通过 at the province); states sharing a word share a
+    tab (企业审核不通过: returned or rejected by the enterprise); an outcome no level of the
+    region has gets no tab (Anyang: no 不予认定)."""
+    key = _region_of_role(role)
+    version = _latest_version(key)
+    if version is None:
+        return [StatusTab(state, status_word("", None, state), Q(status=state)) for state in states]
+    when = version.effective_from
+    chain = [*version.review_chain(), *version.direct_chain()]
+    levels = list(dict.fromkeys(level.code for level in chain))
+    outcomes = {outcome for level in chain for outcome in level.outcomes}
+    tabs: dict[str, StatusTab] = {}
+    for state in states:
+        outcome = {"returned": "return", "rejected": "reject"}.get(state)
+        if outcome is not None and outcome not in outcomes:
+            continue
+        base = status_word(key, when, state)
+        own: dict[str, str] = {}
+        if state in ("pending", "returned", "rejected"):
+            own = {
+                code: word
+                for code in levels
+                if (word := status_word(key, when, state, code)) != base
+            }
+        pairs = list(own.items())
+        if len(own) < len(levels) or not levels:
+            pairs.insert(0, ("", base))
+        for code, word in pairs:
+            condition = (
+                Q(status=state, status_level=code)
+                if code
+                else Q(status=state) & ~Q(status_level__in=list(own))
+            )
+            if word in tabs:
+                found = tabs[word]
+                tabs[word] = StatusTab(found.code, word, found.condition | condition)
+            else:
+                tabs[word] = StatusTab(f"{state}.{code}" if code else state, word, condition)
+    return list(tabs.values())
 
 
 def category_choices(role: RoleAssignment | None) -> list[tuple[str, str]]:

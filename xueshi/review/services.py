@@ -209,6 +209,22 @@ def declaration_submit_many(
     )
 
 
+def declaration_delete_many(
+    *,
+    declaration_ids: Iterable[int],
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+) -> list[BatchResult]:
+    """批量删除 (Guangxi, the person's and the unit's list): each claim through the lifecycle's
+    discard, so only the declarant's deletable ones go (draft, returned, pending untouched);
+    every other one is refused with its reason, and each deletion is audited."""
+    return _each(
+        declaration_ids,
+        lambda pk: declaration_delete(declaration_id=pk, actor=actor, role=role, request=request),
+    )
+
+
 def review_many(
     action: Callable[..., Declaration],
     *,

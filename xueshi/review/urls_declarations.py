@@ -29,6 +29,11 @@ urlpatterns = [
         views_form.attachment_delete,
         name="attachment_delete",
     ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/caption/",
+        views_form.attachment_caption,
+        name="attachment_caption",
+    ),
     path("declare-for/", views_form.declare_for, SUBMIT, name="declare_for"),
     path(
         "training-base/",
@@ -41,6 +46,7 @@ urlpatterns = [
     path("<int:pk>/", views_list.declaration_detail, name="detail"),
     path("<int:pk>/trail/", views_list.declaration_trail, name="trail"),
     path("submit/", views_list.declaration_submit, name="submit"),
+    path("delete/", views_list.declaration_delete_many, name="delete_many"),
     path("<int:pk>/withdraw/", views_list.declaration_withdraw, name="withdraw"),
     path("<int:pk>/delete/", views_list.declaration_delete, name="delete"),
     path("attachments/<int:pk>/", views_list.attachment_download, name="attachment_download"),

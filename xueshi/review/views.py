@@ -420,10 +420,11 @@ def results(request: HttpRequest) -> HttpResponse:
     role = _reviewer(request, RESULT_ROLES)
     filter_form = ResultFilterForm(
         request.GET or None,
-        state_words=selectors.region_state_words(role, selectors.RESULT_STATUSES),
+        tabs=selectors.region_status_tabs(role, selectors.RESULT_STATUSES),
     )
     page = _page(request, selectors.review_results(role, filter_form.filters()))
     audit_id_search(request, request.GET.get("query", ""), where="review.results")
+    rows = list(page.object_list)
     return render(
         request,
         "review/results.html",
@@ -431,7 +432,9 @@ def results(request: HttpRequest) -> HttpResponse:
             "role": role,
             "filter_form": filter_form,
             "page": page,
-            "rows": list(page.object_list),
+            "rows": rows,
+            # 删除 where the lifecycle lets this role discard the claim (its own declaring).
+            "discardable": {d.pk for d in rows if allowed_actions(d, role, (Action.DISCARD,))},
             "may_delete": role.kind in REMOVER_ROLES,
             "page_query": _query_without_page(request),
             "export_url": reverse("review:results_export"),

@@ -6,6 +6,8 @@ services with `request.active_role`; refusals become Chinese messages, never a 5
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ from .lifecycle import Action, allowed_actions
 
 PAGE_SIZE = 20
 BATCH_RESULTS_SESSION_KEY = "declarations.batch_results"
+BATCH_TITLE_SESSION_KEY = "declarations.batch_title"
 
 # 全部 / 待提交 / 待审核 / 已退回 / 通过认定 / 不予认定, in the words of the role's region
 # (Henan: 审核通过 / 审核不通过; Zhejiang: 个人保存 … 终审通过).
@@ -90,24 +93,35 @@ def _is_admin(role: RoleAssignment | None) -> bool:
     return role is not None and role.kind != RoleKind.PROFESSIONAL
 
 
+PICKER_PARAMS = ("supervisor_q", "supervisor_region", "supervisor_page")
+
+
 def _picker_context(request: HttpRequest, target: selectors.SubmitTarget) -> dict[str, Any]:
-    query = " ".join(request.GET.get("supervisor_q", "").split())
-    results = (
-        picker.supervisor_search(query, region_code=target.region_code)
-        if target.direct_allowed
-        else []
+    """The supervisor picker: a region tree, a keyword, ten to a page (seed 002)."""
+    query = " ".join(request.GET.get("supervisor_q", "").split())[:50]
+    node = request.GET.get("supervisor_region", "").strip()[:4]
+    if not target.direct_allowed:
+        return {"direct_allowed": False, "supervisors": [], "picker_open": False}
+    page = picker.supervisor_page(
+        query,
+        region_code=target.region_code,
+        node=node,
+        page=request.GET.get("supervisor_page", 1),
     )
     return {
-        "direct_allowed": target.direct_allowed,
+        "direct_allowed": True,
         "supervisor_query": query,
-        "supervisors": results,
-        "picker_open": "supervisor_q" in request.GET,
+        "supervisor_node": node,
+        "supervisor_tree": picker.region_tree(target.region_code[:2]),
+        "supervisor_pager": page,
+        "supervisors": list(page.object_list),
+        "picker_open": any(name in request.GET for name in PICKER_PARAMS),
     }
 
 
 def _picker_fragment(request: HttpRequest, form_id: str) -> HttpResponse | None:
     """HTMX search inside the picker: only the results table."""
-    if not (getattr(request, "htmx", False) and "supervisor_q" in request.GET):
+    if not (getattr(request, "htmx", False) and any(name in request.GET for name in PICKER_PARAMS)):
         return None
     context = _picker_context(request, selectors.submit_target(active_role(request)))
     return render(
@@ -132,6 +146,55 @@ def _year(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) == 4 else None
 
 
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """Guangxi's list filters (issue 13 item 8): 开始时间 / 结束时间 of the activity for the
+    person and the unit, 培训名称 for the unit. A date typed wrongly is ignored and said so."""
+
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    title: str = ""
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def from_query(cls, query: Any) -> ListFilters:
+        raw_start, raw_end = query.get("start", ""), query.get("end", "")
+        start, end = _date(raw_start), _date(raw_end)
+        problems = [
+            f"{label}“{raw}”不是有效日期（格式如 2025-05-04），已忽略。"
+            for label, raw, parsed in (("开始时间", raw_start, start), ("结束时间", raw_end, end))
+            if raw.strip() and parsed is None
+        ]
+        if start and end and start > end:
+            problems.append("开始时间不能晚于结束时间。")
+        title = " ".join(query.get("title", "").split())[:50]
+        return cls(start, end, title, tuple(problems))
+
+    def apply(self, declarations: QuerySet[Declaration]) -> QuerySet[Declaration]:
+        """Activities within the range: started on or after 开始时间, ended on or before 结束时间
+        (a one-day activity by its start date)."""
+        if self.start:
+            declarations = declarations.filter(start_date__gte=self.start)
+        if self.end:
+            declarations = declarations.filter(
+                Q(end_date__lte=self.end) | Q(end_date__isnull=True, start_date__lte=self.end)
+            )
+        if self.title:
+            declarations = declarations.filter(title__contains=self.title)
+        return declarations
+
+    @property
+    def active(self) -> bool:
+        return bool(self.start or self.end or self.title)
+
+
 @login_required
 @require_GET
 def declaration_list(request: HttpRequest) -> HttpResponse:
@@ -141,21 +204,33 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         return fragment
     role = active_role(request)
     admin = _is_admin(role)
-    status = request.GET.get("status", "")
-    status = status if status in selectors.STATUS_FILTERS else ""
+    # The status tabs in the region's own words (Zhejiang: 个人保存 … 终审通过).
+    tabs = review_selectors.region_status_tabs(role, selectors.STATUS_FILTERS)
+    wanted = request.GET.get("status", "")
+    tab = next((tab for tab in tabs if tab.code == wanted), None)
+    if tab is None and wanted in selectors.STATUS_FILTERS:
+        # A plain state (a bookmarked ?status=rejected): by the state alone.
+        tab = review_selectors.StatusTab(wanted, wanted, Q(status=wanted))
+    status = tab.code if tab is not None else ""
     query = " ".join(request.GET.get("q", "").split())[:50]
     year = _year(request.GET.get("year", ""))
+    filters = ListFilters.from_query(request.GET)
+    if not admin:
+        filters = dataclasses.replace(filters, title="")  # the person's 认定内容 search is q
 
     if admin:
         audit_id_search(request, query, where="review.declaration_list")
-    declarations = _search(selectors.declaration_list(role, status=status), query, admin=admin)
+    declarations = _search(selectors.declaration_list(role), query, admin=admin)
+    if tab is not None:
+        declarations = declarations.filter(tab.condition)
     filtered = _search(declarations_in_scope(role), query, admin=admin)
+    declarations, filtered = filters.apply(declarations), filters.apply(filtered)
     if year is not None:
         declarations = declarations.filter(credit_year=year)
         filtered = filtered.filter(credit_year=year)
     counts = filtered.aggregate(
         all=Count("pk"),
-        **{code: Count("pk", filter=Q(status=code)) for code in selectors.STATUS_FILTERS},
+        **{f"tab{number}": Count("pk", filter=t.condition) for number, t in enumerate(tabs)},
     )
     years = list(
         declarations_in_scope(role)
@@ -166,21 +241,21 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_row(declaration, role) for declaration in page.object_list]
     any_submittable = any(row.can_submit for row in rows)
+    any_deletable = any(row.can_delete for row in rows)
     target = selectors.submit_target(role) if any_submittable else selectors.SubmitTarget(False, "")
 
     keep = request.GET.copy()
     keep.pop("page", None)
-    keep.pop("supervisor_q", None)
+    for name in PICKER_PARAMS:
+        keep.pop(name, None)
     context = {
         "window": None if admin else selectors.declaring_window_for(role),
         "admin": admin,
         "role": role,
         "page_title": "单位申报记录" if admin else "申报进度查询",
         "tabs": [("", "全部", counts["all"])]
-        + [
-            (code, label, counts[code])
-            for code, label in review_selectors.region_state_words(role, selectors.STATUS_FILTERS)
-        ],
+        + [(t.code, t.label, counts[f"tab{number}"]) for number, t in enumerate(tabs)],
+        "draft_word": tabs[0].label if tabs and tabs[0].code == "draft" else "待提交",
         "status": status,
         "query": query,
         "year": year,
@@ -188,6 +263,9 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "any_submittable": any_submittable,
+        "any_deletable": any_deletable,
+        "filters": filters,
+        "batch_title": request.session.pop(BATCH_TITLE_SESSION_KEY, "提交结果"),
         "filter_query": _without(keep, "status"),
         "page_query": keep.urlencode(),
         "current_url": request.get_full_path(),
@@ -343,6 +421,51 @@ def declaration_submit(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.error(request, "未能提交：" + "；".join({result.message for result in results}))
+    return _back(request)
+
+
+@login_required
+@require_POST
+def declaration_delete_many(request: HttpRequest) -> HttpResponse:
+    """批量删除 the ticked claims (Guangxi, the person's and the unit's list): only those the
+    lifecycle lets the declarant delete go; each other one is listed with its reason."""
+    role = require_role(request, message=NO_ACTIVE_ROLE)
+    ids = _ids(request.POST.getlist("ids"))
+    if not ids:
+        messages.warning(request, "请先勾选要删除的申报。")
+        return _back(request)
+    titles = dict(
+        declarations_in_scope(role).filter(pk__in=ids).values_list("pk", "title").order_by()
+    )
+    results = lifecycle.declaration_delete_many(
+        declaration_ids=[pk for pk in ids if pk in titles],
+        actor=request.user,
+        role=role,
+        request=request,
+    )
+    results += [
+        services.BatchResult(pk, False, "申报不存在或不在您的范围内。")
+        for pk in ids
+        if pk not in titles
+    ]
+    deleted = sum(1 for result in results if result.ok)
+    request.session[BATCH_TITLE_SESSION_KEY] = "删除结果"
+    request.session[BATCH_RESULTS_SESSION_KEY] = [
+        {
+            "title": titles.get(result.declaration_id, f"#{result.declaration_id}"),
+            "ok": result.ok,
+            "message": "已删除" if result.ok else result.message,
+        }
+        for result in results
+    ]
+    if deleted == len(results):
+        messages.success(request, f"已删除 {deleted} 条申报。")
+    elif deleted:
+        messages.warning(
+            request, f"已删除 {deleted} 条，{len(results) - deleted} 条未能删除，原因见下表。"
+        )
+    else:
+        messages.error(request, "未能删除：" + "；".join({result.message for result in results}))
     return _back(request)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import organizations_in_scope, role_may
@@ -49,3 +49,20 @@ def unit_change_requests_pending(*, role: RoleAssignment | None) -> QuerySet[Uni
         .select_related("unit", "unit__parent", "requested_by")
         .order_by("requested_at", "pk")
     )
+
+
+def units_for_access(
+    *, role: RoleAssignment | None, query: str = "", granted: str = ""
+) -> QuerySet[Organization]:
+    """The active units below a supervising department, for granting 学时登记 access (Zhejiang
+    省属管理权限): name or credit code contains ``query``; ``granted`` "1"/"0" filters."""
+    if role is None or not role_may(role, "orgs.grant_access"):
+        return Organization.objects.none()
+    units = organizations_in_scope(role).filter(
+        kind=OrganizationKind.UNIT, status=OrganizationStatus.ACTIVE
+    )
+    if query:
+        units = units.filter(Q(name__contains=query) | Q(credit_code__icontains=query))
+    if granted in ("1", "0"):
+        units = units.filter(declaring_access_granted=granted == "1")
+    return units.select_related("parent").order_by("name", "pk")

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xueshi.accounts.models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import organizations_in_scope, role_may
+from xueshi.accounts.permissions import organizations_in_scope, people_in_scope, role_may
 from xueshi.accounts.selectors import main_admin_count
 from xueshi.accounts.services import (
     person_create,
@@ -645,3 +645,68 @@ def declaring_window_close(
         details={"unit_id": unit.pk, "credit_year": locked.credit_year},
     )
     return locked
+
+
+# ---- who may declare (issue 13 item 4: Zhejiang 省属企业) ------------------------------------
+
+ACCESS_NOT_MANAGED = "本地区不需要开通学时登记权限。"
+
+
+@transaction.atomic
+def unit_declaring_access_set(
+    *, unit_id: int, granted: bool, role: RoleAssignment | None, actor: Any = None
+) -> Organization:
+    """The supervising department grants (or withdraws) an enterprise's access to 学时登记
+    (seed 003: "由主管部门审批后，方可登录进入学时登记"; the profile's ``access.grant_label``,
+    e.g. 省属管理权限). Only a unit in the role's scope, in a region that manages access."""
+    if role is None or not role_may(role, "orgs.grant_access"):
+        raise PermissionDenied(ACCESS_NOT_MANAGED)
+    try:
+        unit = (
+            organizations_in_scope(role)
+            .select_for_update(of=("self",))
+            .get(pk=unit_id, kind=OrganizationKind.UNIT)
+        )
+    except Organization.DoesNotExist:
+        raise PermissionDenied("该单位不在您的管理范围内。") from None
+    if unit.declaring_access_granted == granted:
+        return unit
+    unit.declaring_access_granted = granted
+    unit.save(update_fields=["declaring_access_granted"])
+    audit_record(
+        action="unit.declaring_access_grant" if granted else "unit.declaring_access_withdraw",
+        actor=actor,
+        role=role.kind,
+        target=unit,
+        from_state="0" if granted else "1",
+        to_state="1" if granted else "0",
+    )
+    return unit
+
+
+@transaction.atomic
+def person_declaring_enabled_set(
+    *, person_id: int, enabled: bool, role: RoleAssignment | None, actor: Any = None
+) -> Person:
+    """The enterprise admin reports (上报) a learner for 学时登记, or withdraws them (seed 003:
+    "省属企业学员需企业管理员统一上报学员信息开通省属管理权限"). Only a person in the role's scope,
+    in a region that manages access."""
+    if role is None or not role_may(role, "unit.enable_staff"):
+        raise PermissionDenied(ACCESS_NOT_MANAGED)
+    try:
+        person = people_in_scope(role).select_for_update(of=("self",)).get(pk=person_id)
+    except Person.DoesNotExist:
+        raise PermissionDenied("该人员不在您的管理范围内。") from None
+    if person.declaring_enabled == enabled:
+        return person
+    person.declaring_enabled = enabled
+    person.save(update_fields=["declaring_enabled"])
+    audit_record(
+        action="person.declaring_enable" if enabled else "person.declaring_disable",
+        actor=actor,
+        role=role.kind,
+        target=person,
+        from_state="0" if enabled else "1",
+        to_state="1" if enabled else "0",
+    )
+    return person

@@ -30,6 +30,18 @@ urlpatterns = [
     path("unit/staff/add/", views_unit.staff_add, name="staff_add"),
     path("unit/staff/<int:pk>/", views_unit.staff_edit, name="staff_edit"),
     path("unit/staff/<int:pk>/leave/", views_unit.staff_leave, name="staff_leave"),
+    path(
+        "unit/staff/<int:pk>/declaring/",
+        views_unit.staff_declaring_enabled,
+        name="staff_declaring_enabled",
+    ),
+    # 学时登记权限 (Zhejiang 省属管理权限), granted by the supervising department
+    path("units/declaring-access/", views_unit.declaring_access, name="declaring_access"),
+    path(
+        "units/<int:pk>/declaring-access/",
+        views_unit.declaring_access_set,
+        name="declaring_access_set",
+    ),
     # 单位部门管理
     path("unit/departments/", views_unit.department_list, name="department_list"),
     path("unit/departments/<int:pk>/", views_unit.department_edit, name="department_edit"),

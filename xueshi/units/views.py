@@ -11,10 +11,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +28,9 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import (
     organizations_in_scope,
     people_in_scope,
+    region_access,
     require_permission,
+    role_may,
 )
 from xueshi.core.audit import audit_id_search, audit_personal_read
 from xueshi.core.errors import error_text
@@ -195,6 +197,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "export_url": reverse("orgs:staff_export"),
             "is_main_admin": role.kind == RoleKind.UNIT_ADMIN,
             "role": role,
+            # Zhejiang: the enterprise reports its learners for 学时登记 (issue 13 item 4).
+            "enables_staff": role_may(role, "unit.enable_staff"),
+            "current_url": request.get_full_path(),
         },
     )
 
@@ -592,3 +597,71 @@ def declaring_window_close(request: HttpRequest, pk: int) -> HttpResponse:
             else f"已关闭学时登记，开放时间截至 {kept.closes_on}。",
         )
     return redirect(reverse("orgs:declaring_windows"))
+
+
+# ---- 学时登记权限 (issue 13 item 4: Zhejiang 省属管理权限) --------------------------------
+
+
+@login_required
+@require_GET
+def declaring_access(request: HttpRequest) -> HttpResponse:
+    """The supervising department's list of its enterprises, each with its access to 学时登记."""
+    role = require_permission(request, "orgs.grant_access")
+    query = " ".join(request.GET.get("q", "").split())[:50]
+    granted = request.GET.get("granted", "")
+    units = unit_selectors.units_for_access(role=role, query=query, granted=granted)
+    access = region_access(role.organization)
+    return render(
+        request,
+        "orgs/unit/declaring_access.html",
+        {
+            "page": _page(request, units, LIST_PAGE_SIZE),
+            "query": query,
+            "granted": granted if granted in ("1", "0") else "",
+            "grant_label": access.grant_label,
+            "filter_query": _query_without_page(request),
+            "current_url": request.get_full_path(),
+        },
+    )
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+@require_POST
+def declaring_access_set(request: HttpRequest, pk: int) -> HttpResponse:
+    role = require_permission(request, "orgs.grant_access")
+    granted = request.POST.get("granted") == "1"
+    try:
+        unit = unit_services.unit_declaring_access_set(
+            unit_id=pk, granted=granted, role=role, actor=request.user
+        )
+    except PermissionDenied as error:
+        raise Http404(error_text(error)) from error
+    label = region_access(role.organization).grant_label
+    messages.success(request, f"已为“{unit.name}”{'开通' if granted else '取消'}{label}。")
+    return _back(request, "orgs:declaring_access")
+
+
+@login_required
+@require_POST
+def staff_declaring_enabled(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enterprise admin reports (上报) a learner for 学时登记, or withdraws them."""
+    role = require_permission(request, "unit.enable_staff")
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        person = unit_services.person_declaring_enabled_set(
+            person_id=pk, enabled=enabled, role=role, actor=request.user
+        )
+    except PermissionDenied as error:
+        raise Http404(error_text(error)) from error
+    messages.success(
+        request,
+        f"已{'上报并开通' if enabled else '取消'} {person.name} 的学时登记权限。",
+    )
+    return _back(request, "orgs:staff_list")

@@ -90,8 +90,10 @@ def test_guangxi_form_has_two_level_types_dates_and_pledge(client, demo):
     page = client.get(reverse("declarations:create"), {"category": "training_course"})
     html = page.content.decode()
     assert page.status_code == 200
-    assert '<optgroup label="培训进修类">' in html
-    assert "请选择认定类型" in html
+    # Seed 002 "认定类型: 请选择类型 / 请选择二级类型": two linked selects (issue 13 item 8).
+    assert 'name="category_group"' in html and '<option value="training" selected>' in html
+    assert "请选择类型" in html and "请选择二级类型" in html
+    assert '<option value="training_course" selected>培训班</option>' in html
     assert 'type="date"' in html and 'name="start_date"' in html
     assert "本人承诺以上信息属实" in html
     # 培训进修类: the hours follow the dates and cannot be typed.

@@ -263,8 +263,11 @@ def test_review_results_csv_rows_and_filters(demo, client: Client):
     act_as(client, demo.role("gx_gxu"))
     rows = csv_rows(client, "review:results_export")
     assert rows[0] == RESULT_HEADERS
-    assert sorted(names(rows)) == sorted(["覃海燕", "蒙丽", "黄伟"])  # 梁晓东: another unit
-    by_name = {row[0]: row for row in rows[1:]}
+    assert sorted(set(names(rows))) == sorted(["覃海燕", "蒙丽", "黄伟"])  # 梁晓东: another unit
+    # Every status (issue 13 item 8: "待提交、待审核、通过认定、不予认定"); the decided ones:
+    decided = [row for row in rows[1:] if row[9] in ("通过认定", "不予认定", "已退回")]
+    assert {row[9] for row in rows[1:]} - {row[9] for row in decided} <= {"待提交", "待审核"}
+    by_name = {row[0]: row for row in decided}
     assert by_name["覃海燕"][6:10] == ["10", "8", "2025", "通过认定"]
     assert by_name["蒙丽"][7] == "" and by_name["蒙丽"][9] == "不予认定"
     assert by_name["黄伟"][9] == "已退回" and by_name["黄伟"][10] == "单位审核"

@@ -94,9 +94,13 @@ def test_zhejiang_lists_filters_trail_and_export_use_its_words(client, demo):
         declaration_id=refused.pk, actor=enterprise.user, role=enterprise, reason="x"
     )
     act_as(client, enterprise)
-    rows = csv_rows(client, "review:results_export")
+    # 审核结果 lists every status now (issue 13 item 8); filtered by Zhejiang's own tab.
+    rows = csv_rows(client, "review:results_export", status="returned.enterprise")
     status_column = rows[0].index("审核状态")
     assert {row[status_column] for row in rows[1:]} == {"企业审核不通过"}
+    every = csv_rows(client, "review:results_export")
+    words = {row[status_column] for row in every[1:]}
+    assert words == {"企业审核不通过", "企业审核通过", "个人上报"}
 
 
 def test_list_words_add_no_query_per_row(client, demo):

@@ -30,6 +30,17 @@
     }
   });
 
+  // A row of status tabs wider than a phone scrolls: keep the chosen tab in view.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".xs-tabs").forEach(function (tabs) {
+      var active = tabs.querySelector(".nav-link.active");
+      if (active && tabs.scrollWidth > tabs.clientWidth) {
+        var offset = active.getBoundingClientRect().left - tabs.getBoundingClientRect().left;
+        tabs.scrollLeft += offset - (tabs.clientWidth - active.offsetWidth) / 2;
+      }
+    });
+  });
+
   // After HTMX swaps in content with an error, move focus to it for screen-reader users.
   document.addEventListener("htmx:afterSwap", function (event) {
     var alert = event.detail.target.querySelector(".alert-danger, .is-invalid");
