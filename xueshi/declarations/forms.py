@@ -55,6 +55,8 @@ ACCEPT_BY_KIND = {
     "doc": ".doc",
     "docx": ".docx",
     "xlsx": ".xlsx",
+    "ppt": ".ppt",
+    "pptx": ".pptx",
 }
 # Inputs that change the hours: typing in them asks the server for the hours again.
 MAX_ATTENDEES = 500
@@ -100,7 +102,7 @@ def attachment_rules_text(rules: AttachmentRules) -> str:
     if rules.max_count is not None:
         parts.append(f"最多 {rules.max_count} {rules.count_noun}")
     if rules.required:
-        parts.append("上传佐证材料后才能提交")
+        parts.append(f"上传{rules.label}后才能提交")
     return "，".join(parts) + "。"
 
 
@@ -213,7 +215,9 @@ class DeclarationForm(StyledForm):
         verb = {"choice": "请选择", "year": "请选择", "boolean": "请勾选"}.get(spec.type, "请填写")
         messages = {"required": f"{verb}{label}"}
         field: forms.Field
-        if spec.type in ("text", "textarea"):
+        if spec.type == "rich_text":
+            field = self._rich_text_field(spec, attrs, helps)
+        elif spec.type in ("text", "textarea"):
             if spec.max_length:
                 attrs["maxlength"] = str(spec.max_length)
                 helps.append(f"最多 {spec.max_length} 个字")
@@ -249,6 +253,25 @@ class DeclarationForm(StyledForm):
         field.help_text = "；".join(helps)
         field.error_messages.update(messages)
         return field
+
+    def _rich_text_field(
+        self, spec: FieldSpec, attrs: dict[str, str], helps: list[str]
+    ) -> forms.Field:
+        """详细及附件: a text area the static editor (js/rich-text.js) turns into a small word
+        processor with a 图片 button; without script it stays a plain text area. What arrives
+        is sanitised by the services, whatever the browser sent."""
+        attrs.update({"rows": "8", "data-rich-text": "1"})
+        if spec.image_kinds:
+            attrs["data-image-accept"] = ",".join(
+                ACCEPT_BY_KIND[kind] for kind in spec.image_kinds if kind in ACCEPT_BY_KIND
+            )
+            helps.append(
+                f"可点击工具条中的“图片”，选择本地上传扫描件（{'、'.join(spec.image_kinds)}，"
+                "按文件内容识别）；不能引用外部网址的图片"
+            )
+        if spec.max_length:
+            helps.append(f"正文最多 {spec.max_length} 个字")
+        return forms.CharField(widget=forms.Textarea(attrs=attrs), strip=True)
 
     def _number_field(
         self,

@@ -160,6 +160,14 @@ class Declaration(models.Model):
             and self.current_position == self.entry_position
         )
 
+    def evidence(self) -> models.QuerySet[Attachment]:
+        """The evidence files (佐证材料 / 小课件), not the pictures inside the rich text."""
+        return self.attachments.filter(purpose=AttachmentPurpose.EVIDENCE)
+
+    def evidence_list(self) -> list[Attachment]:
+        """The same from ``attachments`` (uses a prefetch when there is one)."""
+        return [a for a in self.attachments.all() if a.purpose == AttachmentPurpose.EVIDENCE]
+
     @property
     def hours_counted(self) -> Any:
         """What the ledger counts for an approved claim: the hours granted."""
@@ -171,8 +179,15 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"evidence/{instance.declaration_id}/{uuid.uuid4().hex}.{instance.kind}"
 
 
+class AttachmentPurpose(models.TextChoices):
+    EVIDENCE = "evidence", "佐证材料"
+    # A picture inside a rich-text field (Anyang's 详细及附件), shown where the text puts it.
+    INLINE = "inline", "正文图片"
+
+
 class Attachment(models.Model):
-    """附件 / 佐证材料: an evidence file, type checked by content when uploaded."""
+    """附件 / 佐证材料: an evidence file, type checked by content when uploaded; or a picture
+    inside the claim's rich text (``purpose`` inline), checked the same way."""
 
     declaration = models.ForeignKey(
         Declaration, verbose_name="申报", on_delete=models.CASCADE, related_name="attachments"
@@ -186,6 +201,12 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    purpose = models.CharField(
+        "用途",
+        max_length=10,
+        choices=AttachmentPurpose.choices,
+        default=AttachmentPurpose.EVIDENCE,
+    )
 
     class Meta:
         verbose_name = "附件"

@@ -38,11 +38,12 @@ from xueshi.policy.hours import (
     validate_declaration_inputs,
 )
 from xueshi.policy.resolver import resolve_version
-from xueshi.policy.schema import ProfileVersion
+from xueshi.policy.schema import AttachmentRules, ProfileVersion
 
 from .evidence import check_upload
-from .models import Attachment, Declaration
+from .models import Attachment, AttachmentPurpose, Declaration
 from .permissions import is_declarant
+from .richtext import cleaned_value
 from .rules import allowed_credit_years, profile_key_for, rules_date
 
 # Inputs stored in their own columns; everything else a category asks for goes to `extra`.
@@ -251,6 +252,7 @@ def declaration_prepare(
     except KeyError:
         raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
     _check_may_declare_for(person, role, declarants, lookups)
+    _clean_rich_text(version, data.category_code, fields, declaration)
 
     if role.kind == RoleKind.PROFESSIONAL:
         window = lookups.window(person.unit, today)
@@ -307,6 +309,28 @@ def declaration_prepare(
     declaration.hours_explanation = result.explanation[:500]
     declaration.pledge = data.pledge
     return declaration
+
+
+def _clean_rich_text(
+    version: ProfileVersion,
+    category_code: str,
+    fields: dict[str, Any],
+    declaration: Declaration | None,
+) -> None:
+    """Rich-text fields sanitised in place (nh3): formatting and the claim's own pictures only,
+    no script, no style, no external address (issue 13 item 12)."""
+    for name, spec, _required in version.fields_for(category_code):
+        value = fields.get(name)
+        if spec.type != "rich_text" or not value:
+            continue
+        own: set[int] = set()
+        if declaration is not None and declaration.pk is not None and "<img" in str(value):
+            own = set(
+                declaration.attachments.filter(purpose=AttachmentPurpose.INLINE).values_list(
+                    "pk", flat=True
+                )
+            )
+        fields[name] = cleaned_value(str(value), images=own)
 
 
 def claim_check(
@@ -370,7 +394,7 @@ def declaration_save(
         actor=actor,
         role=role,
         declaration=declaration,
-        attachment_count=declaration.attachments.count() if declaration is not None else 0,
+        attachment_count=declaration.evidence().count() if declaration is not None else 0,
         today=today,
     )
     is_new = declaration.pk is None
@@ -444,7 +468,7 @@ def attachment_add(
         raise PermissionDenied("只有申报人可以上传附件。")
     version = resolve_version(declaration.policy_profile, declaration.profile_version)
     rules = version.attachments_for(declaration.category_code)
-    kind, content_type = check_upload(upload, rules, existing_count=declaration.attachments.count())
+    kind, content_type = check_upload(upload, rules, existing_count=declaration.evidence().count())
     attachment = Attachment(
         declaration=declaration,
         original_name=(upload.name or "附件")[-200:],
@@ -459,6 +483,59 @@ def attachment_add(
         action="attachment.add", actor=actor, role=role.kind, request=request, target=attachment
     )
     return attachment
+
+
+def inline_image_rules(version: ProfileVersion, category_code: str) -> AttachmentRules | None:
+    """What a picture inside the category's rich text may be (the field's ``image_kinds``, the
+    evidence size limit), or None where the form has no rich text that takes pictures."""
+    for _name, spec, _required in version.fields_for(category_code):
+        if spec.type == "rich_text" and spec.image_kinds:
+            evidence = version.attachments_for(category_code)
+            return AttachmentRules(kinds=spec.image_kinds, max_size_mb=evidence.max_size_mb)
+    return None
+
+
+@transaction.atomic
+def inline_image_add(
+    *,
+    declaration: Declaration,
+    upload: UploadedFile,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+) -> Attachment:
+    """A picture put inside 详细及附件 ("点击详细及附件工具条中的图片…选择本地上传"): the
+    declarant's own editable claim, a picture kind the profile allows, read from the content."""
+    declaration = _lock(declaration.pk)
+    if not declaration.is_editable:
+        raise AlreadyHandled("该申报已提交或已审核，不能再插入图片。")
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以插入图片。")
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
+    rules = inline_image_rules(version, declaration.category_code)
+    if rules is None:
+        raise ValidationError("该申报类型的表单不能插入图片。")
+    kind, content_type = check_upload(upload, rules, existing_count=0)
+    image = Attachment(
+        declaration=declaration,
+        original_name=(upload.name or "图片")[-200:],
+        kind=kind,
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_by=actor,
+        purpose=AttachmentPurpose.INLINE,
+    )
+    image.file.save("upload", upload, save=False)
+    image.save()
+    audit_record(
+        action="attachment.add",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=image,
+        details={"purpose": AttachmentPurpose.INLINE},
+    )
+    return image
 
 
 @transaction.atomic
@@ -548,7 +625,7 @@ def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFac
             "hours_claimed": declaration.hours_claimed,
         },
         hours_already_this_year=hours_already,
-        attachment_count=declaration.attachments.count(),
+        attachment_count=declaration.evidence().count(),
         pledge=declaration.pledge,
         declared_by=declaring_route(declaration),
     )

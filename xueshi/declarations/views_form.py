@@ -15,7 +15,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -52,8 +59,9 @@ from .forms import (
     attachment_rules_text,
     initial_from_declaration,
 )
-from .models import Attachment, Declaration
+from .models import Attachment, AttachmentPurpose, Declaration
 from .permissions import declarations_in_scope, is_declarant
+from .richtext import image_url
 from .rules import profile_key_for
 
 
@@ -132,6 +140,7 @@ def _materials_context(version: ProfileVersion, category_code: str) -> dict[str,
     rules = version.attachments_for(category_code)
     optional = version.materials_optional_routes(category_code) if rules.required else []
     return {
+        "evidence_label": rules.label,
         "materials": version.materials_for(category_code),
         "attachment_rules": attachment_rules_text(rules),
         "attachment_note": rules.note,
@@ -144,7 +153,7 @@ def _attachments_context(declaration: Declaration, version: ProfileVersion) -> d
     rules = version.attachments_for(declaration.category_code)
     return {
         "declaration": declaration,
-        "attachments": list(declaration.attachments.all()),
+        "attachments": list(declaration.evidence()),
         "accept": accept_for(rules),
         "upload_rules": attachment_rules_text(rules),
     }
@@ -498,3 +507,54 @@ def training_base_declare(request: HttpRequest, declare: DeclareForAttendees) ->
         results_ok=sum(1 for result in results if result.ok),
     )
     return render(request, "declarations/training_base.html", context)
+
+
+# --- pictures inside the rich text (Anyang's 详细及附件) ------------------------------------------
+
+
+@login_required
+@require_POST
+def inline_image_upload(request: HttpRequest, pk: int) -> JsonResponse:
+    """The editor's 图片 button: one picture, checked by content; answers its address."""
+    role = require_role(request, message=NO_ACTIVE_ROLE)
+    declaration = _editable_declaration(request, role, pk)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": "请选择要插入的图片。"}, status=400)
+    try:
+        image = services.inline_image_add(
+            declaration=declaration, upload=upload, actor=request.user, role=role, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return JsonResponse(
+            {"error": "".join(error_messages(error, default="无权插入图片。"))}, status=400
+        )
+    return JsonResponse({"url": image_url(image.pk), "name": image.original_name})
+
+
+@login_required
+@require_GET
+def inline_image(request: HttpRequest, pk: int) -> FileResponse:
+    """A picture of a claim's rich text, for whoever may see the claim (else 404), shown inline:
+    only pictures are kept as such, by their content, so nothing else is ever rendered."""
+    role = require_role(request, message=NO_ACTIVE_ROLE)
+    image = (
+        Attachment.objects.filter(
+            pk=pk,
+            purpose=AttachmentPurpose.INLINE,
+            declaration__in=declarations_in_scope(role),
+        )
+        .only("file", "content_type", "original_name")
+        .first()
+    )
+    if image is None or not image.content_type.startswith("image/"):
+        raise Http404("图片不存在或不在您的查看范围内。")
+    try:
+        handle = image.file.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("图片文件已不存在。") from error
+    response = FileResponse(handle, content_type=image.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -16,14 +16,18 @@ yearly cap).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import nh3
+
 from .facts import ClaimFacts, as_facts
 from .schema import (
+    TEXT_FIELD_TYPES,
     DateRangeRule,
     FieldSpec,
     FixedRule,
@@ -387,8 +391,10 @@ def validate_declaration_inputs(
 
 def _field_errors(spec: FieldSpec, value: object) -> list[str]:
     messages: list[str] = []
-    if spec.type in ("text", "textarea", "choice"):
+    if spec.type in TEXT_FIELD_TYPES:
         text = str(value).strip()
+        if spec.type == "rich_text":  # the limit counts what is read, not the markup
+            text = html.unescape(nh3.clean(text, tags=set())).strip()
         if spec.max_length is not None and len(text) > spec.max_length:
             messages.append(f"{spec.label}最多 {spec.max_length} 个字")
         if spec.type == "choice" and spec.choices and text not in spec.choices:
@@ -418,7 +424,8 @@ def _attachment_errors(
     declared_by = str(inputs.get("declared_by") or "professional")
     if count == 0 and version.materials_required_for(category_code, declared_by):
         materials = version.materials_for(category_code)
-        add("attachments", f"请上传佐证材料（{materials}）" if materials else "请上传佐证材料")
+        noun = rules.label
+        add("attachments", f"请上传{noun}（{materials}）" if materials else f"请上传{noun}")
     for problem in upload_problems(
         rules,
         count=count,

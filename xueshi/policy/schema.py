@@ -46,10 +46,16 @@ DECLARANT_LABELS = {
     "supervisor_admin": "主管部门代为申报",
     "training_base_admin": "继续教育基地为参训人员统一申报",
 }
-AttachmentKind = Literal["jpg", "png", "gif", "bmp", "pdf", "zip", "rar", "doc", "docx", "xlsx"]
+AttachmentKind = Literal[
+    "jpg", "png", "gif", "bmp", "pdf", "zip", "rar", "doc", "docx", "xlsx", "ppt", "pptx"
+]
 IMAGE_KINDS = frozenset({"jpg", "png", "gif", "bmp"})
 TitleRank = Literal["正高", "副高", "中级", "初级"]
-FieldType = Literal["text", "textarea", "date", "integer", "decimal", "year", "choice", "boolean"]
+FieldType = Literal[
+    "text", "textarea", "rich_text", "date", "integer", "decimal", "year", "choice", "boolean"
+]
+# Field types whose value is text (length limits, 请填写).
+TEXT_FIELD_TYPES = ("text", "textarea", "rich_text", "choice")
 
 
 def _validate_month_day(value: object) -> str:
@@ -170,6 +176,9 @@ class FieldSpec(StrictModel):
     max_value: Decimal | None = None
     choices: list[Label] = Field(default_factory=list)
     help_text: str = ""
+    # rich_text only: pictures the declarant may put inside the text (Anyang's 详细及附件:
+    # "点击详细及附件工具条中的图片…选择本地上传"), checked by content like any evidence.
+    image_kinds: list[AttachmentKind] = Field(default_factory=list)
 
 
 def _field_use_from_string(value: object) -> object:
@@ -191,6 +200,9 @@ class AttachmentRules(StrictModel):
     """What evidence may be uploaded. Types are checked by content when files arrive."""
 
     kinds: list[AttachmentKind] = Field(min_length=1)
+    # What the files are called (the upload box's heading, "请上传…"): 佐证材料, or the
+    # 小课件 of Anyang's type 16 ("做成小课件上传").
+    label: Label = "佐证材料"
     max_size_mb: PositiveHours | None = None  # None: the platform's own upload limit
     max_count: PositiveInt | None = None
     required: bool = False
@@ -616,6 +628,7 @@ def semantic_issues(profile: PolicyProfile) -> list[tuple[str, str]]:
 
 
 def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    yield from _field_spec_issues(version)
     yield from _field_reference_issues("default_fields", version.default_fields, version)
     codes: dict[str, str] = {}
     for i, category in enumerate(version.categories):
@@ -699,6 +712,19 @@ def _materials_route_issues(
                 f"{path}.materials_optional_for[{k}]",
                 f"{DECLARANT_LABELS[kind]}不能申报该类别，免交材料无从说起",
             )
+
+
+def _field_spec_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    """Pictures only inside a rich-text field, and only picture kinds (issue 13 item 12)."""
+    for name, spec in version.fields.items():
+        if spec.image_kinds and spec.type != "rich_text":
+            yield (f"fields.{name}.image_kinds", "只有 rich_text（富文本）字段可以插入图片")
+        for k, kind in enumerate(spec.image_kinds):
+            if kind not in IMAGE_KINDS:
+                yield (
+                    f"fields.{name}.image_kinds[{k}]",
+                    f"{kind} 不是图片格式（可用 {'、'.join(sorted(IMAGE_KINDS))}）",
+                )
 
 
 def _field_reference_issues(

@@ -12,6 +12,7 @@ from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
 from xueshi.declarations.form_selectors import person_of_role
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
+from xueshi.declarations.richtext import rendered
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OUTCOMES, ProfileVersion
@@ -242,7 +243,13 @@ def extra_items(declaration: Declaration) -> list[tuple[str, str]]:
     if not declaration.extra:
         return []
     labels: dict[str, str] = {}
+    rich: set[str] = set()
     version = try_resolve_version(declaration.policy_profile, declaration.profile_version)
     if version is not None:
         labels = {code: spec.label for code, spec in version.fields.items()}
-    return [(labels.get(name, name), str(value)) for name, value in declaration.extra.items()]
+        rich = {code for code, spec in version.fields.items() if spec.type == "rich_text"}
+    # Rich text (详细及附件 with its pictures) is shown sanitised, as written.
+    return [
+        (labels.get(name, name), rendered(str(value)) if name in rich else str(value))
+        for name, value in declaration.extra.items()
+    ]
