@@ -248,6 +248,9 @@ class Category(StrictModel):
     yearly_cap_hours: PositiveHours | None = None
     # Declaring routes that need no evidence even where `attachments.required` (issue 13.3).
     materials_optional_for: list[DeclarantKind] | None = None  # None: the parent's, else none
+    # Review levels this category passes after the region's chain, e.g. the filing step (备案)
+    # of Henan's 其他 (issue 13 item 9). None: the parent's, else none.
+    chain_after: list[Code] | None = None
     note: str = ""
 
 
@@ -338,6 +341,9 @@ class ReviewLevel(StrictModel):
     organization_kind: Literal["unit", "supervisor", "authority"]
     # Skipped when the declarant's unit has no organisation of this kind above it.
     skippable: bool = False
+    # Filled by the highest organisation of its kind above the unit, not the nearest (Henan's
+    # 其他: "报省人力资源和社会保障厅备案" after the city's 人社部门 confirmed the hours).
+    topmost: bool = False
     # What a reviewer at this level may decide; Anyang's levels only approve or return.
     outcomes: list[Outcome] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
     note: str = ""
@@ -558,8 +564,31 @@ class ProfileVersion(StrictModel):
                 return level
         raise KeyError(f"未定义的审核级别 {code!r}")
 
-    def review_chain(self) -> list[ReviewLevel]:
-        return [self.review_level(code) for code in self.review.chain]
+    def review_chain(self, category_code: str = "") -> list[ReviewLevel]:
+        """The region's chain; for a category with ``chain_after``, those levels after it."""
+        codes = list(self.review.chain)
+        if category_code and category_code in self.leaf_index:
+            codes += self.chain_after_for(category_code)
+        return [self.review_level(code) for code in codes]
+
+    def claim_levels(self) -> list[ReviewLevel]:
+        """Every level a claim may meet: the chain, any category's levels after it, the direct
+        chain (each once, in that order)."""
+        codes = list(self.review.chain)
+        for leaf in self.leaf_categories():
+            codes += [code for code in self.chain_after_for(leaf.code) if code not in codes]
+        levels = [self.review_level(code) for code in codes]
+        return levels + [level for level in self.direct_chain() if level not in levels]
+
+    def chain_after_for(self, category_code: str) -> list[str]:
+        leaf = self.leaf(category_code)
+        for candidate in (
+            leaf.category.chain_after,
+            leaf.parent.chain_after if leaf.parent else None,
+        ):
+            if candidate is not None:
+                return list(candidate)
+        return []
 
     def direct_chain(self) -> list[ReviewLevel]:
         """The chain of a claim submitted straight to a supervisor (empty if not allowed)."""
@@ -660,6 +689,7 @@ def _category_issues(
     if category.fields is not None:
         yield from _field_reference_issues(f"{path}.fields", category.fields, version)
     yield from _materials_route_issues(path, category, parent, version)
+    yield from _chain_after_issues(path, category, version)
     if category.subcategories:
         if category.levels:
             yield (f"{path}.levels", "有二级类型的类别不设申报等级，等级应写在二级类型上")
@@ -712,6 +742,18 @@ def _materials_route_issues(
                 f"{path}.materials_optional_for[{k}]",
                 f"{DECLARANT_LABELS[kind]}不能申报该类别，免交材料无从说起",
             )
+
+
+def _chain_after_issues(
+    path: str, category: Category, version: ProfileVersion
+) -> Iterator[tuple[str, str]]:
+    """A level after the chain must be defined and not already in the chain."""
+    defined = {level.code for level in version.review.levels}
+    for k, code in enumerate(category.chain_after or []):
+        if code not in defined:
+            yield (f"{path}.chain_after[{k}]", f"审核级别 {code!r} 未在 review.levels 中定义")
+        elif code in version.review.chain:
+            yield (f"{path}.chain_after[{k}]", f"审核级别 {code!r} 已在 review.chain 中")
 
 
 def _field_spec_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:

@@ -506,6 +506,7 @@ class DeclarationReviewable:
             unit=item.unit,
             direct_supervisor=direct_supervisor,
             top_authority=top_authority_for(version, item),
+            category_code=item.category_code,
         )
         return steps, entry_index(steps, item.registered_by_organization)
 

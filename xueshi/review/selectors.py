@@ -183,7 +183,7 @@ def review_levels(role: RoleAssignment | None) -> list[str]:
         return []
     kind = role.organization.kind
     names: list[str] = []
-    for level in [*version.review_chain(), *version.direct_chain()]:
+    for level in version.claim_levels():
         if level.organization_kind == kind and level.name not in names:
             names.append(level.name)
     return names
@@ -198,7 +198,7 @@ def review_outcomes(role: RoleAssignment | None) -> tuple[str, ...]:
         return ()
     kind = role.organization.kind
     found: list[str] = []
-    for level in [*version.review_chain(), *version.direct_chain()]:
+    for level in version.claim_levels():
         if level.organization_kind == kind:
             found += [outcome for outcome in level.outcomes if outcome not in found]
     return tuple(outcome for outcome in OUTCOMES if outcome in found)
