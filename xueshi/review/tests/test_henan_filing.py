@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from xueshi.declarations.models import DeclarationStatus
+from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import DeclarationInput, attachment_add, declaration_save
 from xueshi.ledger.selectors import year_compliance
 from xueshi.policy.loader import profiles_dir
@@ -25,7 +26,7 @@ YEAR = timezone.localdate().year
 HENAN = resolve_version("henan", datetime.date(YEAR, 1, 1))
 
 
-def henan_claim(demo, category: str, level: str) -> object:
+def henan_claim(demo: Any, category: str, level: str) -> Declaration:
     role = demo.professional("赵磊")
     claim = declaration_save(
         person=demo.person("赵磊"),
