@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "xueshi.imports",
     "xueshi.reports",
     "xueshi.units",
+    "xueshi.plans",
     "xueshi.portal",
 ]
 

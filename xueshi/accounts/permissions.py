@@ -35,6 +35,9 @@ class Permission:
     # Declaring for others: held only where the role's region profile lets its kind declare
     # (issue 13 item 5: Anyang, Zhejiang and Xinjiang let no organisation declare).
     declares: bool = False
+    # Held only where the role's region has categories whose trainings come from a yearly plan
+    # (Henan's forms 13 and 14, issue 13 item 9).
+    plans: bool = False
 
 
 _PROFESSIONAL = (RoleKind.PROFESSIONAL,)
@@ -44,10 +47,10 @@ _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
 
 
 def _permission(
-    name: str, label: str, *groups: Iterable[str], declares: bool = False
+    name: str, label: str, *groups: Iterable[str], declares: bool = False, plans: bool = False
 ) -> tuple[str, Permission]:
     kinds = frozenset(kind for group in groups for kind in group)
-    return name, Permission(name, label, kinds, declares)
+    return name, Permission(name, label, kinds, declares, plans)
 
 
 PERMISSIONS: dict[str, Permission] = dict(
@@ -99,6 +102,13 @@ PERMISSIONS: dict[str, Permission] = dict(
         ),
         _permission("imports.claims", "导入学员培训信息", _UNIT_ADMINS, declares=True),
         _permission("reports.statistics", "学时申报统计", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        _permission(
+            "plans.view",
+            "年度培训计划（编制、报人社部门备案；人社部门查看已备案的计划）",
+            (RoleKind.UNIT_ADMIN,),
+            _SUPERVISING,
+            plans=True,
+        ),
         # 单位管理
         _permission("unit.view", "单位信息", _UNIT_ADMINS),
         _permission(
@@ -137,7 +147,29 @@ def role_may(role: Any, name: str) -> bool:
     kinds = permission_kinds(name)
     if role is None or role.kind not in kinds:
         return False
+    if PERMISSIONS[name].plans and not region_has_training_plans(role):
+        return False
     return not PERMISSIONS[name].declares or region_lets_declare(role)
+
+
+def _region_version(role: Any) -> Any:
+    organization = role.organization
+    key = organization.effective_policy_profile() if organization is not None else ""
+    if not key:
+        return None
+    try:
+        return resolve_version(key, timezone.localdate())
+    except ValidationError:
+        return None
+
+
+def region_has_training_plans(role: Any) -> bool:
+    """Does the role's region have categories whose trainings are listed in a yearly plan filed
+    with 人社 (Henan: "培训项目列入年度计划，并报人社部门备案")?"""
+    version = _region_version(role)
+    return version is not None and any(
+        leaf.category.training_plan is not None for leaf in version.leaf_categories()
+    )
 
 
 def region_lets_declare(role: Any) -> bool:

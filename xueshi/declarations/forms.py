@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from xueshi.core.forms import StyledForm, style_widgets
+from xueshi.orgs.models import Organization
+from xueshi.plans.selectors import trainings_offered
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
     HoursInputError,
@@ -138,10 +140,12 @@ class DeclarationForm(StyledForm):
         category_code: str = "",
         level_code: str = "",
         initial: dict[str, Any] | None = None,
+        unit: Organization | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, initial=initial, **kwargs)
         self.version = version
+        self.unit = unit  # the person's unit: which planned trainings are on offer
         self.today = today
         self.leaves = declarable_leaves(version, role_kind)
         codes = {leaf.code for leaf in self.leaves}
@@ -212,11 +216,18 @@ class DeclarationForm(StyledForm):
         label = spec.label
         helps = [spec.help_text] if spec.help_text else []
         attrs: dict[str, str] = {}
-        verb = {"choice": "请选择", "year": "请选择", "boolean": "请勾选"}.get(spec.type, "请填写")
+        verb = {
+            "choice": "请选择",
+            "year": "请选择",
+            "boolean": "请勾选",
+            "planned_training": "请选择",
+        }.get(spec.type, "请填写")
         messages = {"required": f"{verb}{label}"}
         field: forms.Field
         if spec.type == "rich_text":
             field = self._rich_text_field(spec, attrs, helps)
+        elif spec.type == "planned_training":
+            field = self._planned_training_field()
         elif spec.type in ("text", "textarea"):
             if spec.max_length:
                 attrs["maxlength"] = str(spec.max_length)
@@ -253,6 +264,32 @@ class DeclarationForm(StyledForm):
         field.help_text = "；".join(helps)
         field.error_messages.update(messages)
         return field
+
+    def _planned_training_field(self) -> forms.Field:
+        """Henan forms 13/14: the trainings of yearly plans filed with 人社 that the person may
+        declare (their supervising department's, or their own unit's)."""
+        rule = self.leaf.category.training_plan if self.leaf is not None else None
+        offered = (
+            trainings_offered(
+                self.unit,
+                self.category_code,
+                rule,
+                allowed_credit_years(self.version, self.today),
+            )
+            if rule is not None
+            else []
+        )
+        choices = [("", "请选择年度计划中的培训")] + [
+            (str(training.pk), f"{training.plan.year} 年度 · {training.label}")
+            for training in offered
+        ]
+        field = forms.ChoiceField(choices=choices)
+        if len(choices) == 1:
+            field.widget.attrs["aria-describedby"] = "planned-training-none"
+            self.no_planned_training = True
+        return field
+
+    no_planned_training = False
 
     def _rich_text_field(
         self, spec: FieldSpec, attrs: dict[str, str], helps: list[str]

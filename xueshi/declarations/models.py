@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from xueshi.accounts.models import Person
 from xueshi.orgs.models import Organization
+from xueshi.plans.models import PlannedTraining
 from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
 
 _W = DEFAULT_STATE_WORDS
@@ -74,6 +75,15 @@ class Declaration(models.Model):
     end_date = models.DateField("结束时间", null=True, blank=True)
     quantity = models.DecimalField(
         "学时系数", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    # Henan forms 13/14: the training of a yearly plan filed with 人社 that the claim is for.
+    planned_training = models.ForeignKey(
+        PlannedTraining,
+        verbose_name="年度计划培训项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
     )
     # Whatever else the category's fields ask for (organiser, project type, months on duty…).
     extra = models.JSONField("其他信息", default=dict, blank=True)

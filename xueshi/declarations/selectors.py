@@ -124,6 +124,8 @@ def detail_field_rows(declaration: Declaration) -> list[FieldRow]:
         value = _shown(values.get(name))
         if spec.type == "rich_text" and value:
             value = rendered(str(value))
+        if spec.type == "planned_training" and declaration.planned_training is not None:
+            value = declaration.planned_training.label
         if value not in (None, ""):
             rows.append(FieldRow(spec.label, value))
     for name, value in declaration.extra.items():

@@ -30,6 +30,8 @@ from xueshi.core.identifiers import clean_id_number
 from xueshi.ledger.models import LedgerEntry
 from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.orgs.selectors import WindowState, declaring_window_state
+from xueshi.plans.models import PlannedTraining
+from xueshi.plans.selectors import trainings_offered
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
     HoursInputError,
@@ -253,6 +255,7 @@ def declaration_prepare(
         raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
     _check_may_declare_for(person, role, declarants, lookups)
     _clean_rich_text(version, data.category_code, fields, declaration)
+    planned = _planned_training(version, data.category_code, fields, person)
 
     if role.kind == RoleKind.PROFESSIONAL:
         window = lookups.window(person.unit, today)
@@ -305,10 +308,44 @@ def declaration_prepare(
         for name, value in fields.items()
         if name not in COLUMN_FIELDS and name != "hours_claimed" and value not in (None, "")
     }
+    declaration.planned_training = planned
     declaration.hours_claimed = result.hours
     declaration.hours_explanation = result.explanation[:500]
     declaration.pledge = data.pledge
     return declaration
+
+
+def _planned_training(
+    version: ProfileVersion, category_code: str, fields: dict[str, Any], person: Person
+) -> PlannedTraining | None:
+    """Henan forms 13/14: the chosen training must be in a yearly plan filed with 人社 for the
+    credit year, organised by the person's supervising department (13) or own unit (14). Its
+    name, organiser and dates become the claim's (issue 13 item 9)."""
+    rule = version.leaf(category_code).category.training_plan
+    if rule is None:
+        return None
+    chosen = fields.get("planned_training")
+    if chosen in (None, ""):
+        return None  # the validator asks for it
+    try:
+        training_id = int(str(chosen))
+    except ValueError:
+        training_id = 0
+    year = fields.get("credit_year")
+    years = [int(str(year))] if str(year or "").isdigit() else [timezone.localdate().year]
+    training = (
+        trainings_offered(person.unit, category_code, rule, years).filter(pk=training_id).first()
+    )
+    if training is None:
+        raise ValidationError(
+            {"planned_training": ["请选择已报人社部门备案的年度培训计划中、计入年度当年的培训。"]}
+        )
+    fields["planned_training"] = training.pk
+    fields["title"] = training.title
+    fields["organizer"] = training.organizer.name
+    fields["start_date"] = training.start_date
+    fields["end_date"] = training.end_date
+    return training
 
 
 def _clean_rich_text(

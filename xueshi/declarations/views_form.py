@@ -76,6 +76,7 @@ def _build_form(
     version: ProfileVersion,
     role: RoleAssignment,
     initial: dict[str, Any] | None = None,
+    person: Person | None = None,
 ) -> DeclarationForm:
     bound = request.method == "POST"
     source = request.POST if bound else request.GET
@@ -93,6 +94,7 @@ def _build_form(
         category_code=str(source.get("category") or initial.get("category") or ""),
         level_code=str(source.get("level") or initial.get("level") or ""),
         initial=initial,
+        unit=person.unit if person is not None else None,
     )
 
 
@@ -174,7 +176,9 @@ def _form_page(
     initial: dict[str, Any] | None,
     submit: Submit,
 ) -> HttpResponse:
-    form = _build_form(request, version=page.version, role=role, initial=initial)
+    form = _build_form(
+        request, version=page.version, role=role, initial=initial, person=page.person
+    )
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.declaration_save(
@@ -286,6 +290,15 @@ def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpRespo
 # --- live parts of the form (HTMX) -------------------------------------------------------------
 
 
+def _person_of_page(request: HttpRequest, role: RoleAssignment) -> Person | None:
+    """Whose claim the page is for: the person themself, or the one an organisation declares
+    for (the form's hidden ``person``, within the role's scope)."""
+    if role.kind == RoleKind.PROFESSIONAL:
+        return person_of_role(role)
+    chosen = request.GET.get("person")
+    return person_in_scope(role, chosen) if chosen else None
+
+
 @login_required
 @require_GET
 def form_fields(request: HttpRequest) -> HttpResponse:
@@ -295,7 +308,7 @@ def form_fields(request: HttpRequest) -> HttpResponse:
         version = version_from_query(request.GET)
     except ValidationError as error:
         return HttpResponseBadRequest(error_text(error))
-    form = _build_form(request, version=version, role=role)
+    form = _build_form(request, version=version, role=role, person=_person_of_page(request, role))
     preview = form.hours_preview(request.GET)
     if preview.fill is not None:
         form.initial[HOURS_FIELD] = preview.fill

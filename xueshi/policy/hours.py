@@ -370,7 +370,9 @@ def validate_declaration_inputs(
         if _blank(value) or value is False:
             # Computed hours are filled by the calculator, not typed.
             if required and not (name == "hours_claimed" and computed):
-                verb = {"boolean": "请勾选", "choice": "请选择"}.get(spec.type, "请填写")
+                verb = {"boolean": "请勾选", "choice": "请选择", "planned_training": "请选择"}.get(
+                    spec.type, "请填写"
+                )
                 add(name, f"{verb}{spec.label}")
             continue
         for message in _field_errors(spec, value):
@@ -399,6 +401,9 @@ def _field_errors(spec: FieldSpec, value: object) -> list[str]:
             messages.append(f"{spec.label}最多 {spec.max_length} 个字")
         if spec.type == "choice" and spec.choices and text not in spec.choices:
             messages.append(f"{spec.label}请从列表中选择")
+    elif spec.type == "planned_training":
+        if _as_int(value) is None:
+            messages.append(f"请选择{spec.label}")
     elif spec.type == "date":
         if _as_date(value) is None:
             messages.append(f"{spec.label}不是有效日期")

@@ -52,7 +52,16 @@ AttachmentKind = Literal[
 IMAGE_KINDS = frozenset({"jpg", "png", "gif", "bmp"})
 TitleRank = Literal["正高", "副高", "中级", "初级"]
 FieldType = Literal[
-    "text", "textarea", "rich_text", "date", "integer", "decimal", "year", "choice", "boolean"
+    "text",
+    "textarea",
+    "rich_text",
+    "date",
+    "integer",
+    "decimal",
+    "year",
+    "choice",
+    "boolean",
+    "planned_training",  # a training of a filed yearly plan (Henan forms 13, 14)
 ]
 # Field types whose value is text (length limits, 请填写).
 TEXT_FIELD_TYPES = ("text", "textarea", "rich_text", "choice")
@@ -224,6 +233,15 @@ class AttachmentRules(StrictModel):
 # --- categories --------------------------------------------------------------------------
 
 
+class TrainingPlanRule(StrictModel):
+    """A claim of this category refers to a training of a yearly plan filed with 人社 (Henan
+    13: "培训项目列入年度计划，并报人社部门备案"; 14: "纳入主管部门年度培训计划"): who organised
+    it — a supervising department above the person's unit, or the person's own unit."""
+
+    organizer: Literal["supervisor", "unit"]
+    note: str = ""
+
+
 class Level(StrictModel):
     """申报等级: a grade within a category that fixes the hours rule."""
 
@@ -251,6 +269,7 @@ class Category(StrictModel):
     # Review levels this category passes after the region's chain, e.g. the filing step (备案)
     # of Henan's 其他 (issue 13 item 9). None: the parent's, else none.
     chain_after: list[Code] | None = None
+    training_plan: TrainingPlanRule | None = None
     note: str = ""
 
 
@@ -690,6 +709,7 @@ def _category_issues(
         yield from _field_reference_issues(f"{path}.fields", category.fields, version)
     yield from _materials_route_issues(path, category, parent, version)
     yield from _chain_after_issues(path, category, version)
+    yield from _training_plan_issues(path, category, parent, version)
     if category.subcategories:
         if category.levels:
             yield (f"{path}.levels", "有二级类型的类别不设申报等级，等级应写在二级类型上")
@@ -742,6 +762,27 @@ def _materials_route_issues(
                 f"{path}.materials_optional_for[{k}]",
                 f"{DECLARANT_LABELS[kind]}不能申报该类别，免交材料无从说起",
             )
+
+
+def _training_plan_issues(
+    path: str, category: Category, parent: Category | None, version: ProfileVersion
+) -> Iterator[tuple[str, str]]:
+    """A category refers to a plan's training exactly when its form asks for one."""
+    if category.subcategories:
+        return
+    uses = category.fields
+    if uses is None:
+        uses = parent.fields if parent is not None and parent.fields is not None else None
+    if uses is None:
+        uses = version.default_fields
+    asks = any(
+        use.name in version.fields and version.fields[use.name].type == "planned_training"
+        for use in uses
+    )
+    if category.training_plan is not None and not asks:
+        yield (f"{path}.fields", "类别设置了 training_plan，表单须包含 planned_training 类型的字段")
+    if category.training_plan is None and asks:
+        yield (f"{path}.training_plan", "表单含年度计划培训项目字段，类别须设置 training_plan")
 
 
 def _chain_after_issues(

@@ -243,13 +243,21 @@ def extra_items(declaration: Declaration) -> list[tuple[str, str]]:
     if not declaration.extra:
         return []
     labels: dict[str, str] = {}
-    rich: set[str] = set()
+    types: dict[str, str] = {}
     version = try_resolve_version(declaration.policy_profile, declaration.profile_version)
     if version is not None:
         labels = {code: spec.label for code, spec in version.fields.items()}
-        rich = {code for code, spec in version.fields.items() if spec.type == "rich_text"}
-    # Rich text (详细及附件 with its pictures) is shown sanitised, as written.
+        types = {code: spec.type for code, spec in version.fields.items()}
+
+    def shown(name: str, value: object) -> str:
+        # Rich text (详细及附件 with its pictures) sanitised, as written; a planned training
+        # by its name, organiser, dates and hours.
+        if types.get(name) == "rich_text":
+            return rendered(str(value))
+        if types.get(name) == "planned_training" and declaration.planned_training is not None:
+            return declaration.planned_training.label
+        return str(value)
+
     return [
-        (labels.get(name, name), rendered(str(value)) if name in rich else str(value))
-        for name, value in declaration.extra.items()
+        (labels.get(name, name), shown(name, value)) for name, value in declaration.extra.items()
     ]
