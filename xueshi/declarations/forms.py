@@ -9,6 +9,7 @@ the services, and their messages are put beside the fields here (`apply_errors`)
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -178,8 +179,24 @@ class DeclarationForm(StyledForm):
             widget=forms.Select(attrs=refresh),
         )
         self.fields["category"].initial = self.category_code
+        # 学时/学分申报: where the region counts credits, the typed amount may be in credits.
+        self.credit_unit = version.credits_for(self.category_code) if self.leaf else None
+        source = data if data is not None else self.initial
+        chosen = str(source.get("measure") or "hours") if self.credit_unit else "hours"
+        self.measure = chosen if chosen in ("hours", "credits") else "hours"
         if self.leaf is not None:
             self._add_level_field(refresh)
+            if self.credit_unit is not None:
+                self.fields["measure"] = forms.ChoiceField(
+                    label="申报方式",
+                    choices=[
+                        ("hours", "学时申报"),
+                        ("credits", f"{self.credit_unit.label}申报"),
+                    ],
+                    initial=self.measure,
+                    required=False,
+                    widget=forms.RadioSelect(attrs=refresh),
+                )
             for name, spec, required in version.fields_for(self.category_code):
                 self.fields[name] = self._field_for(name, spec, required)
                 self.profile_fields.append(name)
@@ -253,6 +270,14 @@ class DeclarationForm(StyledForm):
             field = forms.ChoiceField(choices=[("", "请选择")] + [(c, c) for c in spec.choices])
         else:
             field = forms.BooleanField()
+        if name == HOURS_FIELD and self.measure == "credits" and self.credit_unit is not None:
+            unit = self.credit_unit
+            label = f"申报{unit.label}"
+            messages["required"] = f"请填写{label}"
+            helps = [
+                f"1 {unit.label}折合 {fmt(unit.hours_per_credit)} 学时，"
+                "审核通过后按学时计入年度学时"
+            ]
         if name == HOURS_FIELD and not self.hours_editable:
             required = False
             field.widget.attrs.update({"readonly": "readonly", "aria-readonly": "true"})
@@ -357,6 +382,10 @@ class DeclarationForm(StyledForm):
     # --- reading and explaining ------------------------------------------------------------
 
     @property
+    def measure_field(self) -> forms.BoundField | None:
+        return self["measure"] if "measure" in self.fields else None
+
+    @property
     def level_is_choice(self) -> bool:
         return len(self.levels) > 1
 
@@ -374,11 +403,15 @@ class DeclarationForm(StyledForm):
         fields = {name: data.get(name) for name in self.profile_fields}
         if not self.hours_editable:
             fields.pop(HOURS_FIELD, None)  # computed by the rules, whatever the page sent
+        credits = None
+        if self.measure == "credits" and self.credit_unit is not None:
+            credits = fields.get(HOURS_FIELD)  # the services convert it at the profile's rate
         return DeclarationInput(
             category_code=self.category_code or data.get("category", ""),
             level_code=self.level_code or data.get("level") or "",
             fields=fields,
             pledge=bool(data.get("pledge")),
+            credits=credits,
         )
 
     def apply_errors(self, error: ValidationError) -> None:
@@ -414,6 +447,9 @@ class DeclarationForm(StyledForm):
             inputs.pop(HOURS_FIELD, None)
         else:
             inputs[HOURS_FIELD] = typed
+            if self.measure == "credits" and self.credit_unit is not None and typed:
+                with contextlib.suppress(ArithmeticError):  # the validator words it
+                    inputs[HOURS_FIELD] = str(Decimal(typed) * self.credit_unit.hours_per_credit)
         rule_text = describe_rule(self.rule)
         facts = ClaimFacts(
             category_code=self.category_code,
@@ -437,6 +473,9 @@ def initial_from_declaration(declaration: Declaration) -> dict[str, Any]:
         "pledge": declaration.pledge,
         HOURS_FIELD: fmt(declaration.hours_claimed),
     }
+    if declaration.credits_claimed is not None:
+        initial["measure"] = "credits"
+        initial[HOURS_FIELD] = fmt(declaration.credits_claimed)
     for name in COLUMN_FIELDS:
         value = getattr(declaration, name)
         if value is not None and value != "":

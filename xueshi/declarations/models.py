@@ -89,6 +89,11 @@ class Declaration(models.Model):
     extra = models.JSONField("其他信息", default=dict, blank=True)
     credit_year = models.PositiveSmallIntegerField("计入年度")
     hours_claimed = models.DecimalField("申请学时", max_digits=7, decimal_places=2)
+    # A 学分申报 (Henan "学时/学分申报"): what was declared in credits; hours_claimed is its
+    # conversion at the profile's rate. None: declared in hours.
+    credits_claimed = models.DecimalField(
+        "申报学分", max_digits=7, decimal_places=2, null=True, blank=True
+    )
     hours_explanation = models.CharField("学时计算说明", max_length=500, blank=True)
     hours_granted = models.DecimalField(
         "批准学时", max_digits=7, decimal_places=2, null=True, blank=True
@@ -177,6 +182,18 @@ class Declaration(models.Model):
     def evidence_list(self) -> list[Attachment]:
         """The same from ``attachments`` (uses a prefetch when there is one)."""
         return [a for a in self.attachments.all() if a.purpose == AttachmentPurpose.EVIDENCE]
+
+    @property
+    def record_kind(self) -> str:
+        """申报进度查询's kinds: 学时申报, 学分申报, 继续教育基地学时申报."""
+        if self.credits_claimed is not None:
+            return "学分申报"
+        organization = (
+            self.registered_by_organization if self.registered_by_organization_id else None
+        )
+        if organization is not None and organization.kind == "training_base":
+            return "继续教育基地学时申报"
+        return "学时申报"
 
     @property
     def hours_counted(self) -> Any:

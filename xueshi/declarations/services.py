@@ -37,6 +37,7 @@ from xueshi.policy.hours import (
     HoursInputError,
     HoursResult,
     calculate_hours,
+    fmt,
     validate_declaration_inputs,
 )
 from xueshi.policy.resolver import resolve_version
@@ -70,6 +71,8 @@ class DeclarationInput:
     level_code: str
     fields: Mapping[str, Any]
     pledge: bool = False
+    # 学分申报: the amount typed is in credits (the profile's ``credits``), not hours.
+    credits: Decimal | None = None
 
 
 def _lock(declaration_id: int) -> Declaration:
@@ -256,6 +259,7 @@ def declaration_prepare(
     _check_may_declare_for(person, role, declarants, lookups)
     _clean_rich_text(version, data.category_code, fields, declaration)
     planned = _planned_training(version, data.category_code, fields, person)
+    credit_note = _credits_to_hours(version, data, fields)
 
     if role.kind == RoleKind.PROFESSIONAL:
         window = lookups.window(person.unit, today)
@@ -309,10 +313,31 @@ def declaration_prepare(
         if name not in COLUMN_FIELDS and name != "hours_claimed" and value not in (None, "")
     }
     declaration.planned_training = planned
+    declaration.credits_claimed = data.credits
     declaration.hours_claimed = result.hours
-    declaration.hours_explanation = result.explanation[:500]
+    declaration.hours_explanation = (credit_note or result.explanation)[:500]
     declaration.pledge = data.pledge
     return declaration
+
+
+def _credits_to_hours(
+    version: ProfileVersion, data: DeclarationInput, fields: dict[str, Any]
+) -> str:
+    """学分申报: the credits typed become the hours the rules check and the ledger counts, at
+    the profile's rate; the sentence that says so ("" for a claim in hours)."""
+    if data.credits is None:
+        return ""
+    unit = version.credits_for(data.category_code)
+    if unit is None:
+        raise ValidationError({"measure": ["该学习形式不能按学分申报，请按学时申报。"]})
+    if data.credits <= 0:
+        raise ValidationError({"hours_claimed": [f"申报{unit.label}应大于 0"]})
+    hours = (data.credits * unit.hours_per_credit).quantize(Decimal("0.01"))
+    fields["hours_claimed"] = hours
+    return (
+        f"{fmt(data.credits)} {unit.label} × {fmt(unit.hours_per_credit)} 学时/{unit.label}"
+        f" = {fmt(hours)} 学时"
+    )
 
 
 def _planned_training(

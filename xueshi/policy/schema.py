@@ -233,6 +233,17 @@ class AttachmentRules(StrictModel):
 # --- categories --------------------------------------------------------------------------
 
 
+class CreditUnit(StrictModel):
+    """学分 beside 学时 (Henan "学时/学分申报"): a claim of typed hours may be declared in this
+    unit instead, converted at ``hours_per_credit`` into the hours the ledger counts."""
+
+    label: Label = "学分"
+    hours_per_credit: PositiveHours
+    # Categories that may be declared in credits; None: every category whose hours are typed.
+    categories: list[Code] | None = None
+    note: str = ""
+
+
 class TrainingPlanRule(StrictModel):
     """A claim of this category refers to a training of a yearly plan filed with 人社 (Henan
     13: "培训项目列入年度计划，并报人社部门备案"; 14: "纳入主管部门年度培训计划"): who organised
@@ -459,6 +470,7 @@ class ProfileVersion(StrictModel):
     region_tiers: list[RegionTier] = Field(default_factory=list)
     title_tracks: list[TitleSeries] = Field(default_factory=list)
     status_words: StatusWords = StatusWords()
+    credits: CreditUnit | None = None
 
     @functools.cached_property
     def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:
@@ -590,6 +602,15 @@ class ProfileVersion(StrictModel):
             codes += self.chain_after_for(category_code)
         return [self.review_level(code) for code in codes]
 
+    def credits_for(self, category_code: str) -> CreditUnit | None:
+        """The credit unit if claims of this category may be declared in it (typed hours)."""
+        credits = self.credits
+        if credits is None or category_code not in self.leaf_index:
+            return None
+        if credits.categories is not None:
+            return credits if category_code in credits.categories else None
+        return credits if _typed_hours(self, category_code) else None
+
     def claim_levels(self) -> list[ReviewLevel]:
         """Every level a claim may meet: the chain, any category's levels after it, the direct
         chain (each once, in that order)."""
@@ -690,6 +711,7 @@ def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
                     "类别最多两级（类别 → 二级类型）",
                 )
     yield from _review_issues(version)
+    yield from _credit_issues(version)
     yield from _requirement_issues(version.requirement)
     yield from _tier_issues(version)
 
@@ -761,6 +783,30 @@ def _materials_route_issues(
             yield (
                 f"{path}.materials_optional_for[{k}]",
                 f"{DECLARANT_LABELS[kind]}不能申报该类别，免交材料无从说起",
+            )
+
+
+def _typed_hours(version: ProfileVersion, category_code: str) -> bool:
+    """Does the declarant type the hours for every level of the category (a manual rule)?"""
+    leaf = version.leaf(category_code)
+    rules = [
+        level.rule or leaf.category.rule or (leaf.parent.rule if leaf.parent else None)
+        for level in leaf.category.levels
+    ]
+    return bool(rules) and all(isinstance(rule, ManualRule) for rule in rules)
+
+
+def _credit_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    """Credits convert typed amounts: a listed category must exist and have typed hours."""
+    if version.credits is None or version.credits.categories is None:
+        return
+    for k, code in enumerate(version.credits.categories):
+        if code not in version.leaf_index:
+            yield (f"credits.categories[{k}]", f"类别 {code!r} 不存在")
+        elif not _typed_hours(version, code):
+            yield (
+                f"credits.categories[{k}]",
+                f"类别 {code!r} 的学时按规则计算，不能按{version.credits.label}申报",
             )
 
 
