@@ -21,6 +21,7 @@ from xueshi.orgs.models import DeclaringWindow, Department, Organization, Organi
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
 from xueshi.portal.demo_claims import load_demo_claims
+from xueshi.portal.demo_regions2 import load_demo_regions2
 from xueshi.units.services import declaring_window_open
 
 DEMO_PASSWORD = "Xueshi@2026"  # noqa: S105 (printed for the demo on purpose)
@@ -515,6 +516,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     _audit_admin()
     if claims:
         load_demo_claims()
+        load_demo_regions2()
     return logins
 
 
