@@ -113,6 +113,13 @@ def accept_for(rules: AttachmentRules) -> str:
     return ",".join(ACCEPT_BY_KIND[kind] for kind in rules.kinds if kind in ACCEPT_BY_KIND)
 
 
+class InlineRadioSelect(forms.RadioSelect):
+    """Radio buttons in a row (申报方式 学时申报 / 学分申报); the wrapper does not take the
+    inputs' form-check-input class."""
+
+    template_name = "declarations/widgets/radio_inline.html"
+
+
 @dataclass(frozen=True)
 class HoursPreview:
     """What the hours block shows: the figure and its sentence, or why it cannot be computed."""
@@ -195,7 +202,7 @@ class DeclarationForm(StyledForm):
                     ],
                     initial=self.measure,
                     required=False,
-                    widget=forms.RadioSelect(attrs=refresh),
+                    widget=InlineRadioSelect(attrs=refresh),
                 )
             for name, spec, required in version.fields_for(self.category_code):
                 self.fields[name] = self._field_for(name, spec, required)
