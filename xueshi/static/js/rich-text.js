@@ -50,6 +50,9 @@
     if (label) {
       if (!label.id) { label.id = textarea.id + "-label"; }
       editor.setAttribute("aria-labelledby", label.id);
+      // The hidden text area only carries the value: the label names the editor alone.
+      label.removeAttribute("for");
+      label.addEventListener("click", function () { editor.focus(); });
     }
     if (textarea.getAttribute("aria-describedby")) {
       editor.setAttribute("aria-describedby", textarea.getAttribute("aria-describedby"));
