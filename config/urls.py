@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("review/", include("xueshi.review.urls")),
     path("notifications/", include("xueshi.notifications.urls")),
     path("ledger/", include("xueshi.ledger.urls")),
+    path("plans/", include("xueshi.plans.urls")),
     path("imports/", include("xueshi.imports.urls")),
     path("reports/", include("xueshi.reports.urls")),
     path("supplements/", include("xueshi.supplements.urls")),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "xueshi.reports",
     "xueshi.supplements",
     "xueshi.units",
+    "xueshi.plans",
     "xueshi.notices",
     "xueshi.portal",
     "xueshi.api",

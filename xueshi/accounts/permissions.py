@@ -48,6 +48,11 @@ class Permission:
 # What a profile version must have for a feature's permissions to hold.
 REGION_FEATURES: dict[str, Callable[[ProfileVersion], bool]] = {
     "supplements": lambda version: version.windows.supplement is not None,
+    # Categories whose trainings come from a yearly plan filed with 人社 (Henan's forms 13 and
+    # 14: "培训项目列入年度计划，并报人社部门备案", issue 13 item 9).
+    "plans": lambda version: any(
+        leaf.category.training_plan is not None for leaf in version.leaf_categories()
+    ),
 }
 
 
@@ -120,6 +125,13 @@ PERMISSIONS: dict[str, Permission] = dict(
         ),
         _permission("imports.claims", "导入学员培训信息", _UNIT_ADMINS, declares=True),
         _permission("reports.statistics", "学时申报统计", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        _permission(
+            "plans.view",
+            "年度培训计划（编制、报人社部门备案；人社部门查看已备案的计划）",
+            (RoleKind.UNIT_ADMIN,),
+            _SUPERVISING,
+            feature="plans",
+        ),
         # 单位管理
         _permission("unit.view", "单位信息", _UNIT_ADMINS),
         _permission(

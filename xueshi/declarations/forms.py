@@ -9,6 +9,7 @@ the services, and their messages are put beside the fields here (`apply_errors`)
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +22,8 @@ from django.urls import reverse
 
 from xueshi.accounts.models import RoleKind
 from xueshi.core.forms import StyledForm, style_widgets
+from xueshi.orgs.models import Organization
+from xueshi.plans.selectors import trainings_offered
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
     HoursInputError,
@@ -57,6 +60,8 @@ ACCEPT_BY_KIND = {
     "doc": ".doc",
     "docx": ".docx",
     "xlsx": ".xlsx",
+    "ppt": ".ppt",
+    "pptx": ".pptx",
 }
 # Inputs that change the hours: typing in them asks the server for the hours again.
 MAX_ATTENDEES = 500
@@ -131,7 +136,7 @@ def attachment_rules_text(rules: AttachmentRules) -> str:
     if rules.max_count is not None:
         parts.append(f"最多 {rules.max_count} {rules.count_noun}")
     if rules.required:
-        parts.append("上传佐证材料后才能提交")
+        parts.append(f"上传{rules.label}后才能提交")
     return "，".join(parts) + "。"
 
 
@@ -142,6 +147,13 @@ def accept_for(rules: AttachmentRules) -> str:
 def shows_pledge(version: ProfileVersion, role_kind: str) -> bool:
     """The pledge is the person's own promise; organisations declaring for them do not give it."""
     return version.pledge is not None and role_kind == RoleKind.PROFESSIONAL
+
+
+class InlineRadioSelect(forms.RadioSelect):
+    """Radio buttons in a row (申报方式 学时申报 / 学分申报); the wrapper does not take the
+    inputs' form-check-input class."""
+
+    template_name = "declarations/widgets/radio_inline.html"
 
 
 @dataclass(frozen=True)
@@ -173,10 +185,12 @@ class DeclarationForm(StyledForm):
         level_code: str = "",
         group_code: str = "",
         initial: dict[str, Any] | None = None,
+        unit: Organization | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, initial=initial, **kwargs)
         self.version = version
+        self.unit = unit  # the person's unit: which planned trainings are on offer
         self.today = today
         self.leaves = declarable_leaves(version, role_kind)
         codes = {leaf.code for leaf in self.leaves}
@@ -230,8 +244,24 @@ class DeclarationForm(StyledForm):
                 widget=forms.Select(attrs=refresh),
             )
         self.fields["category"].initial = self.category_code
+        # 学时/学分申报: where the region counts credits, the typed amount may be in credits.
+        self.credit_unit = version.credits_for(self.category_code) if self.leaf else None
+        source = data if data is not None else self.initial
+        measure = str(source.get("measure") or "hours") if self.credit_unit else "hours"
+        self.measure = measure if measure in ("hours", "credits") else "hours"
         if self.leaf is not None:
             self._add_level_field(refresh)
+            if self.credit_unit is not None:
+                self.fields["measure"] = forms.ChoiceField(
+                    label="申报方式",
+                    choices=[
+                        ("hours", "学时申报"),
+                        ("credits", f"{self.credit_unit.label}申报"),
+                    ],
+                    initial=self.measure,
+                    required=False,
+                    widget=InlineRadioSelect(attrs=refresh),
+                )
             for name, spec, required in version.fields_for(self.category_code):
                 self.fields[name] = self._field_for(name, spec, required)
                 self.profile_fields.append(name)
@@ -324,10 +354,19 @@ class DeclarationForm(StyledForm):
         label = spec.label
         helps = [spec.help_text] if spec.help_text else []
         attrs: dict[str, str] = {}
-        verb = {"choice": "请选择", "year": "请选择", "boolean": "请勾选"}.get(spec.type, "请填写")
+        verb = {
+            "choice": "请选择",
+            "year": "请选择",
+            "boolean": "请勾选",
+            "planned_training": "请选择",
+        }.get(spec.type, "请填写")
         messages = {"required": f"{verb}{label}"}
         field: forms.Field
-        if spec.type in ("text", "textarea"):
+        if spec.type == "rich_text":
+            field = self._rich_text_field(spec, attrs, helps)
+        elif spec.type == "planned_training":
+            field = self._planned_training_field()
+        elif spec.type in ("text", "textarea"):
             if spec.max_length:
                 attrs["maxlength"] = str(spec.max_length)
                 helps.append(f"最多 {spec.max_length} 个字")
@@ -352,6 +391,14 @@ class DeclarationForm(StyledForm):
             field = forms.ChoiceField(choices=[("", "请选择")] + [(c, c) for c in spec.choices])
         else:
             field = forms.BooleanField()
+        if name == HOURS_FIELD and self.measure == "credits" and self.credit_unit is not None:
+            unit = self.credit_unit
+            label = f"申报{unit.label}"
+            messages["required"] = f"请填写{label}"
+            helps = [
+                f"1 {unit.label}折合 {fmt(unit.hours_per_credit)} 学时，"
+                "审核通过后按学时计入年度学时"
+            ]
         if name == HOURS_FIELD and not self.hours_editable:
             required = False
             field.widget.attrs.update({"readonly": "readonly", "aria-readonly": "true"})
@@ -363,6 +410,51 @@ class DeclarationForm(StyledForm):
         field.help_text = "；".join(helps)
         field.error_messages.update(messages)
         return field
+
+    def _planned_training_field(self) -> forms.Field:
+        """Henan forms 13/14: the trainings of yearly plans filed with 人社 that the person may
+        declare (their supervising department's, or their own unit's)."""
+        rule = self.leaf.category.training_plan if self.leaf is not None else None
+        offered = (
+            trainings_offered(
+                self.unit,
+                self.category_code,
+                rule,
+                allowed_credit_years(self.version, self.today),
+            )
+            if rule is not None
+            else []
+        )
+        choices = [("", "请选择年度计划中的培训")] + [
+            (str(training.pk), f"{training.plan.year} 年度 · {training.label}")
+            for training in offered
+        ]
+        field = forms.ChoiceField(choices=choices)
+        if len(choices) == 1:
+            field.widget.attrs["aria-describedby"] = "planned-training-none"
+            self.no_planned_training = True
+        return field
+
+    no_planned_training = False
+
+    def _rich_text_field(
+        self, spec: FieldSpec, attrs: dict[str, str], helps: list[str]
+    ) -> forms.Field:
+        """详细及附件: a text area the static editor (js/rich-text.js) turns into a small word
+        processor with a 图片 button; without script it stays a plain text area. What arrives
+        is sanitised by the services, whatever the browser sent."""
+        attrs.update({"rows": "8", "data-rich-text": "1"})
+        if spec.image_kinds:
+            attrs["data-image-accept"] = ",".join(
+                ACCEPT_BY_KIND[kind] for kind in spec.image_kinds if kind in ACCEPT_BY_KIND
+            )
+            helps.append(
+                f"可点击工具条中的“图片”，选择本地上传扫描件（{'、'.join(spec.image_kinds)}，"
+                "按文件内容识别）；不能引用外部网址的图片"
+            )
+        if spec.max_length:
+            helps.append(f"正文最多 {spec.max_length} 个字")
+        return forms.CharField(widget=forms.Textarea(attrs=attrs), strip=True)
 
     def _number_field(
         self,
@@ -411,6 +503,10 @@ class DeclarationForm(StyledForm):
     # --- reading and explaining ------------------------------------------------------------
 
     @property
+    def measure_field(self) -> forms.BoundField | None:
+        return self["measure"] if "measure" in self.fields else None
+
+    @property
     def level_is_choice(self) -> bool:
         return len(self.levels) > 1
 
@@ -428,11 +524,15 @@ class DeclarationForm(StyledForm):
         fields = {name: data.get(name) for name in self.profile_fields}
         if not self.hours_editable:
             fields.pop(HOURS_FIELD, None)  # computed by the rules, whatever the page sent
+        credits = None
+        if self.measure == "credits" and self.credit_unit is not None:
+            credits = fields.get(HOURS_FIELD)  # the services convert it at the profile's rate
         return DeclarationInput(
             category_code=self.category_code or data.get("category", ""),
             level_code=self.level_code or data.get("level") or "",
             fields=fields,
             pledge=bool(data.get("pledge")),
+            credits=credits,
         )
 
     def apply_errors(self, error: ValidationError) -> None:
@@ -468,6 +568,9 @@ class DeclarationForm(StyledForm):
             inputs.pop(HOURS_FIELD, None)
         else:
             inputs[HOURS_FIELD] = typed
+            if self.measure == "credits" and self.credit_unit is not None and typed:
+                with contextlib.suppress(ArithmeticError):  # the validator words it
+                    inputs[HOURS_FIELD] = str(Decimal(typed) * self.credit_unit.hours_per_credit)
         rule_text = describe_rule(self.rule)
         facts = ClaimFacts(
             category_code=self.category_code,
@@ -491,6 +594,9 @@ def initial_from_declaration(declaration: Declaration) -> dict[str, Any]:
         "pledge": declaration.pledge,
         HOURS_FIELD: fmt(declaration.hours_claimed),
     }
+    if declaration.credits_claimed is not None:
+        initial["measure"] = "credits"
+        initial[HOURS_FIELD] = fmt(declaration.credits_claimed)
     for name in COLUMN_FIELDS:
         value = getattr(declaration, name)
         if value is not None and value != "":

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from xueshi.accounts.models import Person
 from xueshi.orgs.models import Organization
+from xueshi.plans.models import PlannedTraining
 from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
 
 _W = DEFAULT_STATE_WORDS
@@ -75,10 +76,24 @@ class Declaration(models.Model):
     quantity = models.DecimalField(
         "学时系数", max_digits=8, decimal_places=2, null=True, blank=True
     )
+    # Henan forms 13/14: the training of a yearly plan filed with 人社 that the claim is for.
+    planned_training = models.ForeignKey(
+        PlannedTraining,
+        verbose_name="年度计划培训项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
     # Whatever else the category's fields ask for (organiser, project type, months on duty…).
     extra = models.JSONField("其他信息", default=dict, blank=True)
     credit_year = models.PositiveSmallIntegerField("计入年度")
     hours_claimed = models.DecimalField("申请学时", max_digits=7, decimal_places=2)
+    # A 学分申报 (Henan "学时/学分申报"): what was declared in credits; hours_claimed is its
+    # conversion at the profile's rate. None: declared in hours.
+    credits_claimed = models.DecimalField(
+        "申报学分", max_digits=7, decimal_places=2, null=True, blank=True
+    )
     hours_explanation = models.CharField("学时计算说明", max_length=500, blank=True)
     hours_granted = models.DecimalField(
         "批准学时", max_digits=7, decimal_places=2, null=True, blank=True
@@ -163,6 +178,26 @@ class Declaration(models.Model):
             and self.current_position == self.entry_position
         )
 
+    def evidence(self) -> models.QuerySet[Attachment]:
+        """The evidence files (佐证材料 / 小课件), not the pictures inside the rich text."""
+        return self.attachments.filter(purpose=AttachmentPurpose.EVIDENCE)
+
+    def evidence_list(self) -> list[Attachment]:
+        """The same from ``attachments`` (uses a prefetch when there is one)."""
+        return [a for a in self.attachments.all() if a.purpose == AttachmentPurpose.EVIDENCE]
+
+    @property
+    def record_kind(self) -> str:
+        """申报进度查询's kinds: 学时申报, 学分申报, 继续教育基地学时申报."""
+        if self.credits_claimed is not None:
+            return "学分申报"
+        organization = (
+            self.registered_by_organization if self.registered_by_organization_id else None
+        )
+        if organization is not None and organization.kind == "training_base":
+            return "继续教育基地学时申报"
+        return "学时申报"
+
     @property
     def hours_counted(self) -> Any:
         """What the ledger counts for an approved claim: the hours granted."""
@@ -174,8 +209,15 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"evidence/{instance.declaration_id}/{uuid.uuid4().hex}.{instance.kind}"
 
 
+class AttachmentPurpose(models.TextChoices):
+    EVIDENCE = "evidence", "佐证材料"
+    # A picture inside a rich-text field (Anyang's 详细及附件), shown where the text puts it.
+    INLINE = "inline", "正文图片"
+
+
 class Attachment(models.Model):
-    """附件 / 佐证材料: an evidence file, type checked by content when uploaded."""
+    """附件 / 佐证材料: an evidence file, type checked by content when uploaded; or a picture
+    inside the claim's rich text (``purpose`` inline), checked the same way."""
 
     declaration = models.ForeignKey(
         Declaration, verbose_name="申报", on_delete=models.CASCADE, related_name="attachments"
@@ -191,6 +233,12 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    purpose = models.CharField(
+        "用途",
+        max_length=10,
+        choices=AttachmentPurpose.choices,
+        default=AttachmentPurpose.EVIDENCE,
+    )
 
     class Meta:
         verbose_name = "附件"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
@@ -17,8 +17,9 @@ from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.policy.hours import fmt
 from xueshi.policy.resolver import resolve_version
 
-from .models import Declaration
+from .models import AttachmentPurpose, Declaration
 from .permissions import declarations_in_scope
+from .richtext import rendered
 
 # The progress page's filters: all / draft / pending / returned / approved / rejected.
 STATUS_FILTERS = ("draft", "pending", "returned", "approved", "rejected")
@@ -32,7 +33,11 @@ def declaration_list(role: RoleAssignment | None, *, status: str = "") -> QueryS
         declarations = declarations.filter(status=status)
     return (
         declarations.select_related("person", "unit", "registered_by_organization")
-        .annotate(attachment_total=Count("attachments"))
+        .annotate(
+            attachment_total=Count(
+                "attachments", filter=Q(attachments__purpose=AttachmentPurpose.EVIDENCE)
+            )
+        )
         .order_by("-created_at", "-id")
     )
 
@@ -117,6 +122,10 @@ def detail_field_rows(declaration: Declaration) -> list[FieldRow]:
             continue
         shown.add(name)
         value = _shown(values.get(name))
+        if spec.type == "rich_text" and value:
+            value = rendered(str(value))
+        if spec.type == "planned_training" and declaration.planned_training is not None:
+            value = declaration.planned_training.label
         if value not in (None, ""):
             rows.append(FieldRow(spec.label, value))
     for name, value in declaration.extra.items():

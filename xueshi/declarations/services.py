@@ -30,19 +30,23 @@ from xueshi.core.identifiers import clean_id_number
 from xueshi.ledger.models import LedgerEntry
 from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.orgs.selectors import WindowState, declaring_window_state
+from xueshi.plans.models import PlannedTraining
+from xueshi.plans.selectors import trainings_offered
 from xueshi.policy.facts import ClaimFacts
 from xueshi.policy.hours import (
     HoursInputError,
     HoursResult,
     calculate_hours,
+    fmt,
     validate_declaration_inputs,
 )
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import AttachmentRules, ProfileVersion
 
 from .evidence import check_upload
-from .models import Attachment, Declaration
+from .models import Attachment, AttachmentPurpose, Declaration
 from .permissions import is_declarant
+from .richtext import cleaned_value
 from .rules import allowed_credit_years, profile_key_for, rules_date, supplement_granted
 
 # Inputs stored in their own columns; everything else a category asks for goes to `extra`.
@@ -69,6 +73,8 @@ class DeclarationInput:
     pledge: bool = False
     # 增补: a claim for a closed year under a granted supplement request.
     supplement: bool = False
+    # 学分申报: the amount typed is in credits (the profile's ``credits``), not hours.
+    credits: Decimal | None = None
 
 
 def _lock(declaration_id: int) -> Declaration:
@@ -259,6 +265,9 @@ def declaration_prepare(
     except KeyError:
         raise ValidationError({"category": ["请选择有效的申报类型"]}) from None
     _check_may_declare_for(person, role, declarants, lookups, version)
+    _clean_rich_text(version, data.category_code, fields, declaration)
+    planned = _planned_training(version, data.category_code, fields, person)
+    credit_note = _credits_to_hours(version, data, fields)
 
     supplement = data.supplement or (declaration is not None and declaration.is_supplement)
     years = lookups.credit_years(version, today)
@@ -323,10 +332,87 @@ def declaration_prepare(
         for name, value in fields.items()
         if name not in COLUMN_FIELDS and name != "hours_claimed" and value not in (None, "")
     }
+    declaration.planned_training = planned
+    declaration.credits_claimed = data.credits
     declaration.hours_claimed = result.hours
-    declaration.hours_explanation = result.explanation[:500]
+    declaration.hours_explanation = (credit_note or result.explanation)[:500]
     declaration.pledge = data.pledge
     return declaration
+
+
+def _credits_to_hours(
+    version: ProfileVersion, data: DeclarationInput, fields: dict[str, Any]
+) -> str:
+    """学分申报: the credits typed become the hours the rules check and the ledger counts, at
+    the profile's rate; the sentence that says so ("" for a claim in hours)."""
+    if data.credits is None:
+        return ""
+    unit = version.credits_for(data.category_code)
+    if unit is None:
+        raise ValidationError({"measure": ["该学习形式不能按学分申报，请按学时申报。"]})
+    if data.credits <= 0:
+        raise ValidationError({"hours_claimed": [f"申报{unit.label}应大于 0"]})
+    hours = (data.credits * unit.hours_per_credit).quantize(Decimal("0.01"))
+    fields["hours_claimed"] = hours
+    return (
+        f"{fmt(data.credits)} {unit.label} × {fmt(unit.hours_per_credit)} 学时/{unit.label}"
+        f" = {fmt(hours)} 学时"
+    )
+
+
+def _planned_training(
+    version: ProfileVersion, category_code: str, fields: dict[str, Any], person: Person
+) -> PlannedTraining | None:
+    """Henan forms 13/14: the chosen training must be in a yearly plan filed with 人社 for the
+    credit year, organised by the person's supervising department (13) or own unit (14). Its
+    name, organiser and dates become the claim's (issue 13 item 9)."""
+    rule = version.leaf(category_code).category.training_plan
+    if rule is None:
+        return None
+    chosen = fields.get("planned_training")
+    if chosen in (None, ""):
+        return None  # the validator asks for it
+    try:
+        training_id = int(str(chosen))
+    except ValueError:
+        training_id = 0
+    year = fields.get("credit_year")
+    years = [int(str(year))] if str(year or "").isdigit() else [timezone.localdate().year]
+    training = (
+        trainings_offered(person.unit, category_code, rule, years).filter(pk=training_id).first()
+    )
+    if training is None:
+        raise ValidationError(
+            {"planned_training": ["请选择已报人社部门备案的年度培训计划中、计入年度当年的培训。"]}
+        )
+    fields["planned_training"] = training.pk
+    fields["title"] = training.title
+    fields["organizer"] = training.organizer.name
+    fields["start_date"] = training.start_date
+    fields["end_date"] = training.end_date
+    return training
+
+
+def _clean_rich_text(
+    version: ProfileVersion,
+    category_code: str,
+    fields: dict[str, Any],
+    declaration: Declaration | None,
+) -> None:
+    """Rich-text fields sanitised in place (nh3): formatting and the claim's own pictures only,
+    no script, no style, no external address (issue 13 item 12)."""
+    for name, spec, _required in version.fields_for(category_code):
+        value = fields.get(name)
+        if spec.type != "rich_text" or not value:
+            continue
+        own: set[int] = set()
+        if declaration is not None and declaration.pk is not None and "<img" in str(value):
+            own = set(
+                declaration.attachments.filter(purpose=AttachmentPurpose.INLINE).values_list(
+                    "pk", flat=True
+                )
+            )
+        fields[name] = cleaned_value(str(value), images=own)
 
 
 def claim_check(
@@ -390,7 +476,7 @@ def declaration_save(
         actor=actor,
         role=role,
         declaration=declaration,
-        attachment_count=declaration.attachments.count() if declaration is not None else 0,
+        attachment_count=declaration.evidence().count() if declaration is not None else 0,
         today=today,
     )
     is_new = declaration.pk is None
@@ -466,7 +552,7 @@ def attachment_add(
     version = resolve_version(declaration.policy_profile, declaration.profile_version)
     rules = version.attachments_for(declaration.category_code)
     caption = attachment_caption_check(rules, caption)
-    kind, content_type = check_upload(upload, rules, existing_count=declaration.attachments.count())
+    kind, content_type = check_upload(upload, rules, existing_count=declaration.evidence().count())
     attachment = Attachment(
         declaration=declaration,
         caption=caption,
@@ -534,6 +620,59 @@ def attachment_caption_set(
             details={"from": old, "to": caption},
         )
     return attachment
+
+
+def inline_image_rules(version: ProfileVersion, category_code: str) -> AttachmentRules | None:
+    """What a picture inside the category's rich text may be (the field's ``image_kinds``, the
+    evidence size limit), or None where the form has no rich text that takes pictures."""
+    for _name, spec, _required in version.fields_for(category_code):
+        if spec.type == "rich_text" and spec.image_kinds:
+            evidence = version.attachments_for(category_code)
+            return AttachmentRules(kinds=spec.image_kinds, max_size_mb=evidence.max_size_mb)
+    return None
+
+
+@transaction.atomic
+def inline_image_add(
+    *,
+    declaration: Declaration,
+    upload: UploadedFile,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+) -> Attachment:
+    """A picture put inside 详细及附件 ("点击详细及附件工具条中的图片…选择本地上传"): the
+    declarant's own editable claim, a picture kind the profile allows, read from the content."""
+    declaration = _lock(declaration.pk)
+    if not declaration.is_editable:
+        raise AlreadyHandled("该申报已提交或已审核，不能再插入图片。")
+    if not is_declarant(declaration, role):
+        raise PermissionDenied("只有申报人可以插入图片。")
+    version = resolve_version(declaration.policy_profile, declaration.profile_version)
+    rules = inline_image_rules(version, declaration.category_code)
+    if rules is None:
+        raise ValidationError("该申报类型的表单不能插入图片。")
+    kind, content_type = check_upload(upload, rules, existing_count=0)
+    image = Attachment(
+        declaration=declaration,
+        original_name=(upload.name or "图片")[-200:],
+        kind=kind,
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_by=actor,
+        purpose=AttachmentPurpose.INLINE,
+    )
+    image.file.save("upload", upload, save=False)
+    image.save()
+    audit_record(
+        action="attachment.add",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=image,
+        details={"purpose": AttachmentPurpose.INLINE},
+    )
+    return image
 
 
 @transaction.atomic
@@ -627,7 +766,7 @@ def claim_facts(declaration: Declaration, *, hours_already: Decimal) -> ClaimFac
             "hours_claimed": declaration.hours_claimed,
         },
         hours_already_this_year=hours_already,
-        attachment_count=declaration.attachments.count(),
+        attachment_count=declaration.evidence().count(),
         pledge=declaration.pledge,
         declared_by=declaring_route(declaration),
     )

@@ -16,7 +16,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -55,8 +62,9 @@ from .forms import (
     initial_from_declaration,
     shows_pledge,
 )
-from .models import Attachment, Declaration
+from .models import Attachment, AttachmentPurpose, Declaration
 from .permissions import declarations_in_scope, is_declarant
+from .richtext import image_url
 from .rules import profile_key_for
 
 
@@ -66,6 +74,7 @@ def _build_form(
     version: ProfileVersion,
     role: RoleAssignment,
     initial: dict[str, Any] | None = None,
+    person: Person | None = None,
 ) -> DeclarationForm:
     bound = request.method == "POST"
     source = request.POST if bound else request.GET
@@ -84,6 +93,7 @@ def _build_form(
         level_code=str(source.get("level") or initial.get("level") or ""),
         group_code=str(source.get("category_group") or ""),
         initial=initial,
+        unit=person.unit if person is not None else None,
     )
 
 
@@ -131,6 +141,7 @@ def _materials_context(version: ProfileVersion, category_code: str) -> dict[str,
     rules = version.attachments_for(category_code)
     optional = version.materials_optional_routes(category_code) if rules.required else []
     return {
+        "evidence_label": rules.label,
         "materials": version.materials_for(category_code),
         "attachment_rules": attachment_rules_text(rules),
         "attachment_note": rules.note,
@@ -143,7 +154,7 @@ def _attachments_context(declaration: Declaration, version: ProfileVersion) -> d
     rules = version.attachments_for(declaration.category_code)
     return {
         "declaration": declaration,
-        "attachments": list(declaration.attachments.all()),
+        "attachments": list(declaration.evidence()),
         "accept": accept_for(rules),
         "upload_rules": attachment_rules_text(rules),
         "caption_spec": rules.caption,  # Zhejiang 附件说明 (issue 13 item 10)
@@ -166,7 +177,9 @@ def _form_page(
     submit: Submit,
     supplement: tuple[str, int] | None = None,
 ) -> HttpResponse:
-    form = _build_form(request, version=page.version, role=role, initial=initial)
+    form = _build_form(
+        request, version=page.version, role=role, initial=initial, person=page.person
+    )
     if supplement is not None:
         _fix_supplement_choices(form, *supplement)
     if request.method == "POST" and form.is_valid():
@@ -328,6 +341,15 @@ def declaration_edit(request: HttpRequest, pk: int, submit: Submit) -> HttpRespo
 # --- live parts of the form (HTMX) -------------------------------------------------------------
 
 
+def _person_of_page(request: HttpRequest, role: RoleAssignment) -> Person | None:
+    """Whose claim the page is for: the person themself, or the one an organisation declares
+    for (the form's hidden ``person``, within the role's scope)."""
+    if role.kind == RoleKind.PROFESSIONAL:
+        return person_of_role(role)
+    chosen = request.GET.get("person")
+    return person_in_scope(role, chosen) if chosen else None
+
+
 @login_required
 @require_GET
 def form_fields(request: HttpRequest) -> HttpResponse:
@@ -337,7 +359,7 @@ def form_fields(request: HttpRequest) -> HttpResponse:
         version = version_from_query(request.GET)
     except ValidationError as error:
         return HttpResponseBadRequest(error_text(error))
-    form = _build_form(request, version=version, role=role)
+    form = _build_form(request, version=version, role=role, person=_person_of_page(request, role))
     preview = form.hours_preview(request.GET)
     if preview.fill is not None:
         form.initial[HOURS_FIELD] = preview.fill
@@ -608,3 +630,54 @@ def training_base_declare(request: HttpRequest, declare: DeclareForAttendees) ->
         results_ok=sum(1 for result in results if result.ok),
     )
     return render(request, "declarations/training_base.html", context)
+
+
+# --- pictures inside the rich text (Anyang's 详细及附件) ------------------------------------------
+
+
+@login_required
+@require_POST
+def inline_image_upload(request: HttpRequest, pk: int) -> JsonResponse:
+    """The editor's 图片 button: one picture, checked by content; answers its address."""
+    role = require_role(request, message=NO_ACTIVE_ROLE)
+    declaration = _editable_declaration(request, role, pk)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": "请选择要插入的图片。"}, status=400)
+    try:
+        image = services.inline_image_add(
+            declaration=declaration, upload=upload, actor=request.user, role=role, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return JsonResponse(
+            {"error": "".join(error_messages(error, default="无权插入图片。"))}, status=400
+        )
+    return JsonResponse({"url": image_url(image.pk), "name": image.original_name})
+
+
+@login_required
+@require_GET
+def inline_image(request: HttpRequest, pk: int) -> FileResponse:
+    """A picture of a claim's rich text, for whoever may see the claim (else 404), shown inline:
+    only pictures are kept as such, by their content, so nothing else is ever rendered."""
+    role = require_role(request, message=NO_ACTIVE_ROLE)
+    image = (
+        Attachment.objects.filter(
+            pk=pk,
+            purpose=AttachmentPurpose.INLINE,
+            declaration__in=declarations_in_scope(role),
+        )
+        .only("file", "content_type", "original_name")
+        .first()
+    )
+    if image is None or not image.content_type.startswith("image/"):
+        raise Http404("图片不存在或不在您的查看范围内。")
+    try:
+        handle = image.file.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("图片文件已不存在。") from error
+    response = FileResponse(handle, content_type=image.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

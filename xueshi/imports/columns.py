@@ -59,7 +59,9 @@ def claim_columns(version: ProfileVersion) -> list[Column]:
     for name, spec in version.fields.items():
         if name not in used:
             continue
-        kind = {"textarea": "text"}.get(spec.type, spec.type)
+        kind = {"textarea": "text", "rich_text": "text", "planned_training": "integer"}.get(
+            spec.type, spec.type
+        )
         width = {"date": 13, "year": 10, "integer": 10, "decimal": 10, "boolean": 8}.get(
             kind, 36 if spec.type == "textarea" or name == "title" else 18
         )
@@ -72,6 +74,8 @@ def claim_columns(version: ProfileVersion) -> list[Column]:
             help_text = "不填则取结束时间所在年度"
         elif kind == "boolean":
             help_text = "填 是 或 否"
+        elif spec.type == "planned_training":
+            help_text = "填写已备案年度培训计划中培训项目的编号（见“年度培训计划”页）"
         columns.append(
             Column(
                 name,

@@ -193,6 +193,7 @@ class YearRecord:
     hours: Decimal
     on: datetime.date | None
     declaration_id: int | None = None
+    credits: Decimal | None = None  # a 学分申报: what was declared, in credits
 
     @property
     def subject_label(self) -> str:
@@ -228,6 +229,7 @@ def year_records(person: Person, credit_year: int) -> list[YearRecord]:
             claim.hours_counted,
             claim.end_date or (timezone.localdate(claim.decided_at) if claim.decided_at else None),
             claim.pk,
+            claim.credits_claimed,
         )
         for claim in claims
     ]

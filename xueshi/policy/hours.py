@@ -16,14 +16,18 @@ yearly cap).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import nh3
+
 from .facts import ClaimFacts, as_facts
 from .schema import (
+    TEXT_FIELD_TYPES,
     DateRangeRule,
     FieldSpec,
     FixedRule,
@@ -366,7 +370,9 @@ def validate_declaration_inputs(
         if _blank(value) or value is False:
             # Computed hours are filled by the calculator, not typed.
             if required and not (name == "hours_claimed" and computed):
-                verb = {"boolean": "请勾选", "choice": "请选择"}.get(spec.type, "请填写")
+                verb = {"boolean": "请勾选", "choice": "请选择", "planned_training": "请选择"}.get(
+                    spec.type, "请填写"
+                )
                 add(name, f"{verb}{spec.label}")
             continue
         for message in _field_errors(spec, value):
@@ -387,12 +393,17 @@ def validate_declaration_inputs(
 
 def _field_errors(spec: FieldSpec, value: object) -> list[str]:
     messages: list[str] = []
-    if spec.type in ("text", "textarea", "choice"):
+    if spec.type in TEXT_FIELD_TYPES:
         text = str(value).strip()
+        if spec.type == "rich_text":  # the limit counts what is read, not the markup
+            text = html.unescape(nh3.clean(text, tags=set())).strip()
         if spec.max_length is not None and len(text) > spec.max_length:
             messages.append(f"{spec.label}最多 {spec.max_length} 个字")
         if spec.type == "choice" and spec.choices and text not in spec.choices:
             messages.append(f"{spec.label}请从列表中选择")
+    elif spec.type == "planned_training":
+        if _as_int(value) is None:
+            messages.append(f"请选择{spec.label}")
     elif spec.type == "date":
         if _as_date(value) is None:
             messages.append(f"{spec.label}不是有效日期")
@@ -418,7 +429,8 @@ def _attachment_errors(
     declared_by = str(inputs.get("declared_by") or "professional")
     if count == 0 and version.materials_required_for(category_code, declared_by):
         materials = version.materials_for(category_code)
-        add("attachments", f"请上传佐证材料（{materials}）" if materials else "请上传佐证材料")
+        noun = rules.label
+        add("attachments", f"请上传{noun}（{materials}）" if materials else f"请上传{noun}")
     for problem in upload_problems(
         rules,
         count=count,

@@ -46,10 +46,25 @@ DECLARANT_LABELS = {
     "supervisor_admin": "主管部门代为申报",
     "training_base_admin": "继续教育基地为参训人员统一申报",
 }
-AttachmentKind = Literal["jpg", "png", "gif", "bmp", "pdf", "zip", "rar", "doc", "docx", "xlsx"]
+AttachmentKind = Literal[
+    "jpg", "png", "gif", "bmp", "pdf", "zip", "rar", "doc", "docx", "xlsx", "ppt", "pptx"
+]
 IMAGE_KINDS = frozenset({"jpg", "png", "gif", "bmp"})
 TitleRank = Literal["正高", "副高", "中级", "初级"]
-FieldType = Literal["text", "textarea", "date", "integer", "decimal", "year", "choice", "boolean"]
+FieldType = Literal[
+    "text",
+    "textarea",
+    "rich_text",
+    "date",
+    "integer",
+    "decimal",
+    "year",
+    "choice",
+    "boolean",
+    "planned_training",  # a training of a filed yearly plan (Henan forms 13, 14)
+]
+# Field types whose value is text (length limits, 请填写).
+TEXT_FIELD_TYPES = ("text", "textarea", "rich_text", "choice")
 
 
 def _validate_month_day(value: object) -> str:
@@ -177,6 +192,9 @@ class FieldSpec(StrictModel):
     max_value: Decimal | None = None
     choices: list[Label] = Field(default_factory=list)
     help_text: str = ""
+    # rich_text only: pictures the declarant may put inside the text (Anyang's 详细及附件:
+    # "点击详细及附件工具条中的图片…选择本地上传"), checked by content like any evidence.
+    image_kinds: list[AttachmentKind] = Field(default_factory=list)
 
 
 def _field_use_from_string(value: object) -> object:
@@ -208,6 +226,9 @@ class AttachmentRules(StrictModel):
     """What evidence may be uploaded. Types are checked by content when files arrive."""
 
     kinds: list[AttachmentKind] = Field(min_length=1)
+    # What the files are called (the upload box's heading, "请上传…"): 佐证材料, or the
+    # 小课件 of Anyang's type 16 ("做成小课件上传").
+    label: Label = "佐证材料"
     max_size_mb: PositiveHours | None = None  # None: the platform's own upload limit
     max_count: PositiveInt | None = None
     required: bool = False
@@ -229,6 +250,26 @@ class AttachmentRules(StrictModel):
 
 
 # --- categories --------------------------------------------------------------------------
+
+
+class CreditUnit(StrictModel):
+    """学分 beside 学时 (Henan "学时/学分申报"): a claim of typed hours may be declared in this
+    unit instead, converted at ``hours_per_credit`` into the hours the ledger counts."""
+
+    label: Label = "学分"
+    hours_per_credit: PositiveHours
+    # Categories that may be declared in credits; None: every category whose hours are typed.
+    categories: list[Code] | None = None
+    note: str = ""
+
+
+class TrainingPlanRule(StrictModel):
+    """A claim of this category refers to a training of a yearly plan filed with 人社 (Henan
+    13: "培训项目列入年度计划，并报人社部门备案"; 14: "纳入主管部门年度培训计划"): who organised
+    it — a supervising department above the person's unit, or the person's own unit."""
+
+    organizer: Literal["supervisor", "unit"]
+    note: str = ""
 
 
 class Level(StrictModel):
@@ -255,6 +296,10 @@ class Category(StrictModel):
     yearly_cap_hours: PositiveHours | None = None
     # Declaring routes that need no evidence even where `attachments.required` (issue 13.3).
     materials_optional_for: list[DeclarantKind] | None = None  # None: the parent's, else none
+    # Review levels this category passes after the region's chain, e.g. the filing step (备案)
+    # of Henan's 其他 (issue 13 item 9). None: the parent's, else none.
+    chain_after: list[Code] | None = None
+    training_plan: TrainingPlanRule | None = None
     note: str = ""
 
 
@@ -345,6 +390,9 @@ class ReviewLevel(StrictModel):
     organization_kind: Literal["unit", "supervisor", "authority"]
     # Skipped when the declarant's unit has no organisation of this kind above it.
     skippable: bool = False
+    # Filled by the highest organisation of its kind above the unit, not the nearest (Henan's
+    # 其他: "报省人力资源和社会保障厅备案" after the city's 人社部门 confirmed the hours).
+    topmost: bool = False
     # What a reviewer at this level may decide; Anyang's levels only approve or return.
     outcomes: list[Outcome] = Field(default_factory=lambda: list(OUTCOMES), min_length=1)
     note: str = ""
@@ -491,6 +539,7 @@ class ProfileVersion(StrictModel):
     region_tiers: list[RegionTier] = Field(default_factory=list)
     title_tracks: list[TitleSeries] = Field(default_factory=list)
     status_words: StatusWords = StatusWords()
+    credits: CreditUnit | None = None
 
     @functools.cached_property
     def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:
@@ -615,8 +664,40 @@ class ProfileVersion(StrictModel):
                 return level
         raise KeyError(f"未定义的审核级别 {code!r}")
 
-    def review_chain(self) -> list[ReviewLevel]:
-        return [self.review_level(code) for code in self.review.chain]
+    def review_chain(self, category_code: str = "") -> list[ReviewLevel]:
+        """The region's chain; for a category with ``chain_after``, those levels after it."""
+        codes = list(self.review.chain)
+        if category_code and category_code in self.leaf_index:
+            codes += self.chain_after_for(category_code)
+        return [self.review_level(code) for code in codes]
+
+    def credits_for(self, category_code: str) -> CreditUnit | None:
+        """The credit unit if claims of this category may be declared in it (typed hours)."""
+        credits = self.credits
+        if credits is None or category_code not in self.leaf_index:
+            return None
+        if credits.categories is not None:
+            return credits if category_code in credits.categories else None
+        return credits if _typed_hours(self, category_code) else None
+
+    def claim_levels(self) -> list[ReviewLevel]:
+        """Every level a claim may meet: the chain, any category's levels after it, the direct
+        chain (each once, in that order)."""
+        codes = list(self.review.chain)
+        for leaf in self.leaf_categories():
+            codes += [code for code in self.chain_after_for(leaf.code) if code not in codes]
+        levels = [self.review_level(code) for code in codes]
+        return levels + [level for level in self.direct_chain() if level not in levels]
+
+    def chain_after_for(self, category_code: str) -> list[str]:
+        leaf = self.leaf(category_code)
+        for candidate in (
+            leaf.category.chain_after,
+            leaf.parent.chain_after if leaf.parent else None,
+        ):
+            if candidate is not None:
+                return list(candidate)
+        return []
 
     def direct_chain(self) -> list[ReviewLevel]:
         """The chain of a claim submitted straight to a supervisor (empty if not allowed)."""
@@ -685,6 +766,7 @@ def semantic_issues(profile: PolicyProfile) -> list[tuple[str, str]]:
 
 
 def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    yield from _field_spec_issues(version)
     yield from _field_reference_issues("default_fields", version.default_fields, version)
     if version.subcategory_prompt and not any(c.subcategories for c in version.categories):
         yield ("subcategory_prompt", "没有类别设二级类型，不应给出二级类型的提示")
@@ -701,6 +783,7 @@ def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
                 )
     yield from _review_issues(version)
     yield from _access_issues(version.access)
+    yield from _credit_issues(version)
     yield from _requirement_issues(version.requirement)
     yield from _tier_issues(version)
 
@@ -719,6 +802,8 @@ def _category_issues(
     if category.fields is not None:
         yield from _field_reference_issues(f"{path}.fields", category.fields, version)
     yield from _materials_route_issues(path, category, parent, version)
+    yield from _chain_after_issues(path, category, version)
+    yield from _training_plan_issues(path, category, parent, version)
     if category.subcategories:
         if category.levels:
             yield (f"{path}.levels", "有二级类型的类别不设申报等级，等级应写在二级类型上")
@@ -786,6 +871,76 @@ def _materials_route_issues(
                 f"{path}.materials_optional_for[{k}]",
                 f"{DECLARANT_LABELS[kind]}不能申报该类别，免交材料无从说起",
             )
+
+
+def _typed_hours(version: ProfileVersion, category_code: str) -> bool:
+    """Does the declarant type the hours for every level of the category (a manual rule)?"""
+    leaf = version.leaf(category_code)
+    rules = [
+        level.rule or leaf.category.rule or (leaf.parent.rule if leaf.parent else None)
+        for level in leaf.category.levels
+    ]
+    return bool(rules) and all(isinstance(rule, ManualRule) for rule in rules)
+
+
+def _credit_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    """Credits convert typed amounts: a listed category must exist and have typed hours."""
+    if version.credits is None or version.credits.categories is None:
+        return
+    for k, code in enumerate(version.credits.categories):
+        if code not in version.leaf_index:
+            yield (f"credits.categories[{k}]", f"类别 {code!r} 不存在")
+        elif not _typed_hours(version, code):
+            yield (
+                f"credits.categories[{k}]",
+                f"类别 {code!r} 的学时按规则计算，不能按{version.credits.label}申报",
+            )
+
+
+def _training_plan_issues(
+    path: str, category: Category, parent: Category | None, version: ProfileVersion
+) -> Iterator[tuple[str, str]]:
+    """A category refers to a plan's training exactly when its form asks for one."""
+    if category.subcategories:
+        return
+    uses = category.fields
+    if uses is None:
+        uses = parent.fields if parent is not None and parent.fields is not None else None
+    if uses is None:
+        uses = version.default_fields
+    asks = any(
+        use.name in version.fields and version.fields[use.name].type == "planned_training"
+        for use in uses
+    )
+    if category.training_plan is not None and not asks:
+        yield (f"{path}.fields", "类别设置了 training_plan，表单须包含 planned_training 类型的字段")
+    if category.training_plan is None and asks:
+        yield (f"{path}.training_plan", "表单含年度计划培训项目字段，类别须设置 training_plan")
+
+
+def _chain_after_issues(
+    path: str, category: Category, version: ProfileVersion
+) -> Iterator[tuple[str, str]]:
+    """A level after the chain must be defined and not already in the chain."""
+    defined = {level.code for level in version.review.levels}
+    for k, code in enumerate(category.chain_after or []):
+        if code not in defined:
+            yield (f"{path}.chain_after[{k}]", f"审核级别 {code!r} 未在 review.levels 中定义")
+        elif code in version.review.chain:
+            yield (f"{path}.chain_after[{k}]", f"审核级别 {code!r} 已在 review.chain 中")
+
+
+def _field_spec_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    """Pictures only inside a rich-text field, and only picture kinds (issue 13 item 12)."""
+    for name, spec in version.fields.items():
+        if spec.image_kinds and spec.type != "rich_text":
+            yield (f"fields.{name}.image_kinds", "只有 rich_text（富文本）字段可以插入图片")
+        for k, kind in enumerate(spec.image_kinds):
+            if kind not in IMAGE_KINDS:
+                yield (
+                    f"fields.{name}.image_kinds[{k}]",
+                    f"{kind} 不是图片格式（可用 {'、'.join(sorted(IMAGE_KINDS))}）",
+                )
 
 
 def _field_reference_issues(

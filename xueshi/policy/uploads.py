@@ -28,6 +28,8 @@ KIND_BY_MIME = {
     "application/msword": "doc",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-powerpoint": "ppt",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
 }
 # The platform's own ceiling when a profile sets none.
 DEFAULT_MAX_SIZE_MB = Decimal(20)

@@ -23,6 +23,7 @@ from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
 from xueshi.portal.demo_claims import load_demo_claims
 from xueshi.portal.demo_notices import load_demo_notices
+from xueshi.portal.demo_regions2 import load_demo_regions2
 from xueshi.portal.demo_supplements import load_demo_supplements
 from xueshi.units.services import declaring_window_open
 
@@ -522,6 +523,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
         load_demo_supplements()
         load_demo_notices()
         _attachment_captions()
+        load_demo_regions2()
     return logins
 
 

@@ -193,6 +193,7 @@ PLANS: list[RegionClaims] = [
             ClaimPlan(
                 "王芳", "courseware", "courseware_uploaded",
                 _anyang("《古诗词鉴赏》微课", "8"), PENDING, at=1,
+                evidence="pdf",  # 小课件上传: the courseware itself (issue 13 item 12)
             ),
         ],
         general=[

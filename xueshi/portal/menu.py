@@ -96,6 +96,7 @@ MENU: list[Entry] = [
         "学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", "imports.claims"
     ),
     Entry("学时管理", "学时申报统计", "reports:statistics", "bar-chart", "reports.statistics"),
+    Entry("学时管理", "年度培训计划", "plans:list", "calendar2-week", "plans.view"),
     Entry(
         "学时管理", "公需科目导入", "ledger:general_import", "cloud-upload", "ledger.general_import"
     ),

@@ -36,6 +36,7 @@ def resolve_chain(
     direct_supervisor: Organization | None = None,
     top_authority: bool = False,
     supplement: bool = False,
+    category_code: str = "",
 ) -> list[PlannedStep]:
     """The steps a claim from `unit` (or sent straight to `direct_supervisor`) must pass.
 
@@ -64,7 +65,7 @@ def resolve_chain(
             raise ValidationError("只能提交至本地区的主管部门。")
         start = direct_supervisor
     else:
-        levels = version.review_chain()
+        levels = version.review_chain(category_code)
         if unit is None:
             raise ValidationError("您当前没有工作单位（其他单位），请先在“我的信息”中选择单位。")
         start = unit
@@ -86,8 +87,8 @@ def _organization_for(
     level: ReviewLevel, start: Organization, *, top_authority: bool
 ) -> Organization | None:
     if level.organization_kind == "authority":
-        return _nearest(start, OrganizationKind.AUTHORITY, topmost=top_authority)
-    return _nearest(start, level.organization_kind)
+        return _nearest(start, OrganizationKind.AUTHORITY, topmost=top_authority or level.topmost)
+    return _nearest(start, level.organization_kind, topmost=level.topmost)
 
 
 def entry_index(steps: list[PlannedStep], declaring_organization: Organization | None) -> int:

@@ -509,6 +509,7 @@ class DeclarationReviewable:
             direct_supervisor=None if item.is_supplement else direct_supervisor,
             top_authority=top_authority_for(version, item),
             supplement=item.is_supplement,
+            category_code=item.category_code,
         )
         return steps, entry_index(steps, item.registered_by_organization)
 

@@ -12,6 +12,7 @@ from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
 from xueshi.declarations.form_selectors import person_of_role
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
+from xueshi.declarations.richtext import rendered
 from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OUTCOMES, ProfileVersion
@@ -190,7 +191,7 @@ def review_levels(role: RoleAssignment | None) -> list[str]:
         return []
     kind = role.organization.kind
     names: list[str] = []
-    for level in [*version.review_chain(), *version.direct_chain()]:
+    for level in version.claim_levels():
         if level.organization_kind == kind and level.name not in names:
             names.append(level.name)
     return names
@@ -205,7 +206,7 @@ def review_outcomes(role: RoleAssignment | None) -> tuple[str, ...]:
         return ()
     kind = role.organization.kind
     found: list[str] = []
-    for level in [*version.review_chain(), *version.direct_chain()]:
+    for level in version.claim_levels():
         if level.organization_kind == kind:
             found += [outcome for outcome in level.outcomes if outcome not in found]
     return tuple(outcome for outcome in OUTCOMES if outcome in found)
@@ -313,7 +314,21 @@ def extra_items(declaration: Declaration) -> list[tuple[str, str]]:
     if not declaration.extra:
         return []
     labels: dict[str, str] = {}
+    types: dict[str, str] = {}
     version = try_resolve_version(declaration.policy_profile, declaration.profile_version)
     if version is not None:
         labels = {code: spec.label for code, spec in version.fields.items()}
-    return [(labels.get(name, name), str(value)) for name, value in declaration.extra.items()]
+        types = {code: spec.type for code, spec in version.fields.items()}
+
+    def shown(name: str, value: object) -> str:
+        # Rich text (详细及附件 with its pictures) sanitised, as written; a planned training
+        # by its name, organiser, dates and hours.
+        if types.get(name) == "rich_text":
+            return rendered(str(value))
+        if types.get(name) == "planned_training" and declaration.planned_training is not None:
+            return declaration.planned_training.label
+        return str(value)
+
+    return [
+        (labels.get(name, name), shown(name, value)) for name, value in declaration.extra.items()
+    ]

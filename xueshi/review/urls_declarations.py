@@ -24,6 +24,8 @@ urlpatterns = [
     path("form/fields/", views_form.form_fields, name="fields"),
     path("form/hours/", views_form.form_hours, name="hours"),
     path("<int:pk>/attachments/", views_form.attachment_upload, name="attachment_upload"),
+    path("<int:pk>/images/", views_form.inline_image_upload, name="inline_image_upload"),
+    path("images/<int:pk>/", views_form.inline_image, name="inline_image"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/delete/",
         views_form.attachment_delete,

@@ -255,7 +255,7 @@ def _detail_response(
             "current": current,
             "may_act": may_act,
             "forms": forms,
-            "attachments": list(declaration.attachments.all()),
+            "attachments": declaration.evidence_list(),
             "extra_items": selectors.extra_items(declaration),
             "trail": list(selectors.trail_of(declaration)),
             "may_delete": Action.DELETE_APPROVED in allowed,

@@ -319,7 +319,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "admin": _is_admin(role),
         "chain": chain,
         "trail": list(review_selectors.trail_of(declaration)),
-        "attachments": list(declaration.attachments.all()),
+        "attachments": declaration.evidence_list(),
         "field_rows": selectors.detail_field_rows(declaration),
         "list_url": reverse("declarations:list"),
         "current_url": request.path,
