@@ -41,6 +41,8 @@ _PROFESSIONAL = (RoleKind.PROFESSIONAL,)
 _UNIT_ADMINS = (RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN)
 _SUPERVISING = (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN)
 _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
+_SYSTEM = (RoleKind.SYSTEM_ADMIN,)
+_SECURITY = (RoleKind.SECURITY_ADMIN,)
 
 
 def _permission(
@@ -116,9 +118,15 @@ PERMISSIONS: dict[str, Permission] = dict(
             _PLATFORM,
         ),
         _permission("policy.view", "政策配置", (RoleKind.AUTHORITY_ADMIN,)),
-        _permission("system.admin", "系统管理", _PLATFORM),
-        # 安全审计 (三员分立: the audit admin alone; the platform admin does not read it here)
+        # 三员分立 (separation of duties, issue 21 item 2). The system admin runs organisations
+        # and settings (the Django admin, where roles and permissions are read-only); the
+        # security admin alone changes roles, locks, sessions and second factors; the audit
+        # admin alone reads the audit log. Nobody changes or erases the log.
+        _permission("system.admin", "系统管理（机构与设置）", _PLATFORM, _SYSTEM),
+        _permission("security.manage", "账号安全管理（角色、锁定、会话、动态口令）", _SECURITY),
         _permission("audit.read", "审计日志查看与导出", (RoleKind.AUDIT_ADMIN,)),
+        # Everyone: enrol (or re-enrol) a second factor and renew recovery codes.
+        _permission("accounts.second_factor", "动态口令", RoleKind),
     ]
 )
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from axes.signals import user_locked_out
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from xueshi.core.audit import audit_record
+from xueshi.core.audit import audit_record, client_ip
 from xueshi.core.identifiers import mask_id_number
 from xueshi.core.models import AuditResult
 
+from .middleware import SESSION_STARTED_KEY
 from .selectors import first_role_of_user
+from .services import user_session_forget, user_session_record
 
 
 @receiver(user_logged_in, dispatch_uid="xueshi.audit.login")
@@ -56,3 +59,25 @@ def audit_locked_out(
         result=AuditResult.FAILURE,
         details={"username": _typed_username({"username": username})},
     )
+
+
+@receiver(user_logged_in, dispatch_uid="xueshi.sessions.login")
+def remember_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Each login's session is remembered (to end them all at once) and timed (the absolute
+    lifetime, SessionLifetimeMiddleware)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    session[SESSION_STARTED_KEY] = time.time()
+    if session.session_key is None:
+        session.save()
+    user_session_record(
+        user=user, session_key=str(session.session_key), ip_address=client_ip(request)
+    )
+
+
+@receiver(user_logged_out, dispatch_uid="xueshi.sessions.logout")
+def forget_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        user_session_forget(session.session_key)

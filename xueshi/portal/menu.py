@@ -68,6 +68,7 @@ MENU: list[Entry] = [
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", "accounts.self_service"),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", "accounts.self_service"),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
+    Entry("个人中心", "动态口令", "accounts:otp_manage", "shield-lock", "accounts.second_factor"),
     # 审核与代为申报 (each level's queue; who declares for others follows the region's profile)
     Entry("学时管理", "专业科目学时审核", "review:queue", "clipboard-check", "review.act"),
     Entry(
@@ -125,6 +126,7 @@ MENU: list[Entry] = [
     ),
     Entry("机构管理", "政策配置", "policy:profile_detail", "sliders", "policy.view"),
     Entry("系统", "系统管理", "admin:index", "gear", "system.admin"),
+    Entry("安全管理", "账号安全管理", "accounts:security_users", "shield-check", "security.manage"),
     Entry("安全审计", "审计日志", "core:audit_log", "journal-check", "audit.read"),
 ]
 
