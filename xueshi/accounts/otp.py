@@ -95,7 +95,6 @@ def totp_qr_svg(device: TOTPDevice) -> str:
     return svg
 
 
-@transaction.atomic
 def totp_enrolment_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> list[str]:
     """Confirm the device with a code from the app; returns the new recovery codes (shown
     once). The session counts as verified from now on. Refuses a wrong code."""
@@ -111,12 +110,13 @@ def totp_enrolment_confirm(*, request: HttpRequest, device: TOTPDevice, token: s
             result=AuditResult.FAILURE,
         )
         raise WrongCode(WRONG_CODE)
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    codes = recovery_codes_replace(user)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = recovery_codes_replace(user)
+        audit_record(action="otp.enrol", actor=user, request=request, target=user)
     otp_session_login(request, device)
-    audit_record(action="otp.enrol", actor=user, request=request, target=user)
     return codes
 
 
@@ -144,10 +144,10 @@ class WrongCode(Exception):
     """The code given matched no device of the user."""
 
 
-@transaction.atomic
 def otp_verify(*, request: HttpRequest, token: str) -> None:
     """Check a TOTP code or a recovery code for the logged-in user; on success the session is
-    verified. Each device throttles repeated failures (django-otp's ThrottlingMixin)."""
+    verified. Each device throttles repeated failures (django-otp's ThrottlingMixin); not one
+    transaction, so a failure's throttle count and audit row stay when WrongCode is raised."""
     user = cast(User, request.user)
     token = token.strip().replace(" ", "")
     for device in devices_for_user(user, confirmed=True, for_verify=True):
