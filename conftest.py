@@ -69,7 +69,7 @@ def _force_login_gives_the_second_factor() -> Iterator[None]:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
 
-    Client.force_login = force_login  # type: ignore[method-assign]
+    Client.force_login = force_login  # type: ignore[method-assign,assignment]
     yield
     Client.force_login = original  # type: ignore[method-assign]
 

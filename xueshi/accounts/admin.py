@@ -10,6 +10,9 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from xueshi.orgs import admin as orgs_admin
+from xueshi.orgs.models import Department, Organization
+
 from .models import Person, RoleAssignment, RoleKind, User, id_number_q
 
 # The Django admin is the system admin's (系统管理): organisations and settings. Roles and
@@ -178,3 +181,13 @@ class RoleAssignmentAdmin(PlatformAdminOnly, admin.ModelAdmin):
     search_fields = ("user__username", "user__full_name", "organization__name")
     list_select_related = ("user", "organization", "department")
     raw_id_fields = ("user", "organization", "department")
+
+
+# 系统管理: the system admin (and the platform admin) manage organisations here, by role like
+# the pages above (orgs sits below accounts, so the role check is added here).
+for _model, _base in (
+    (Organization, orgs_admin.OrganizationAdmin),
+    (Department, orgs_admin.DepartmentAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_base.__name__, (PlatformAdminOnly, _base), {}))

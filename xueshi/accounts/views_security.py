@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xueshi.core.audit import audit_id_search
+
 from . import otp, selectors, services
 from .forms import RoleGrantForm
 from .models import RoleAssignment
@@ -29,6 +31,7 @@ def _grant_form(data: object = None) -> RoleGrantForm:
 def user_list(request: HttpRequest) -> HttpResponse:
     require_permission(request, "security.manage")
     text = request.GET.get("q", "").strip()[:50]
+    audit_id_search(request, text, where="security_users")
     page = Paginator(selectors.security_user_search(text), USERS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -69,6 +72,10 @@ def user_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse
         raise Http404("没有该账号。")
     actor = request.user
     reason = request.POST.get("reason", "")
+    if account.pk == actor.pk and action != "end_sessions":
+        # The services refuse it too; said here so the page need not show a form for it.
+        messages.error(request, services.NOT_ON_ONESELF)
+        return redirect("accounts:security_user", user_id=account.pk)
     try:
         if action in ("lock", "unlock"):
             services.account_set_active(
