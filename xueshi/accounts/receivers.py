@@ -7,6 +7,7 @@ from typing import Any
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -15,8 +16,14 @@ from xueshi.core.identifiers import mask_id_number
 from xueshi.core.models import AuditResult
 
 from .middleware import SESSION_STARTED_KEY
+from .models import User
 from .selectors import first_role_of_user
-from .services import user_session_forget, user_session_record
+from .services import (
+    password_history_push,
+    user_session_forget,
+    user_session_record,
+    user_sessions_end,
+)
 
 
 @receiver(user_logged_in, dispatch_uid="xueshi.audit.login")
@@ -81,3 +88,23 @@ def forget_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs
     session = getattr(request, "session", None)
     if session is not None:
         user_session_forget(session.session_key)
+
+
+@receiver(pre_save, sender=User, dispatch_uid="xueshi.password_history")
+def keep_the_replaced_password(sender: Any, instance: User, **kwargs: Any) -> None:
+    """Whatever changes a password (the change form, the Django admin, a command), the hash it
+    replaces joins the history the PasswordHistoryValidator reads."""
+    update_fields = kwargs.get("update_fields")
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    old = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    if old and old != instance.password:
+        password_history_push(instance, old)
+
+
+@receiver(post_save, sender=User, dispatch_uid="xueshi.sessions.disabled")
+def end_the_sessions_of_a_disabled_login(sender: Any, instance: User, **kwargs: Any) -> None:
+    """A login disabled by any path (a unit, the security admin, the Django admin) keeps no
+    session."""
+    if not instance.is_active and instance.pk is not None:
+        user_sessions_end(user=instance, reason="account.disabled")

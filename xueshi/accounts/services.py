@@ -150,9 +150,9 @@ def user_change_password(
     """Set a password the user chose; this ends the forced change after an initial password.
 
     The caller keeps the session alive with `update_session_auth_hash` (it needs the request);
-    every other session of the user ends here. The old hash joins the password history.
+    every other session of the user ends here. The old hash joins the password history
+    (receivers.keep_the_replaced_password, whatever path changes a password).
     """
-    password_history_push(user)
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
@@ -162,12 +162,9 @@ def user_change_password(
     return user
 
 
-def password_history_push(user: User) -> None:
-    """Keep the hash of the password being replaced; only the last few are kept."""
-    current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
-    if not current:
-        return
-    PasswordHistory.objects.create(user=user, password=current)
+def password_history_push(user: User, replaced: str) -> None:
+    """Keep the hash of a password being replaced; only the last few are kept."""
+    PasswordHistory.objects.create(user=user, password=replaced)
     stale = PasswordHistory.objects.filter(user=user).order_by("-id")[PASSWORD_HISTORY_COUNT:]
     PasswordHistory.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
 

@@ -116,3 +116,12 @@ def test_the_change_form_shows_the_reason_beside_the_new_password(zhang: Person)
     assert "密码不能包含本人姓名的拼音或拼音首字母。" in errors
     user_of(zhang).refresh_from_db()
     assert user_of(zhang).check_password(TEST_PASSWORD)
+
+
+def test_a_password_set_by_any_path_joins_the_history(zhang: Person) -> None:
+    """The Django admin's 修改密码 sets and saves, without the change service."""
+    user = user_of(zhang)
+    user.set_password("Guilin#2030x")
+    user.save()
+
+    assert "新密码不能与最近 5 次使用过的密码相同。" in refusal(TEST_PASSWORD, zhang)

@@ -162,3 +162,16 @@ def test_too_many_failures_from_one_address_refuse_every_login_from_it(settings)
 
 def test_the_address_limit_is_far_above_the_account_limit() -> None:
     assert settings.LOGIN_IP_FAILURE_LIMIT >= 6 * settings.AXES_FAILURE_LIMIT
+
+
+def test_a_login_disabled_by_any_path_keeps_no_session() -> None:
+    """The Django admin (the system admin's) saves `is_active` directly."""
+    person = PersonFactory.create()
+    client = logged_in(person)
+    user = user_of(person)
+
+    user.is_active = False
+    user.save()
+
+    assert not Session.objects.filter(session_key=client.session.session_key).exists()
+    assert not is_logged_in(client)
