@@ -105,6 +105,11 @@ def keep_the_replaced_password(sender: Any, instance: User, **kwargs: Any) -> No
 @receiver(post_save, sender=User, dispatch_uid="xueshi.sessions.disabled")
 def end_the_sessions_of_a_disabled_login(sender: Any, instance: User, **kwargs: Any) -> None:
     """A login disabled by any path (a unit, the security admin, the Django admin) keeps no
-    session."""
-    if not instance.is_active and instance.pk is not None:
+    session. (A login created inactive has none: no query then, for bulk imports.)"""
+    if kwargs.get("created") or kwargs.get("raw"):
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    if not instance.is_active:
         user_sessions_end(user=instance, reason="account.disabled")
