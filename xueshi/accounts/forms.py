@@ -168,7 +168,10 @@ class OTPCodeForm(StyledFormMixin, forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
-        error_messages={"required": "请输入动态口令。"},
+        error_messages={
+            "required": "请输入动态口令。",
+            "max_length": "动态口令为 6 位数字，恢复码为 8 位字母和数字，请核对。",
+        },
     )
 
 

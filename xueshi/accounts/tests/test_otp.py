@@ -205,3 +205,23 @@ def test_renewing_recovery_codes_voids_the_old_ones() -> None:
         StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
     ) == set(new)
     assert AuditLog.objects.filter(action="otp.recovery_codes").count() == 1
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", " ", "1" * 30, "𠮷𠮷𠮷", "ئۇيغۇر", "' OR 1=1 --", "<script>", "-123456", "１２３４５６"],
+)
+def test_hostile_codes_are_refused_with_a_message_never_an_error(token: str) -> None:
+    user = admin()
+    enrol(password_login("gx_rsj"), user)
+    client = password_login("gx_rsj")
+
+    response = client.post(VERIFY_URL, {"token": token, "next": HOME})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert any(
+        message in html
+        for message in ("请输入动态口令。", "动态口令或恢复码不正确", "动态口令为 6 位数字")
+    )
+    assert client.get(HOME).status_code == 302
