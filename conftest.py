@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import connections
-from django.test import TransactionTestCase
+from django.test import Client, TransactionTestCase
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xueshi.accounts.backends import find_user
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
+from xueshi.accounts.otp import second_factor_needed
 from xueshi.core.audit_guards import install_guards, remove_guards
 from xueshi.orgs.models import Organization
 
@@ -45,6 +48,30 @@ def _audit_guards_lifted_for_flush() -> Iterator[None]:
     setattr(TransactionTestCase, _FLUSH_HOOK, teardown)
     yield
     setattr(TransactionTestCase, _FLUSH_HOOK, original)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_gives_the_second_factor() -> Iterator[None]:
+    """`client.force_login(admin)` stands for a whole login; for a user who needs a second
+    factor (xueshi/accounts/otp.py) that includes the TOTP code: the test enrols a device for
+    the user (when none) and marks the session verified with it, as `otp_verify` does.
+    Logins through the login form go through the real code pages (tests compute the code)."""
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        if not second_factor_needed(user):
+            return
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="测试", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    Client.force_login = force_login  # type: ignore[method-assign,assignment]
+    yield
+    Client.force_login = original  # type: ignore[method-assign]
 
 
 class Demo:

@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "captcha",
     "xueshi.core.third_party.Axes",
+    # Second factor (TOTP, recovery codes): xueshi/accounts/otp.py, docs/security.md.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "xueshi.core.third_party.TasksDatabase",
     "xueshi.core",
@@ -66,12 +70,17 @@ MIDDLEWARE = [
     "xueshi.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xueshi.accounts.middleware.ActiveRoleMiddleware",
     # Gives audit rows written by services the request's IP address and active role.
     "xueshi.core.middleware.AuditContextMiddleware",
+    # A session older than SESSION_ABSOLUTE_HOURS ends, however active it was.
+    "xueshi.accounts.middleware.SessionLifetimeMiddleware",
+    # Admins (and whoever enrolled) give their TOTP code before anything else.
+    "xueshi.accounts.middleware.OTPRequiredMiddleware",
     "xueshi.accounts.middleware.ForcePasswordChangeMiddleware",
     # AxesMiddleware must stay last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
@@ -139,7 +148,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "xueshi.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "xueshi.accounts.validators.ChineseCommonPasswordValidator"},
+    {"NAME": "xueshi.accounts.validators.PinyinNameValidator"},
+    {"NAME": "xueshi.accounts.validators.IdNumberDigitsValidator"},
+    {"NAME": "xueshi.accounts.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 
 LOGIN_URL = "accounts:login"
@@ -164,6 +176,13 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# However active, a session ends this many hours after its login (absolute lifetime).
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=8)
+
+# Second factor: the issuer shown in the authenticator app beside the account.
+OTP_TOTP_ISSUER = "继续教育学时平台"
+# Recovery codes (static tokens) made at enrolment, each usable once.
+OTP_RECOVERY_CODES = 10
 
 # Audit rows are kept this many days (at least 184; `manage.py purge_audit` removes older ones).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=184)
@@ -176,6 +195,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "xueshi.accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Lockout by address too (xueshi/accounts/views.py, LoginView): this many failed logins from one
+# IP address within AXES_COOLOFF_TIME refuse every login from it until the window passes. Far
+# above the per-account 5: a hospital or university shares one NAT address.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 
 # django-simple-captcha: an image drawn on the server, no third-party service.
 CAPTCHA_IMAGE_SIZE = (120, 40)

@@ -8,7 +8,13 @@ from xueshi.core.crypto import parse_keys
 from .base import *  # noqa: F403
 from .base import env
 
+# Test and development switches are refused, not silently overridden: a production site that
+# was started with one of them set is misconfigured (issue 21: CAPTCHA_TEST_MODE was accepted).
+for _switch in ("DEBUG", "CAPTCHA_TEST_MODE"):
+    if env.bool(_switch, default=False):
+        raise ImproperlyConfigured(f"生产模式不能开启测试或调试开关 {_switch}。")
 DEBUG = False
+CAPTCHA_TEST_MODE = False
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("生产模式必须设置环境变量 SECRET_KEY（至少 50 个随机字符）。")

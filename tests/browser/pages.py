@@ -54,6 +54,8 @@ CAPTCHA_TEST_ANSWER = "PASSED"  # accepted while CAPTCHA_TEST_MODE is on (config
 DEFAULT_TIMEOUT_MS = 10_000
 LOGIN_PATH = "/accounts/login/"
 PASSWORD_CHANGE_PATH = "/accounts/password/change/"
+OTP_SETUP_PATH = "/accounts/otp/setup/"
+OTP_VERIFY_PATH = "/accounts/otp/verify/"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,8 +141,51 @@ def login(
     if LOGIN_PATH in page.url:
         errors = page.locator(".alert-danger, .invalid-feedback, .errorlist").all_inner_texts()
         raise AssertionError(f"login refused for {username}: {errors}")
+    if OTP_SETUP_PATH in page.url:
+        enrol_second_factor(page)
+    elif OTP_VERIFY_PATH in page.url:
+        give_second_factor(page, username)
     if PASSWORD_CHANGE_PATH in page.url and page.get_by_text("请先设置新密码").count():
         change_password(page, password, new_password or DEMO_PASSWORD)
+
+
+def _totp_code(key: bytes, at_least_step: int = 0) -> str:
+    """The code an authenticator app shows now (or for the step after the last one used: a
+    TOTP code is accepted once, and a test may log the same admin in twice in 30 s)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(key)
+    totp.time = max(time.time(), at_least_step * 30)
+    return f"{totp.token():06d}"
+
+
+def enrol_second_factor(page: Page) -> None:
+    """An admin's first login: read the secret the enrolment page shows (as a person types it
+    into the app), type the app's code, keep the recovery codes, go on."""
+    import base64
+
+    secret = page.locator("[data-otp-secret]").get_attribute("data-otp-secret") or ""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    form_field(page, "动态口令").fill(_totp_code(key))
+    page.get_by_role("button", name="确认绑定", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("动态口令已绑定")).to_be_visible()
+    page.get_by_role("link", name="我已保存恢复码，继续").click()
+    page.wait_for_load_state()
+
+
+def give_second_factor(page: Page, username: str) -> None:
+    """A later login of an enrolled admin: the code of the device enrolled before."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from xueshi.accounts.backends import find_user
+
+    device = TOTPDevice.objects.get(user=find_user(username), confirmed=True)
+    form_field(page, "动态口令").fill(_totp_code(device.bin_key, device.last_t + 1))
+    page.get_by_role("button", name="验证", exact=True).click()
+    page.wait_for_load_state()
 
 
 def change_password(page: Page, old: str, new: str) -> None:

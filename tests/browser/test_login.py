@@ -39,12 +39,12 @@ def test_first_login_forces_a_new_password(
     # Other pages wait until the password is changed.
     ui.goto("/accounts/me/")
     ui.expect_heading("修改密码")
-    change_password(ui.page, initial, "Moxin@2026")
+    change_password(ui.page, initial, "Huanghe@2026")
     ui.expect_heading("您好，莫新").shot("home")
     # The new password works; the initial one no longer does.
     ui.page.context.clear_cookies()
     ui.goto("/accounts/login/")
     fill_login_form(ui.page, username, initial)
     ui.expect_text("账号或密码错误")
-    fill_login_form(ui.page, username, "Moxin@2026")
+    fill_login_form(ui.page, username, "Huanghe@2026")
     ui.expect_heading("您好，莫新")

@@ -10,16 +10,25 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from xueshi.orgs import admin as orgs_admin
+from xueshi.orgs.models import Department, Organization
+
 from .models import Person, RoleAssignment, RoleKind, User, id_number_q
+
+# The Django admin is the system admin's (系统管理): organisations and settings. Roles and
+# permissions are only shown here; the security admin changes them on audited pages
+# (accounts/views_security.py), and nobody changes his own (三员分立).
+SYSTEM_KINDS = (RoleKind.PLATFORM_ADMIN, RoleKind.SYSTEM_ADMIN)
+PERMISSION_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 def is_platform_admin(user: Any) -> bool:
-    """Superusers, and staff accounts that hold the platform administrator role."""
+    """Superusers, and staff accounts that hold the platform or the system admin role."""
     if not (user.is_active and user.is_staff):
         return False
     if user.is_superuser:
         return True
-    return RoleAssignment.objects.filter(user_id=user.pk, kind=RoleKind.PLATFORM_ADMIN).exists()
+    return RoleAssignment.objects.filter(user_id=user.pk, kind__in=SYSTEM_KINDS).exists()
 
 
 class PlatformAdminOnly:
@@ -53,10 +62,22 @@ class XueshiUserChangeForm(UserChangeForm):
 
 
 class RoleAssignmentInline(admin.TabularInline):
+    """Shown, not changed: roles are the security admin's (audited) work."""
+
     model = RoleAssignment
     extra = 0
     fields = ("kind", "organization", "department")
-    raw_id_fields = ("organization", "department")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -78,6 +99,8 @@ class UserAdmin(PlatformAdminOnly, DjangoUserAdmin):
     raw_id_fields = ("organization",)
     ordering = ("username",)
     inlines = (RoleAssignmentInline,)
+
+    readonly_fields = (*PERMISSION_FIELDS, "last_login", "date_joined")
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # Roles are granted once the login exists (its change page), not on the add page.
@@ -142,8 +165,29 @@ class PersonAdmin(PlatformAdminOnly, admin.ModelAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(PlatformAdminOnly, admin.ModelAdmin):
+    """Read-only: roles change on the security admin's pages (audited, never one's own)."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     list_display = ("user", "kind", "organization", "department", "created_at")
     list_filter = ("kind",)
     search_fields = ("user__username", "user__full_name", "organization__name")
     list_select_related = ("user", "organization", "department")
     raw_id_fields = ("user", "organization", "department")
+
+
+# 系统管理: the system admin (and the platform admin) manage organisations here, by role like
+# the pages above (orgs sits below accounts, so the role check is added here).
+for _model, _base in (
+    (Organization, orgs_admin.OrganizationAdmin),
+    (Department, orgs_admin.DepartmentAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_base.__name__, (PlatformAdminOnly, _base), {}))

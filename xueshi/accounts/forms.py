@@ -156,3 +156,36 @@ class ProfileForm(StyledFormMixin, forms.Form):
     def clean_phone(self) -> str:
         phone: str = self.cleaned_data.get("phone", "")
         return clean_phone(phone) if phone else ""
+
+
+class OTPCodeForm(StyledFormMixin, forms.Form):
+    """The six-digit code of the authenticator app (or, at login, a recovery code)."""
+
+    token = forms.CharField(
+        label="动态口令",
+        max_length=20,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={
+            "required": "请输入动态口令。",
+            "max_length": "动态口令为 6 位数字，恢复码为 8 位字母和数字，请核对。",
+        },
+    )
+
+
+class RoleGrantForm(StyledFormMixin, forms.Form):
+    """The security admin gives a role: a platform role, or an organisation's admin role."""
+
+    kind = forms.ChoiceField(label="角色", choices=(), error_messages={"required": "请选择角色。"})
+    credit_code = forms.CharField(
+        label="机构统一社会信用代码",
+        max_length=18,
+        required=False,
+        help_text="认定机构、主管部门、继续教育基地管理员须填写所属机构的统一社会信用代码",
+    )
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [("", "请选择"), *kinds]

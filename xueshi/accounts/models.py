@@ -175,9 +175,16 @@ class RoleKind(models.TextChoices):
     AUTHORITY_ADMIN = "authority_admin", "认定机构管理员"
     TRAINING_BASE_ADMIN = "training_base_admin", "继续教育基地管理员"
     PLATFORM_ADMIN = "platform_admin", "平台管理员"
-    # 三员分立: reads and exports the audit log, nothing else; attached to no organisation.
+    # 三员分立 (separation of duties), three platform roles attached to no organisation:
+    # the system admin runs organisations and settings, the security admin accounts, roles,
+    # locks, sessions and second factors, the audit admin reads and exports the audit log.
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "审计管理员"
 
+
+# 三员: one person holds at most one of these (role_grant refuses a second).
+SEPARATED_DUTY_KINDS = (RoleKind.SYSTEM_ADMIN, RoleKind.SECURITY_ADMIN, RoleKind.AUDIT_ADMIN)
 
 # Which kind of organisation each administrative role is attached to.
 ROLE_ORGANIZATION_KIND = {
@@ -236,6 +243,8 @@ class RoleAssignment(models.Model):
                     Q(
                         kind__in=[
                             RoleKind.PLATFORM_ADMIN,
+                            RoleKind.SYSTEM_ADMIN,
+                            RoleKind.SECURITY_ADMIN,
                             RoleKind.AUDIT_ADMIN,
                             RoleKind.PROFESSIONAL,
                         ]
@@ -285,3 +294,38 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordHistory(models.Model):
+    """A password the user had (its hash only): a new password may not be one of the last
+    PASSWORD_HISTORY_COUNT (validators.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码摘要", max_length=128)
+    created_at = models.DateTimeField("启用时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["user_id", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class UserSession(models.Model):
+    """A session a user logged in with, so that all of them can be ended at once (password
+    change, account disabled, or the security admin ending them)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField("会话", max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    created_at = models.DateTimeField("登录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "登录会话"
+        verbose_name_plural = "登录会话"
+        ordering = ["user_id", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -60,6 +60,8 @@ _PROFESSIONAL = (RoleKind.PROFESSIONAL,)
 _UNIT_ADMINS = (RoleKind.UNIT_ADMIN, RoleKind.DEPARTMENT_ADMIN)
 _SUPERVISING = (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN)
 _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
+_SYSTEM = (RoleKind.SYSTEM_ADMIN,)
+_SECURITY = (RoleKind.SECURITY_ADMIN,)
 
 
 def _permission(
@@ -157,7 +159,12 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission("supplements.request", "增补申请", _PROFESSIONAL, feature="supplements"),
         _permission("supplements.decide", "增补审批", _UNIT_ADMINS, feature="supplements"),
         _permission("notices.manage", "通知公告与政策法规", (RoleKind.AUTHORITY_ADMIN,)),
-        _permission("system.admin", "系统管理", _PLATFORM),
+        # 三员分立 (separation of duties, issue 21 item 2). The system admin runs organisations
+        # and settings (the Django admin, where roles and permissions are read-only); the
+        # security admin alone changes roles, locks, sessions and second factors; the audit
+        # admin alone reads the audit log. Nobody changes or erases the log.
+        _permission("system.admin", "系统管理（机构与设置）", _PLATFORM, _SYSTEM),
+        _permission("security.manage", "账号安全管理（角色、锁定、会话、动态口令）", _SECURITY),
         # 数据接口: an organisation's keys act as the admin role that made them
         _permission(
             "api.keys",
@@ -168,6 +175,8 @@ PERMISSIONS: dict[str, Permission] = dict(
         ),
         # 安全审计 (三员分立: the audit admin alone; the platform admin does not read it here)
         _permission("audit.read", "审计日志查看与导出", (RoleKind.AUDIT_ADMIN,)),
+        # Everyone: enrol (or re-enrol) a second factor and renew recovery codes.
+        _permission("accounts.second_factor", "动态口令", RoleKind),
     ]
 )
 

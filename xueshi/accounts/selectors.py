@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from xueshi.core.models import AuditLog
 from xueshi.orgs.models import Department, Organization
 
-from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, id_number_q
+from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, User, id_number_q
 from .permissions import people_in_scope, role_may
 
 # The department filter's value for people without a department.
@@ -97,3 +100,47 @@ def unit_admins(unit: Organization) -> QuerySet[RoleAssignment]:
 def main_admin_count(unit: Organization) -> int:
     """How many main admins (总管理员, role unit_admin) the unit has."""
     return RoleAssignment.objects.filter(organization=unit, kind=RoleKind.UNIT_ADMIN).count()
+
+
+# ---- security (issue 21) -------------------------------------------------------------------
+
+
+def login_failures_from(ip_address: str | None) -> int:
+    """Failed logins from one address within the lockout window (AXES_COOLOFF_TIME), counted
+    from the audit log, where every failure is a row with its address."""
+    if not ip_address:
+        return 0
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AuditLog.objects.filter(
+        action="auth.login_failed", ip_address=ip_address, at__gte=since
+    ).count()
+
+
+def ip_locked_out(ip_address: str | None) -> bool:
+    return login_failures_from(ip_address) >= settings.LOGIN_IP_FAILURE_LIMIT
+
+
+def security_user_search(text: str = "") -> QuerySet[User]:
+    """Logins for the security admin's list: by name, account name or a full ID number;
+    roles, second factor and open sessions come with each row in a fixed number of queries."""
+    users = User.objects.select_related("organization").order_by("-is_superuser", "username")
+    text = (text or "").strip()
+    if text:
+        condition = Q(full_name__icontains=text) | Q(username__iexact=text)
+        if len(text) == 18:
+            person_ids = Person.objects.filter(id_number_q(text)).values("user_id")
+            condition |= Q(pk__in=person_ids)
+        users = users.filter(condition)
+    return users.annotate(
+        session_count=Count("login_sessions", distinct=True),
+        totp_count=Count("totpdevice", filter=Q(totpdevice__confirmed=True), distinct=True),
+    ).prefetch_related(
+        Prefetch(
+            "roles",
+            queryset=RoleAssignment.objects.select_related("organization", "department"),
+        )
+    )
+
+
+def security_user(user_id: int) -> User | None:
+    return security_user_search().filter(pk=user_id).first()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -18,13 +21,31 @@ from xueshi.core.identifiers import (
 )
 from xueshi.orgs.models import Department, Organization
 
-from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, TitleGrade, User
+from .models import (
+    ROLE_ORGANIZATION_KIND,
+    SEPARATED_DUTY_KINDS,
+    UNIT_ROLE_KINDS,
+    PasswordHistory,
+    Person,
+    RoleAssignment,
+    RoleKind,
+    TitleGrade,
+    User,
+    UserSession,
+)
 from .permissions import people_in_scope, role_may
 from .roles import ACTIVE_ROLE_SESSION_KEY
 from .selectors import main_admin_count
+from .validators import PASSWORD_HISTORY_COUNT
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+
+
+SELF_GRANT = "不能为自己分配或撤销角色。"
+SEPARATED_DUTIES = (
+    "三员分立：系统管理员、安全管理员、审计管理员须由不同人员担任，该账号已是{held}。"
+)
 
 
 def initial_password(id_number: str) -> str:
@@ -102,6 +123,18 @@ def role_grant(
     department: Department | None = None,
     actor: Any = None,
 ) -> RoleAssignment:
+    """Give `user` a role (audited). Nobody grants a role to himself, and one person holds at
+    most one of the three separated duties (三员分立: system, security, audit admin)."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"kind": SELF_GRANT})
+    if kind in SEPARATED_DUTY_KINDS:
+        held = (
+            RoleAssignment.objects.filter(user=user, kind__in=SEPARATED_DUTY_KINDS)
+            .exclude(kind=kind)
+            .first()
+        )
+        if held is not None:
+            raise ValidationError({"kind": SEPARATED_DUTIES.format(held=RoleKind(held.kind).label)})
     role, created = RoleAssignment.objects.get_or_create(
         user=user, kind=kind, organization=organization, department=department
     )
@@ -116,13 +149,63 @@ def user_change_password(
 ) -> User:
     """Set a password the user chose; this ends the forced change after an initial password.
 
-    The caller keeps the session alive with `update_session_auth_hash` (it needs the request).
+    The caller keeps the session alive with `update_session_auth_hash` (it needs the request);
+    every other session of the user ends here. The old hash joins the password history
+    (receivers.keep_the_replaced_password, whatever path changes a password).
     """
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     audit_record(action="password.change", actor=user, request=request, target=user)
+    keep = request.session.session_key if request is not None else None
+    user_sessions_end(user=user, keep=keep, reason="password.change")
     return user
+
+
+def password_history_push(user: User, replaced: str) -> None:
+    """Keep the hash of a password being replaced; only the last few are kept."""
+    PasswordHistory.objects.create(user=user, password=replaced)
+    stale = PasswordHistory.objects.filter(user=user).order_by("-id")[PASSWORD_HISTORY_COUNT:]
+    PasswordHistory.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
+
+
+# ---- sessions (issue 21 item 1) ------------------------------------------------------------
+
+
+def user_session_record(*, user: User, session_key: str, ip_address: str | None) -> None:
+    """Remember a session a user logged in with (so it can be ended with the others)."""
+    UserSession.objects.update_or_create(
+        session_key=session_key, defaults={"user": user, "ip_address": ip_address}
+    )
+
+
+def user_session_forget(session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def user_sessions_end(
+    *, user: User, keep: str | None = None, reason: str = "", actor: Any = None
+) -> int:
+    """End every session of `user` except `keep` (the session that made the change); returns
+    how many ended. Audited when any did, or when an admin asked."""
+    engine = import_module(settings.SESSION_ENGINE)
+    sessions = UserSession.objects.filter(user=user)
+    if keep:
+        sessions = sessions.exclude(session_key=keep)
+    keys = list(sessions.values_list("session_key", flat=True))
+    for key in keys:
+        engine.SessionStore(session_key=key).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    if keys or actor is not None:
+        audit_record(
+            action="session.end_all",
+            actor=actor,
+            target=user,
+            reason=reason,
+            details={"count": len(keys)},
+        )
+    return len(keys)
 
 
 def role_activate(
@@ -243,6 +326,8 @@ def person_set_login_allowed(*, person: Person, allowed: bool, actor: Any = None
         raise ValidationError({"login_allowed": "不能停用自己的登录账号。"})
     user.is_active = allowed
     user.save(update_fields=["is_active"])
+    if not allowed:
+        user_sessions_end(user=user, reason="person.login_deny")
     audit_record(
         action="person.login_allow" if allowed else "person.login_deny",
         actor=actor,
@@ -441,3 +526,90 @@ def role_revoke(*, role: RoleAssignment, actor: Any = None) -> None:
     kind = role.kind
     audit_record(action="role.revoke", actor=actor, target=role, from_state=kind, details=details)
     role.delete()
+
+
+# ---- the security admin's work (三员分立, issue 21 item 2) --------------------------------
+
+NOT_ON_ONESELF = "不能对自己的账号执行此操作（三员分立：账号安全由其他管理员负责）。"
+# What the security admin may give: the platform roles, and the admin role of an
+# organisation above the units (the units appoint their own admins, 单位管理员管理).
+GRANTABLE_KINDS = (
+    RoleKind.PLATFORM_ADMIN,
+    RoleKind.SYSTEM_ADMIN,
+    RoleKind.SECURITY_ADMIN,
+    RoleKind.AUDIT_ADMIN,
+    RoleKind.AUTHORITY_ADMIN,
+    RoleKind.SUPERVISOR_ADMIN,
+    RoleKind.TRAINING_BASE_ADMIN,
+)
+
+
+def _not_oneself(user: User, actor: Any) -> None:
+    if actor is None or getattr(actor, "pk", None) == user.pk:
+        raise ValidationError(NOT_ON_ONESELF)
+
+
+@transaction.atomic
+def account_set_active(*, user: User, active: bool, actor: Any, reason: str = "") -> User:
+    """锁定 / 解锁 an account. Locking ends its sessions; unlocking also lifts a lockout by
+    failed logins. Audited; never on one's own account."""
+    _not_oneself(user, actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not active:
+        user_sessions_end(user=locked, reason="account.lock")
+    if locked.is_active != active:
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+    if active:
+        AccessAttempt.objects.filter(username=locked.username).delete()
+    audit_record(
+        action="account.unlock" if active else "account.lock",
+        actor=actor,
+        target=locked,
+        reason=(reason or "").strip()[:200],
+        to_state="1" if active else "0",
+    )
+    return locked
+
+
+def account_sessions_end(*, user: User, actor: Any) -> int:
+    """结束会话: an admin ends every session of the user (audited, even when none was open)."""
+    if actor is None:
+        raise ValidationError(NOT_ON_ONESELF)
+    return user_sessions_end(user=user, reason="security_admin", actor=actor)
+
+
+@transaction.atomic
+def security_role_grant(
+    *, user: User, kind: str, credit_code: str = "", actor: Any
+) -> RoleAssignment:
+    """The security admin gives a role (never to himself; role_grant audits it)."""
+    _not_oneself(user, actor)
+    if kind not in GRANTABLE_KINDS:
+        raise ValidationError({"kind": "请选择可分配的角色。"})
+    organization = None
+    organization_kind = ROLE_ORGANIZATION_KIND.get(RoleKind(kind))
+    if organization_kind is not None:
+        code = (credit_code or "").strip().upper()
+        if not code:
+            raise ValidationError({"credit_code": "该角色须填写所属机构的统一社会信用代码。"})
+        organization = Organization.objects.filter(credit_code=code, kind=organization_kind).first()
+        if organization is None:
+            label = RoleKind(kind).label
+            raise ValidationError({"credit_code": f"没有找到该代码的机构，或该机构不能设{label}。"})
+    elif credit_code.strip():
+        raise ValidationError({"credit_code": "平台角色不属于任何机构，请不要填写机构代码。"})
+    if RoleAssignment.objects.filter(
+        user=user, kind=kind, organization=organization, department=None
+    ).exists():
+        raise ValidationError({"kind": "该账号已有此角色。"})
+    return role_grant(user=user, kind=kind, organization=organization, actor=actor)
+
+
+@transaction.atomic
+def security_role_revoke(*, role: RoleAssignment, actor: Any) -> None:
+    """The security admin ends a role (never his own). A unit's admin roles are the unit's."""
+    _not_oneself(role.user, actor)
+    if role.kind in UNIT_ROLE_KINDS or role.kind == RoleKind.PROFESSIONAL:
+        raise ValidationError("单位管理员和专业技术人员角色由单位管理，不在此撤销。")
+    role_revoke(role=role, actor=actor)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_recovery
+from . import views, views_otp, views_recovery, views_security
 
 app_name = "accounts"
 urlpatterns = [
@@ -18,4 +18,17 @@ urlpatterns = [
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("role/switch/", views.role_switch, name="role_switch"),
     path("me/", views.my_info, name="my_info"),
+    # Second factor (under /accounts/otp/: the only pages open before the code is given).
+    path("otp/setup/", views_otp.otp_setup, name="otp_setup"),
+    path("otp/verify/", views_otp.otp_verify, name="otp_verify"),
+    path("otp/", views_otp.otp_manage, name="otp_manage"),
+    path("otp/recovery-codes/", views_otp.otp_recovery_codes, name="otp_recovery_codes"),
+    # The security admin (三员分立): accounts, roles, locks, sessions, second factors.
+    path("security/users/", views_security.user_list, name="security_users"),
+    path("security/users/<int:user_id>/", views_security.user_detail, name="security_user"),
+    path(
+        "security/users/<int:user_id>/<str:action>/",
+        views_security.user_action,
+        name="security_user_action",
+    ),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from xueshi.core.audit import audit_record, client_ip
+from xueshi.core.models import AuditResult
+
 from . import selectors, services
 from .forms import ChangePasswordForm, LoginForm, ProfileForm
 
@@ -22,6 +26,25 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Lockout by address: too many failures from one IP refuse every login from it for
+        # the window, before any password is tried (the account lockout is axes').
+        address = client_ip(request)
+        if selectors.ip_locked_out(address):
+            audit_record(
+                action="auth.ip_locked_out",
+                request=request,
+                result=AuditResult.FAILURE,
+                details={"limit": settings.LOGIN_IP_FAILURE_LIMIT},
+            )
+            context = {
+                "ip_locked": True,
+                "failure_limit": settings.LOGIN_IP_FAILURE_LIMIT,
+                "cooloff_timedelta": settings.AXES_COOLOFF_TIME,
+            }
+            return render(request, "accounts/locked_out.html", context, status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)

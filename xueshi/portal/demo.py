@@ -518,6 +518,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     _platform_admin()
     logins.append(Login("全平台", "审计管理员", RoleKind.AUDIT_ADMIN.label, "audit", DEMO_PASSWORD))
     _audit_admin()
+    logins.extend(_separated_duty_admins())
     if claims:
         load_demo_claims()
         load_demo_supplements()
@@ -534,6 +535,27 @@ def _platform_admin() -> None:
         user.set_password(DEMO_PASSWORD)
         user.save()
     role_grant(user=user, kind=RoleKind.PLATFORM_ADMIN)
+
+
+def _separated_duty_admins() -> list[Login]:
+    """三员分立: the system admin (organisations and settings, the Django admin) and the
+    security admin (roles, locks, sessions, second factors). Like every platform admin they
+    enrol their TOTP at the first login (left un-enrolled here)."""
+    logins = []
+    for username, kind, staff in (
+        ("sysadmin", RoleKind.SYSTEM_ADMIN, True),
+        ("secadmin", RoleKind.SECURITY_ADMIN, False),
+    ):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, full_name=RoleKind(kind).label, is_staff=staff)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        role_grant(user=user, kind=kind)
+        logins.append(
+            Login("全平台", RoleKind(kind).label, RoleKind(kind).label, username, DEMO_PASSWORD)
+        )
+    return logins
 
 
 def _audit_admin() -> None:

@@ -70,6 +70,7 @@ MENU: list[Entry] = [
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", "accounts.self_service"),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
     Entry("个人中心", "消息提醒", "notifications:preferences", "bell", "accounts.self_service"),
+    Entry("个人中心", "动态口令", "accounts:otp_manage", "shield-lock", "accounts.second_factor"),
     # 审核与代为申报 (each level's queue; who declares for others follows the region's profile)
     Entry("学时管理", "专业科目学时审核", "review:queue", "clipboard-check", "review.act"),
     Entry(
@@ -140,6 +141,7 @@ MENU: list[Entry] = [
     Entry("数据接口", "事件推送", "api:webhooks", "broadcast", "api.keys"),
     Entry("数据接口", "接口文档", "api-v1:openapi-view", "braces", "api.keys"),
     Entry("系统", "系统管理", "admin:index", "gear", "system.admin"),
+    Entry("安全管理", "账号安全管理", "accounts:security_users", "shield-check", "security.manage"),
     Entry("安全审计", "审计日志", "core:audit_log", "journal-check", "audit.read"),
 ]
 

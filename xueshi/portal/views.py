@@ -17,6 +17,8 @@ HOME_KINDS = {
     "authority_admin",
     "training_base_admin",
     "platform_admin",
+    "system_admin",
+    "security_admin",
     "audit_admin",
 }
 

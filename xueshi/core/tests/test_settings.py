@@ -75,3 +75,44 @@ def test_locale_and_time_zone():
 def test_idle_sessions_end_after_fifteen_minutes_by_default():
     assert settings.SESSION_COOKIE_AGE == 15 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_production_refuses_captcha_test_mode():
+    """Issue 21: "CAPTCHA_TEST_MODE is accepted in production settings"."""
+    result = run_check(SECRET_KEY=SECRET, CAPTCHA_TEST_MODE="true", **KEYS)
+    assert result.returncode != 0
+    assert "生产模式不能开启测试或调试开关 CAPTCHA_TEST_MODE" in result.stderr
+
+
+def test_production_refuses_debug():
+    result = run_check(SECRET_KEY=SECRET, DEBUG="true", **KEYS)
+    assert result.returncode != 0
+    assert "生产模式不能开启测试或调试开关 DEBUG" in result.stderr
+
+
+def test_production_keeps_the_second_factor_and_the_password_rules():
+    """Nothing in production settings turns TOTP or a password rule off."""
+    code = (
+        "from django.conf import settings;"
+        "print(settings.CAPTCHA_TEST_MODE, settings.DEBUG,"
+        " 'django_otp.middleware.OTPMiddleware' in settings.MIDDLEWARE,"
+        " 'xueshi.accounts.middleware.OTPRequiredMiddleware' in settings.MIDDLEWARE,"
+        " len(settings.AUTH_PASSWORD_VALIDATORS))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("CAPTCHA_TEST_MODE", "DEBUG")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        ALLOWED_HOSTS="example.cn",
+        SECRET_KEY=SECRET,
+        **KEYS,
+    )
+    result = subprocess.run(  # noqa: S603 (fixed arguments)
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["False", "False", "True", "True", "7"]

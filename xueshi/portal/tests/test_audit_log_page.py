@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xueshi.accounts.models import RoleKind
 from xueshi.accounts.tests.factories import RoleAssignmentFactory, UserFactory, login_data
@@ -137,6 +139,11 @@ def test_the_demo_has_an_audit_admin_login_that_lands_in_the_audit_role(client):
         reverse("accounts:login"), login_data("audit", DEMO_PASSWORD), REMOTE_ADDR="198.51.100.1"
     )
     assert response.status_code == 302
+    # An audit admin enrols a second factor at the first login (issue 21 item 1).
+    assert client.get(PAGE)["Location"].startswith(reverse("accounts:otp_setup"))
+    client.get(reverse("accounts:otp_setup"))
+    device = TOTPDevice.objects.get(user__username="audit", confirmed=False)
+    client.post(reverse("accounts:otp_setup"), {"token": f"{TOTP(device.bin_key).token():06d}"})
     assert client.get(PAGE).status_code == 200
     login = AuditLog.objects.filter(action="auth.login").latest("id")
     assert (login.role, login.ip_address) == (RoleKind.AUDIT_ADMIN, "198.51.100.1")

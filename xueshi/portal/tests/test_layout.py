@@ -85,7 +85,12 @@ def make_role(kind: str):
             kind=kind,
             organization=UnitFactory.create(kind="training_base", name="测试继续教育基地"),
         )
-    if kind in (RoleKind.PLATFORM_ADMIN, RoleKind.AUDIT_ADMIN):
+    if kind in (
+        RoleKind.PLATFORM_ADMIN,
+        RoleKind.SYSTEM_ADMIN,
+        RoleKind.SECURITY_ADMIN,
+        RoleKind.AUDIT_ADMIN,
+    ):
         return RoleAssignmentFactory.create(kind=kind, organization=None)
     return RoleAssignmentFactory.create(kind=kind, organization=UnitFactory.create())
 
@@ -117,6 +122,8 @@ EXPECTED_MENU = {
         ("admin:index", False),
         ("orgs:pending_units", False),
     ],
+    RoleKind.SYSTEM_ADMIN: [("core:home", False), ("admin:index", False)],
+    RoleKind.SECURITY_ADMIN: [("core:home", False), ("accounts:security_users", False)],
     RoleKind.AUDIT_ADMIN: [("core:home", False), ("core:audit_log", False)],
 }
 # Entries a kind must never show.
@@ -133,8 +140,21 @@ FORBIDDEN_MENU = {
         "policy:profile_detail",
         "core:audit_log",
     ],
-    # 三员分立: the audit admin sees the audit log and nothing of the system or the business.
+    # 三员分立: each of the three sees his own duty only.
+    RoleKind.SYSTEM_ADMIN: [
+        "core:audit_log",
+        "accounts:security_users",
+        "review:queue",
+        "ledger:unit_query",
+    ],
+    RoleKind.SECURITY_ADMIN: [
+        "core:audit_log",
+        "admin:index",
+        "review:queue",
+        "ledger:unit_query",
+    ],
     RoleKind.AUDIT_ADMIN: [
+        "accounts:security_users",
         "admin:index",
         "orgs:pending_units",
         "ledger:unit_query",
