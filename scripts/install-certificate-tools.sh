@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The certificates' system packages: the CJK font embedded in every certificate PDF
+# (fonts-wqy-zenhei, never downloaded at run time) and poppler-utils (pdftotext, pdfinfo,
+# pdftoppm) with which the tests read and render the PDFs.
+# Idempotent: does nothing when both are present. Only Debian packages are fetched.
+set -euo pipefail
+
+FONT=/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+if [ -f "$FONT" ] && command -v pdftotext >/dev/null 2>&1; then
+  echo "certificate font and poppler-utils already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends fonts-wqy-zenhei poppler-utils
+[ -f "$FONT" ] || { echo "$FONT still missing after install" >&2; exit 1; }
+echo "certificate font installed: $FONT"
