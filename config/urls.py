@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ledger/", include("xueshi.ledger.urls")),
     path("imports/", include("xueshi.imports.urls")),
     path("reports/", include("xueshi.reports.urls")),
+    path("", include("xueshi.certificates.urls")),
     path("captcha/", include("captcha.urls")),
     path("django-admin/", admin.site.urls),
 ]

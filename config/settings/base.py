@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "xueshi.ledger",
     "xueshi.imports",
     "xueshi.reports",
+    "xueshi.certificates",
     "xueshi.units",
     "xueshi.portal",
 ]
@@ -181,6 +182,16 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 # Background work (imports, exports, certificate batches): Django's tasks API, stored in the
 # database and run by `manage.py db_worker` (started by `make run`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Certificates (issue 15): each authority's signing keys and seal live outside the database, in
+# this folder (made by `manage.py certificate_keys`); the QR code on a certificate points at
+# CERTIFICATE_VERIFY_BASE_URL + /verify/<number>/; public verification answers at most
+# CERTIFICATE_VERIFY_RATE requests per address and minute.
+CERTIFICATE_KEYS_DIR = Path(
+    env("CERTIFICATE_KEYS_DIR", default=str(BASE_DIR / "var" / "certificate-keys"))
+)
+CERTIFICATE_VERIFY_BASE_URL = env("CERTIFICATE_VERIFY_BASE_URL", default="http://127.0.0.1:8000")
+CERTIFICATE_VERIFY_RATE = env.int("CERTIFICATE_VERIFY_RATE", default=30)
 
 # Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
 POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))
