@@ -74,8 +74,8 @@ def create_authority_keys(authority_id: int, name: str, *, replace: bool = False
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{name[:48]} 证书签章"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(name)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(name)),
         ]
     )
     now = datetime.datetime.now(datetime.UTC)
@@ -122,6 +122,13 @@ def create_authority_keys(authority_id: int, name: str, *, replace: bool = False
     _write(folder / "seal.png", seal_image(name), 0o644)
     _load.cache_clear()
     return folder
+
+
+def _fit(text: str, limit: int = 64) -> str:
+    """X.509 names hold at most 64 bytes of UTF-8 (21 Chinese characters)."""
+    while len(text.encode()) > limit:
+        text = text[:-1]
+    return text
 
 
 def _write(path: Path, content: bytes, mode: int = 0o600) -> None:

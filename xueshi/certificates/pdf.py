@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from xueshi.policy.hours import fmt
 
-from .fonts import register_fonts, runs, text_width
+from .fonts import CJK, register_fonts, runs, text_width
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 RED = Color(0.62, 0.09, 0.09)
@@ -116,14 +116,16 @@ def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
 
 def _issuer_and_seal(canvas: Canvas, issuer: str, issued_on: datetime.date, seal: bytes) -> None:
     right = PAGE_WIDTH - 40 * mm
-    draw_text(canvas, right, 64 * mm, issuer, 15, align="right")
-    draw_text(canvas, right, 55 * mm, _chinese_date(issued_on), 13, align="right")
-    seal_size = 40 * mm
+    draw_text(canvas, right, 52 * mm, issuer, 15, align="right")
+    draw_text(canvas, right, 43 * mm, _chinese_date(issued_on), 13, align="right")
+    # The seal covers the issuer's name and the date, as on a paper certificate, and nothing
+    # above them (the body text ends at 70 mm).
+    seal_size = 36 * mm
     centre_x = right - max(text_width(issuer, 15), 50 * mm) / 2
     canvas.drawImage(
         ImageReader(io.BytesIO(seal)),
         centre_x - seal_size / 2,
-        44 * mm,
+        30 * mm,
         seal_size,
         seal_size,
         mask="auto",
@@ -141,7 +143,7 @@ def certificate_pdf(content: CertificateContent) -> bytes:
     """One 继续教育合格证书, unsigned."""
     register_fonts()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
+    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=CJK)
     _metadata(canvas, content.title, content.number, content.issuer)
     _frame(canvas)
     canvas.setFillColor(RED)
@@ -198,11 +200,12 @@ def certificate_pdf(content: CertificateContent) -> bytes:
         draw_text(canvas, left, y, f"{label}：", 14)
         draw_text(canvas, left + 30 * mm, y, value, 14)
         y -= 10 * mm
+    draw_text(canvas, left, y, "学　　时：", 14)
     draw_text(
         canvas,
-        left,
+        left + 30 * mm,
         y,
-        f"学　　时：公需科目 {fmt(content.general_hours)} 学时，专业科目 "
+        f"公需科目 {fmt(content.general_hours)} 学时，专业科目 "
         f"{fmt(content.professional_hours)} 学时，合计 {fmt(content.total_hours)} 学时",
         14,
     )
@@ -225,7 +228,7 @@ def statement_pdf(content: StatementContent) -> bytes:
     """One 学时证明: several credit years, each with its hours and whether it met the rule."""
     register_fonts()
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
+    canvas = Canvas(out, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, initialFontName=CJK)
     _metadata(canvas, "学时证明", content.number, content.issuer)
     _frame(canvas)
     canvas.setFillColor(RED)

@@ -39,7 +39,12 @@ def general_hours(demo: Any, name: str, hours: str, record_id: str, year: int = 
 
 
 def training_claim(
-    demo: Any, name: str = GX_PERSON, *, days: int, title: str = "教学能力提升培训班", month: int = 1
+    demo: Any,
+    name: str = GX_PERSON,
+    *,
+    days: int,
+    title: str = "教学能力提升培训班",
+    month: int = 1,
 ) -> Declaration:
     """A 培训班 of `days` days: 4 学时 per half-day (seed 002), so 8 per day."""
     start = datetime.date(THIS_YEAR, month, 5)
@@ -73,10 +78,15 @@ def approve(demo: Any, declaration: Declaration) -> Declaration:
     return final_pass(demo, unit_pass(demo, declaration))
 
 
+def poppler(tool: str, *args: str) -> str:
+    """Run a poppler-utils tool (pdftotext, pdfinfo, pdffonts) on our own files; its output."""
+    executable = shutil.which(tool)
+    assert executable, "poppler-utils: run scripts/install-certificate-tools.sh"
+    done = subprocess.run([executable, *args], check=True, capture_output=True, text=True)  # noqa: S603
+    return done.stdout
+
+
 def pdftotext(path: str) -> str:
-    assert shutil.which("pdftotext"), "poppler-utils: run scripts/install-certificate-tools.sh"
-    text = subprocess.run(
-        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = poppler("pdftotext", "-layout", path, "-")
     # pdftotext marks right-to-left runs with embedding controls; the letters are what count.
     return text.replace("\u202b", "").replace("\u202c", "")

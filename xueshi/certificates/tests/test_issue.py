@@ -1,7 +1,7 @@
 """Issuing, voiding and re-issuing follow the ledger (issue 15 items 1 and 4).
 
-Seed 002 (Guangxi): "若是已通过审核又被删除学时的，如已生成过《继续教育合格证书》的，则删除学时后原证书
-自动失效。因此，请单位管理员谨慎使用删除功能。"
+Seed 002 (Guangxi): "若是已通过审核又被删除学时的，如已生成过《继续教育合格证书》的，
+则删除学时后原证书自动失效。因此，请单位管理员谨慎使用删除功能。"
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def test_before_the_requirement_is_met_nothing_is_issued(demo, django_capture_on
     assert not Certificate.objects.exists()
 
 
-def test_more_hours_after_issue_keep_the_one_certificate(compliant, django_capture_on_commit_callbacks):
+def test_more_hours_after_issue_keep_the_one_certificate(
+    compliant, django_capture_on_commit_callbacks
+):
     demo, *_ = compliant
     with django_capture_on_commit_callbacks(execute=True):
         approve(demo, training_claim(demo, days=1, title="学术讲座", month=3))
@@ -139,9 +141,10 @@ def test_still_met_after_a_deletion_reissues_with_a_new_number_linked_from_the_o
     assert data["replaced_by"] == new.number
     page = client.get(reverse("certificates:verify_number", args=(old.number,))).content.decode()
     assert new.number in page and "已换发新证书" in page
-    assert client.get(reverse("certificates:verify_json", args=(new.number,))).json()[
-        "replaces"
-    ] == old.number
+    assert (
+        client.get(reverse("certificates:verify_json", args=(new.number,))).json()["replaces"]
+        == old.number
+    )
 
 
 def test_an_authority_voids_by_hand_with_a_reason_audited(compliant, client):
