@@ -19,11 +19,10 @@ from xueshi.certificates.services import verify_file
 from xueshi.certificates.signing import pades_validate, sm2_verify, sm3_hex
 
 from .helpers import GX_PERSON, pdftotext, poppler
-from .test_issue import compliant  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
-def issued(compliant, tmp_path):  # noqa: F811
+def issued(compliant, tmp_path):
     demo, *_ = compliant
     certificate = Certificate.objects.get(person=demo.person(GX_PERSON))
     content = certificate.pdf.read()
