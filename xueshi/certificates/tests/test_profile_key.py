@@ -41,7 +41,7 @@ def _write(data: dict, path: Path) -> Path:
 def test_a_lowercase_or_long_prefix_is_refused(tmp_path):
     data, path = _guangxi(tmp_path)
     data["versions"][0]["certificate"]["number_prefix"] = "gx-1"
-    with pytest.raises(ProfileError, match="certificate.number_prefix"):
+    with pytest.raises(ProfileError, match=r"certificate\.number_prefix"):
         load_profile_file(_write(data, path))
 
 
