@@ -20,6 +20,7 @@ from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
+from xueshi.portal.demo_certificates import load_demo_certificates
 from xueshi.portal.demo_claims import load_demo_claims
 from xueshi.units.services import declaring_window_open
 
@@ -515,6 +516,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     _audit_admin()
     if claims:
         load_demo_claims()
+        load_demo_certificates()
     return logins
 
 

@@ -233,3 +233,12 @@ def test_the_certificate_list_is_paginated(demo, client):
     page = client.get(reverse("certificates:list"), {"year": THIS_YEAR}).content.decode()
     assert "第 1 / 2 页" in page
     assert f"year={THIS_YEAR}&amp;page=2" in page
+
+
+def test_the_demo_shows_a_certificate_for_a_compliant_person(demo_claims, client):
+    """`make run`: 覃海燕 (广西大学) met last year's requirement (公需 30 + 专业 64)."""
+    person = demo_claims.person(GX_PERSON)
+    [certificate] = Certificate.objects.filter(person=person, status=CertificateStatus.VALID)
+    assert certificate.credit_year == THIS_YEAR - 1
+    act_as(client, demo_claims.professional(GX_PERSON))
+    assert certificate.number in client.get(reverse("certificates:mine")).content.decode()
