@@ -62,12 +62,11 @@ def test_two_final_approvals_at_once_issue_one_certificate(demo):
     """30 + 32 + 32: each approval alone is short of 90, the two together meet it."""
     ids = _two_claims_waiting_for_the_final_review(demo)
     final = demo.role("gx_jyt")
-    outcomes = at_once(
-        [
-            lambda pk=pk: declaration_approve(declaration_id=pk, actor=final.user, role=final)
-            for pk in ids
-        ]
-    )
+
+    def approving(pk: int) -> Callable[[], object]:
+        return lambda: declaration_approve(declaration_id=pk, actor=final.user, role=final)
+
+    outcomes = at_once([approving(pk) for pk in ids])
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     person = demo.person(GX_PERSON)
     valid = Certificate.objects.filter(
