@@ -308,16 +308,14 @@ def certificates_follow_ledger(
     issued (linked from the old) if the year still meets the requirement. Hours came in: the
     certificate is issued if the year now meets it and none is valid.
     """
-    valid = list(
-        Certificate.objects.select_for_update().filter(
-            person_id=person_id,
-            credit_year=credit_year,
-            kind=CertificateKind.CERTIFICATE,
-            status=CertificateStatus.VALID,
-        )
+    valid = Certificate.objects.filter(
+        person_id=person_id,
+        credit_year=credit_year,
+        kind=CertificateKind.CERTIFICATE,
+        status=CertificateStatus.VALID,
     )
     if change < 0:
-        for certificate in valid:
+        for certificate in valid.select_for_update():
             voided = certificate_void(
                 certificate_id=certificate.pk, reason=_removal_reason(change, declaration)
             )
@@ -325,7 +323,7 @@ def certificates_follow_ledger(
                 person_id=person_id, credit_year=credit_year, replaces_id=voided.pk
             )
         return
-    if not valid and change > 0:
+    if change > 0 and not valid.exists():
         person = Person.objects.select_related("unit").get(pk=person_id)
         if certificate_rules(person, credit_year)[1] is not None and (
             year_compliance(person, credit_year).met

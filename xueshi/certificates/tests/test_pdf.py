@@ -5,12 +5,14 @@ SM3 digest), and a tampered file fails both; rare characters and Uyghur render a
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from xueshi.certificates.keys import ensure_authority_keys, load_authority_keys
 from xueshi.certificates.models import Certificate
@@ -107,7 +109,7 @@ def test_the_verify_a_file_page(issued, client):
     assert "所选文件的内容不是 PDF" in not_pdf.content.decode()
 
 
-def _render(tmp_path, name: str, *, photo: bool = False) -> str:
+def _render(tmp_path, name: str, *, photo: bool = False, photo_bytes: bytes | None = None) -> str:
     keys = ensure_authority_keys(999, "新疆维吾尔自治区人力资源和社会保障厅")
     content = CertificateContent(
         title="继续教育合格证书",
@@ -122,6 +124,7 @@ def _render(tmp_path, name: str, *, photo: bool = False) -> str:
         verify_url="http://127.0.0.1:8000/verify/XJ2025000001/",
         seal_png=keys.seal_png,
         uses_photo=photo,
+        photo=photo_bytes,
     )
     path = tmp_path / "rare.pdf"
     path.write_bytes(certificate_pdf(content))
@@ -138,3 +141,13 @@ def test_a_name_in_uyghur_script_renders_in_the_pdf_text(tmp_path):
     text = _render(tmp_path, name, photo=True)
     assert name in text
     assert "照片" in text  # the one-inch photo's frame, labelled while no photo is wired
+
+
+def test_a_one_inch_photo_is_placed_when_the_profile_uses_one(tmp_path):
+    """Xinjiang's certificate carries a one-inch photo (一寸照): the bytes given are embedded."""
+    out = io.BytesIO()
+    Image.new("RGB", (295, 413), (70, 120, 200)).save(out, "PNG")
+    text = _render(tmp_path, "阿依古丽", photo=True, photo_bytes=out.getvalue())
+    assert "照片" not in text  # the frame's label gives way to the photo
+    images = poppler("pdfimages", "-list", str(tmp_path / "rare.pdf"))
+    assert re.search(r"\bimage\s+295\s+413\b", images), images
