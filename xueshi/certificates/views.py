@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import (
+    organizations_in_scope,
     people_in_scope,
     permission_kinds,
     require_permission,
@@ -23,6 +24,7 @@ from xueshi.accounts.permissions import (
 )
 from xueshi.core.audit import audit_personal_read
 from xueshi.core.errors import error_text
+from xueshi.orgs.models import OrganizationKind
 
 from . import selectors, services
 from .forms import FileForm, NumberForm, StatementForm, VoidForm, YearForm
@@ -123,8 +125,20 @@ def scope_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": list(range(this_year, this_year - 6, -1)),
             "may_issue": role_may(role, "certificates.issue"),
+            "units": (
+                organizations_in_scope(role)
+                .filter(kind=OrganizationKind.UNIT)
+                .order_by("name")
+                .only("pk", "name")
+                if role_may(role, "certificates.issue")
+                else []
+            ),
         },
     )
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() else 0
 
 
 def _year_from_post(request: HttpRequest) -> int | None:
@@ -144,7 +158,18 @@ def batch_issue(request: HttpRequest) -> HttpResponse:
     year = _year_from_post(request)
     if year is None:
         return redirect("certificates:list")
-    job = services.batch_issue_start(role=role, credit_year=year)
+    unit_id = None
+    if request.POST.get("unit"):
+        # One unit of the authority's tree (another authority's unit is a 404).
+        unit = (
+            organizations_in_scope(role)
+            .filter(kind=OrganizationKind.UNIT, pk=_int(request.POST["unit"]))
+            .first()
+        )
+        if unit is None:
+            raise Http404("单位不存在或不在您的管理范围内。")
+        unit_id = unit.pk
+    job = services.batch_issue_start(role=role, credit_year=year, unit_id=unit_id)
     return redirect("core:job_status", pk=job.pk)
 
 

@@ -139,6 +139,26 @@ def test_batch_issue_is_a_background_job_with_progress(
     assert Certificate.objects.filter(status=CertificateStatus.VALID).count() == 1
 
 
+def test_batch_issue_for_one_unit_of_the_authoritys_tree(
+    compliant, client, django_capture_on_commit_callbacks
+):
+    demo, *_ = compliant
+    Certificate.objects.all().delete()
+    act_as(client, demo.role("gx_rst"))
+    unit = demo.organization("南宁市第一中学")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("certificates:batch_issue"), {"credit_year": THIS_YEAR, "unit": unit.pk}
+        )
+    job = BackgroundJob.objects.get(kind="certificates.batch_issue")
+    assert job.status == JobStatus.DONE and job.result["issued"] == 0  # 覃海燕 is not there
+    other = demo.organization("新疆大学")
+    response = client.post(
+        reverse("certificates:batch_issue"), {"credit_year": THIS_YEAR, "unit": other.pk}
+    )
+    assert response.status_code == 404
+
+
 def test_a_unit_may_not_batch_issue(demo, client):
     act_as(client, demo.role("gx_gxu"))
     response = client.post(reverse("certificates:batch_issue"), {"credit_year": THIS_YEAR})
@@ -242,3 +262,12 @@ def test_the_demo_shows_a_certificate_for_a_compliant_person(demo_claims, client
     assert certificate.credit_year == THIS_YEAR - 1
     act_as(client, demo_claims.professional(GX_PERSON))
     assert certificate.number in client.get(reverse("certificates:mine")).content.decode()
+
+
+def test_the_authority_sees_batch_issue_by_unit_the_unit_does_not(demo, client):
+    act_as(client, demo.role("gx_rst"))
+    page = client.get(reverse("certificates:list")).content.decode()
+    assert "批量发证" in page and "南宁市第一中学" in page and "全部单位" in page
+    act_as(client, demo.role("gx_gxu"))
+    page = client.get(reverse("certificates:list")).content.decode()
+    assert "批量发证" not in page and "下载本年度证书（ZIP）" in page
