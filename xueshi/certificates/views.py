@@ -129,6 +129,7 @@ def scope_list(request: HttpRequest) -> HttpResponse:
                 organizations_in_scope(role)
                 .filter(kind=OrganizationKind.UNIT)
                 .order_by("name")
+                .select_related(None)
                 .only("pk", "name")
                 if role_may(role, "certificates.issue")
                 else []
