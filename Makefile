@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: install run test lint screens browsers clean
+.PHONY: install run test lint screens browsers certificate-tools clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): requirements.lock
 
 install: $(STAMP)
 
-run: install
+run: install certificate-tools
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	@# Demo claims at every stage are loaded unless EMPTY is set (make run EMPTY=1: empty start).
@@ -32,6 +32,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# The fonts embedded in certificate PDFs and poppler-utils, from Debian (never downloaded at run time).
+certificate-tools:
+	@bash scripts/install-certificate-tools.sh
 
 # Headless Chromium from Debian (never a downloaded browser), for screenshots and browser tests.
 browsers:

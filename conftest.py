@@ -22,6 +22,8 @@ from xueshi.orgs.models import Organization
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test land in its own temporary folder, never in the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Certificate signing keys too (the demo issues certificates): never var/ of the project.
+    settings.CERTIFICATE_KEYS_DIR = tmp_path / "certificate-keys"
 
 
 # Django's private method that ends a transactional test by flushing the database (not in stubs).

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xueshi.imports",
     "xueshi.reports",
     "xueshi.supplements",
+    "xueshi.certificates",
     "xueshi.units",
     "xueshi.plans",
     "xueshi.notices",
@@ -227,6 +228,15 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Certificates (issue 15): each authority's signing keys and seal live outside the database, in
+# this folder (made by `manage.py certificate_keys`); the QR code on a certificate points at
+# CERTIFICATE_VERIFY_BASE_URL + /verify/<number>/; public verification answers at most
+# CERTIFICATE_VERIFY_RATE requests per address and minute.
+CERTIFICATE_KEYS_DIR = Path(
+    env("CERTIFICATE_KEYS_DIR", default=str(BASE_DIR / "var" / "certificate-keys"))
+)
+CERTIFICATE_VERIFY_BASE_URL = env("CERTIFICATE_VERIFY_BASE_URL", default="http://127.0.0.1:8000")
+CERTIFICATE_VERIFY_RATE = env.int("CERTIFICATE_VERIFY_RATE", default=30)
 
 # Policy profiles: one YAML file per region; the file stem is Organization.policy_profile.
 POLICY_PROFILES_DIR = Path(env("POLICY_PROFILES_DIR", default=str(BASE_DIR / "profiles")))

@@ -126,6 +126,11 @@ PERMISSIONS: dict[str, Permission] = dict(
             "ledger.general_import", "公需科目导入", (RoleKind.AUTHORITY_ADMIN,), _PLATFORM
         ),
         _permission("imports.claims", "导入学员培训信息", _UNIT_ADMINS, declares=True),
+        # 继续教育合格证书 (issue 15): 我的证书; the certificates of one's scope (list, ZIP);
+        # 批量发证 and voiding by hand belong to the authority that issues them.
+        _permission("certificates.own", "我的证书", _PROFESSIONAL),
+        _permission("certificates.list", "证书管理", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        _permission("certificates.issue", "批量发证与作废证书", (RoleKind.AUTHORITY_ADMIN,)),
         _permission("reports.statistics", "学时申报统计", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
         _permission(
             "plans.view",

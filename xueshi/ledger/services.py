@@ -20,6 +20,7 @@ from xueshi.core.errors import error_text
 from xueshi.core.identifiers import clean_id_number
 from xueshi.declarations.models import Declaration
 
+from .events import year_totals_changed
 from .models import EntrySource, GeneralRecord, LedgerEntry, SubjectKind, YearTotal
 
 ZERO = Decimal(0)
@@ -36,7 +37,8 @@ def _post(
     declaration: Declaration | None = None,
     general_record: GeneralRecord | None = None,
 ) -> LedgerEntry:
-    """Append one entry and move the stored yearly sum by the same amount, atomically."""
+    """Append one entry and move the stored yearly sum by the same amount, atomically, and
+    announce it (`events.year_totals_changed`) inside the same transaction."""
     entry = LedgerEntry.objects.create(
         person_id=person_id,
         credit_year=credit_year,
@@ -51,6 +53,14 @@ def _post(
     column = "general_hours" if subject == SubjectKind.GENERAL else "professional_hours"
     YearTotal.objects.filter(person_id=person_id, credit_year=credit_year).update(
         **{column: F(column) + hours}
+    )
+    year_totals_changed.send(
+        sender=LedgerEntry,
+        person_id=person_id,
+        credit_year=credit_year,
+        change=hours,
+        source=source,
+        declaration=declaration,
     )
     return entry
 

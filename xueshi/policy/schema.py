@@ -489,6 +489,23 @@ class Pledge(StrictModel):
     text: Label = "本人承诺以上信息属实"
 
 
+class CertificateRules(StrictModel):
+    """继续教育合格证书: issued when a credit year meets the requirement (issue 15).
+
+    The number is `number_prefix` + credit year + a six-digit sequence (GX2025000001); a
+    学时证明 (several years for a title committee) is `number_prefix` + ZM + issue year + sequence.
+    """
+
+    number_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,6}$")]
+    title: Label = "继续教育合格证书"
+    # 一寸照 printed on the certificate (Xinjiang's certificate carries one).
+    photo: bool = False
+    # The issuing authority's own name on the certificate and seal; None: the authority's name
+    # in the organisation tree.
+    issuer_name: Label | None = None
+    note: str = ""
+
+
 class RegionTier(StrictModel):
     """申报区域: which authority level handles claims for which title ranks (Xinjiang)."""
 
@@ -540,6 +557,8 @@ class ProfileVersion(StrictModel):
     title_tracks: list[TitleSeries] = Field(default_factory=list)
     status_words: StatusWords = StatusWords()
     credits: CreditUnit | None = None
+    # None: this region issues no certificates.
+    certificate: CertificateRules | None = None
 
     @functools.cached_property
     def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:
@@ -762,7 +781,27 @@ def semantic_issues(profile: PolicyProfile) -> list[tuple[str, str]]:
         seen_dates.add(version.effective_from)
         previous = version.effective_from
         issues.extend((f"{where}.{path}", reason) for path, reason in _version_issues(version))
+    issues.extend(_certificate_issues(profile))
     return issues
+
+
+def _certificate_issues(profile: PolicyProfile) -> Iterator[tuple[str, str]]:
+    """A certificate number's prefix names the region: every version that issues certificates
+    keeps the same one (numbers stay one series); a region may not stop and restart with
+    another."""
+    first: str | None = None
+    for v, version in enumerate(profile.versions):
+        rules = version.certificate
+        if rules is None:
+            continue
+        if first is None:
+            first = rules.number_prefix
+        elif rules.number_prefix != first:
+            yield (
+                f"versions[{v}].certificate.number_prefix",
+                f"证书编号前缀 {rules.number_prefix!r} 与前一版本的 {first!r} 不同，"
+                "同一地区的证书编号应属同一序列",
+            )
 
 
 def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:

@@ -21,6 +21,7 @@ from xueshi.declarations.models import Attachment
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
+from xueshi.portal.demo_certificates import load_demo_certificates
 from xueshi.portal.demo_claims import load_demo_claims
 from xueshi.portal.demo_notices import load_demo_notices
 from xueshi.portal.demo_regions2 import load_demo_regions2
@@ -525,6 +526,7 @@ def load_demo(*, claims: bool = False) -> list[Login]:
         load_demo_notices()
         _attachment_captions()
         load_demo_regions2()
+        load_demo_certificates()
     return logins
 
 

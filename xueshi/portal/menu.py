@@ -66,6 +66,7 @@ MENU: list[Entry] = [
     Entry("我的学时", "申报进度查询", "declarations:list", "list-check", "declarations.declare"),
     Entry("我的学时", "学时查询", "ledger:my_years", "calendar-check", "ledger.own"),
     Entry("我的学时", "增补申请", "supplements:index", "journal-plus", "supplements.request"),
+    Entry("我的学时", "我的证书", "certificates:mine", "award", "certificates.own"),
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", "accounts.self_service"),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", "accounts.self_service"),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
@@ -96,6 +97,7 @@ MENU: list[Entry] = [
     Entry(
         "学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", "imports.claims"
     ),
+    Entry("学时管理", "证书管理", "certificates:list", "patch-check", "certificates.list"),
     Entry("学时管理", "学时申报统计", "reports:statistics", "bar-chart", "reports.statistics"),
     Entry("学时管理", "年度培训计划", "plans:list", "calendar2-week", "plans.view"),
     Entry(

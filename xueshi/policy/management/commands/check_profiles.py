@@ -28,8 +28,23 @@ class Command(BaseCommand):
                 f"没有找到政策配置文件（{', '.join(options['paths']) or profiles_dir()}）"
             )
         failed = 0
+        prefixes: dict[str, Path] = {}
         for path in files:
             profile, issues = check_profile_file(path)
+            if profile is not None:
+                # A certificate number names its region: two regions never share a prefix.
+                for prefix in {
+                    v.certificate.number_prefix for v in profile.versions if v.certificate
+                }:
+                    if prefix in prefixes:
+                        failed += 1
+                        self.stderr.write(
+                            self.style.ERROR(
+                                f"ERROR {path.name}: certificate.number_prefix: 证书编号前缀 "
+                                f"{prefix!r} 已由 {prefixes[prefix].name} 使用"
+                            )
+                        )
+                    prefixes.setdefault(prefix, path)
             if profile is None:
                 failed += 1
                 for issue in issues:
