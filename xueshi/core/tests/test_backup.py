@@ -80,14 +80,16 @@ def empty_target(tmp_path: Path) -> Iterator[str]:
 
 def _target_counts(target: str) -> dict[str, int]:
     if connection.vendor == "sqlite":
-        restored = sqlite3.connect(target)
+        copy = sqlite3.connect(target)
         try:
-            return count_rows(restored.cursor(), sqlite_tables(restored.cursor()))
+            return count_rows(copy.cursor(), sqlite_tables(copy.cursor()))
         finally:
-            restored.close()
-    with psycopg.connect(_pg_conninfo(connection.settings_dict, target)) as restored:
-        with restored.cursor() as cursor:
-            return count_rows(cursor, postgres_tables(cursor))
+            copy.close()
+    with (
+        psycopg.connect(_pg_conninfo(connection.settings_dict, target)) as restored,
+        restored.cursor() as cursor,
+    ):
+        return count_rows(cursor, postgres_tables(cursor))
 
 
 def test_a_backup_restored_into_an_empty_database_has_every_row_and_file(
