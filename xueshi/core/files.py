@@ -13,18 +13,57 @@ covered without touching this module.
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, default_storage
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from .audit import audit_record
 
+logger = logging.getLogger(__name__)
+
 ORPHAN_MIN_AGE = timedelta(days=1)
+
+# --- saving an upload: a full disk is a message, not a server error ---------------------------
+
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+STORAGE_FULL_MESSAGE = (
+    "服务器存储空间已满，文件未能保存；您填写的其他内容均已保留。请稍后重试，或联系平台管理员。"
+)
+STORAGE_FAILED_MESSAGE = (
+    "服务器存储暂时不可用，文件未能保存；您填写的其他内容均已保留。请稍后重试，或联系平台管理员。"
+)
+
+
+class StorageFailed(ValidationError):
+    """The storage refused a file (full disk, quota, read-only …); shown at the upload field.
+    A ValidationError, so every form and service that reports refusals reports this one too."""
+
+
+def file_save(field_file: FieldFile, name: str, content: Any) -> None:
+    """`field_file.save(name, content, save=False)`, with a storage failure as `StorageFailed`.
+
+    Called inside the service's transaction before the row is saved: the row is then rolled
+    back with the refusal. A partly written file is left to `cleanup_orphan_files`.
+    """
+    try:
+        field_file.save(name, content, save=False)
+    except OSError as error:
+        logger.error("Storage refused %s: %s", name, error)
+        full = error.errno in DISK_FULL
+        raise StorageFailed(
+            STORAGE_FULL_MESSAGE if full else STORAGE_FAILED_MESSAGE,
+            code="storage_full" if full else "storage_failed",
+        ) from error
 
 
 def file_fields() -> list[tuple[type[models.Model], str]]:
