@@ -476,3 +476,15 @@ def test_rare_characters_and_uyghur_script_are_stored_and_shown_intact(demo: Any
     assert f"{RARE_NAME}培训 {UYGHUR}" in page and f"说明：{UYGHUR} 𠮷 😀" in page
     listing = declarant.get(reverse("declarations:list")).content.decode()
     assert f"{RARE_NAME}培训 {UYGHUR}" in listing
+
+
+@pytest.mark.parametrize("department", ["9223372036854775808", "9" * 40, "²", "١٢"])
+def test_a_department_filter_past_64_bits_or_in_other_digits_finds_nobody(
+    demo: Any, department: str
+) -> None:
+    """Found by the fuzzing above on SQLite: an id past 2**63 overflowed the driver (a 500)."""
+    response = _client(demo.role("gx_gxu")).get(
+        reverse("orgs:staff_list"), {"department": department}
+    )
+
+    assert response.status_code == 200
