@@ -26,6 +26,15 @@ def _media_in_tmp(settings, tmp_path):
     settings.CERTIFICATE_KEYS_DIR = tmp_path / "certificate-keys"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: rate-limit counters never carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # Django's private method that ends a transactional test by flushing the database (not in stubs).
 _FLUSH_HOOK = "_fixture_teardown"
 

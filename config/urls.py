@@ -4,11 +4,14 @@ from django.urls import include, path
 from django.urls.resolvers import URLPattern, URLResolver
 
 from xueshi.api import urls as api_urls
+from xueshi.core.health import health
 from xueshi.portal import urls_policy
 from xueshi.units import urls as units_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("xueshi.portal.urls")),
+    # Load balancer and monitoring: database, cache, storage, worker (JSON, 200 or 503).
+    path("health/", health, name="health"),
     path("accounts/", include("xueshi.accounts.urls")),
     # The organisation pages live in the units app (above accounts); names stay orgs:….
     path("orgs/", include((units_urls.urlpatterns, "orgs"))),

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_htmx",
+    "csp",
     "captcha",
     "xueshi.core.third_party.Axes",
     # Second factor (TOTP, recovery codes): xueshi/accounts/otp.py, docs/security.md.
@@ -63,10 +64,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Public endpoints (login, captcha, registration, verification): too many requests → 429.
+    "xueshi.core.ratelimit.RateLimitMiddleware",
+    # A body over UPLOAD_MAX_REQUEST_MB → 413 while it streams, before anything reads it.
+    "xueshi.core.upload_limits.UploadLimitMiddleware",
     # Before any view (and the CSRF check) reads the query string or the form: NUL → 400.
     "xueshi.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -253,3 +260,57 @@ LOGGING = {
 # Lockout is per account, not per address: a whole hospital or university often shares one
 # NAT address, and locking it would shut every colleague out because of one person's typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Content-Security-Policy (django-csp 4, docs/security.md): scripts only from our own static
+# files (no inline script, no on*= handler, no eval: HTMX's allowEval is off in base.html), no
+# plugins, no framing, forms post only to us. Styles: files from us; style="" attributes are
+# allowed (progress bar widths) but no <style> element (HTMX's indicator styles are off too).
+# CSP_REPORT_URI: where browsers send violation reports (none by default).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
+    }
+}
+
+# Uploads (docs/security.md): a request body bigger than UPLOAD_MAX_REQUEST_MB is refused while
+# it streams in (xueshi.core.upload_limits.LimitedUploadHandler), before it is written anywhere; a
+# form field body above DATA_UPLOAD_MAX_MEMORY_SIZE is refused by Django. Files larger than
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file instead of memory. Keep the
+# proxy's limit (nginx client_max_body_size) at or a little above UPLOAD_MAX_REQUEST_MB.
+UPLOAD_MAX_REQUEST_MB = env.int("UPLOAD_MAX_REQUEST_MB", default=110)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "xueshi.core.upload_limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Cache: rate-limit counters and the worker's heartbeat. Local memory by default (one process);
+# production sets CACHE_URL=redis://… so every web process and the worker share one.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://xueshi")}
+
+# Rate limits (xueshi/core/ratelimit.py): "<requests>/<seconds>" per client address and
+# endpoint group; over it the answer is 429 with a Chinese page. RATELIMIT_ENABLED=false turns
+# them off (never in production).
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+RATELIMITS = {
+    "login": env("RATELIMIT_LOGIN", default="20/300"),
+    "captcha": env("RATELIMIT_CAPTCHA", default="60/300"),
+    "public": env("RATELIMIT_PUBLIC", default="60/300"),
+}
+
+# Health (/health/): the worker is alive when its heartbeat is younger than this.
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=180)

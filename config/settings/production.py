@@ -47,3 +47,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Rate limits stay on in production (xueshi/core/ratelimit.py); CACHE_URL=redis://… shares the
+# counters (and the worker heartbeat) between processes.
+if not RATELIMIT_ENABLED:  # noqa: F405
+    raise ImproperlyConfigured("生产模式不能关闭访问频率限制（RATELIMIT_ENABLED）。")

@@ -109,10 +109,23 @@ def browser_page(chromium: Any, request: pytest.FixtureRequest, screens: Screens
     """Factory: browser_page("phone") is a Playwright page in a fresh context at that width.
 
     confirm() and alert() dialogs are accepted (a user clicking 确定); a UI keeps their texts
-    in ui.dialogs. A failing test leaves a last screenshot of every page.
+    in ui.dialogs. A failing test leaves a last screenshot of every page. Anything the
+    Content-Security-Policy blocked (an inline script, eval, an injected style) fails the test.
     """
     contexts: list[Any] = []
     pages: list[tuple[str, Any]] = []
+    csp_violations: list[str] = []
+
+    def on_console(message: Any) -> None:
+        # Reports without a URL come from the test tooling itself (Playwright hides the caret
+        # for screenshots with an injected style; axe is evaluated), not from our pages.
+        where = message.location or {}
+        if (
+            message.type == "error"
+            and "Content Security Policy" in message.text
+            and where.get("url")
+        ):
+            csp_violations.append(f"{where['url']}:{where.get('lineNumber')}: {message.text}")
 
     def make(viewport: str = "desktop") -> Any:
         context = chromium.new_context(
@@ -127,10 +140,12 @@ def browser_page(chromium: Any, request: pytest.FixtureRequest, screens: Screens
         contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
+        page.on("console", on_console)
         pages.append((viewport, page))
         return page
 
     yield make
+    assert not csp_violations, csp_violations
     if request.node.stash.get(_failed_key, False):
         for viewport, page in pages:
             try:

@@ -73,8 +73,10 @@ def staff_in_scope(
         people = people.filter(Q(name__icontains=text) | id_number_q(text))
     if department == NO_DEPARTMENT:
         people = people.filter(department__isnull=True)
-    elif department.isdigit():
-        people = people.filter(department_id=int(department))
+    elif department.isascii() and department.isdigit():
+        # An id past the database's 64-bit integers names no department (and would overflow).
+        wanted = int(department)
+        people = people.filter(department_id=wanted) if wanted < 2**63 else people.none()
     return people.order_by("name", "pk")
 
 

@@ -26,6 +26,7 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import declaring_access, people_in_scope
 from xueshi.core.audit import audit_record
 from xueshi.core.errors import error_text
+from xueshi.core.files import file_save
 from xueshi.core.identifiers import clean_id_number
 from xueshi.ledger.models import LedgerEntry
 from xueshi.orgs.models import Organization, OrganizationKind
@@ -562,7 +563,7 @@ def attachment_add(
         size=upload.size or 0,
         uploaded_by=actor,
     )
-    attachment.file.save("upload", upload, save=False)
+    file_save(attachment.file, "upload", upload)  # a full disk: StorageFailed, a message
     attachment.save()
     audit_record(
         action="attachment.add", actor=actor, role=role.kind, request=request, target=attachment

@@ -30,6 +30,7 @@ from django.utils import timezone
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import REGION_MAY_NOT_DECLARE, role_may
 from xueshi.core.audit import audit_record
+from xueshi.core.files import file_save
 from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
 from xueshi.core.models import BackgroundJob, JobStatus
 from xueshi.orgs.models import Department, Organization
@@ -148,7 +149,7 @@ def import_start(
         sha256=_sha256(upload),
         total_rows=sheet.height,
     )
-    batch.file.save("upload.xlsx", upload, save=False)
+    file_save(batch.file, "upload.xlsx", upload)  # a full disk: StorageFailed, a message
     batch.save()
     threshold = (
         BACKGROUND_ROW_THRESHOLD if kind == ImportKind.CLAIMS else STAFF_BACKGROUND_ROW_THRESHOLD

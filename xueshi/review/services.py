@@ -9,12 +9,13 @@ finds the state changed and gets AlreadyHandled, so there is exactly one move.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest
 
 from xueshi.accounts.models import RoleAssignment
@@ -30,6 +31,8 @@ from xueshi.orgs.models import Organization
 
 from .lifecycle import Action, transition
 from .selectors import current_step
+
+logger = logging.getLogger(__name__)
 
 
 def declaration_submit(
@@ -175,14 +178,46 @@ def approved_declaration_delete(
     return declaration
 
 
+# A batch cut short by a database failure (issue 21 part 6): the row that met it and every row
+# after it are reported as not done, each on its own line, beside the rows already done.
+DATABASE_FAILED = "数据库故障，本条未处理（已回滚），请稍后重试。"
+BATCH_INTERRUPTED = "批量处理因数据库故障中断，本条未处理，请稍后重试。"
+
+
+INTERRUPTION_MESSAGES = (DATABASE_FAILED, BATCH_INTERRUPTED)
+
+
+def batch_interrupted(results: Iterable[BatchResult]) -> bool:
+    return any(result.message in INTERRUPTION_MESSAGES for result in results)
+
+
+def _database_failed(error: DatabaseError) -> None:
+    """After a failure outside any transaction, drop a broken connection so the rest of the
+    request (the report, the session) reconnects instead of failing too."""
+    logger.warning("Batch cut short by a database error: %s", error)
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
 def _each(ids: Iterable[int], move: Callable[[int], Any]) -> list[BatchResult]:
-    """Each claim in its own transaction; one refusal does not stop the others."""
-    results = []
-    for declaration_id in ids:
+    """Each claim in its own transaction; one refusal does not stop the others.
+
+    A database error stops the batch: the claims done so far stay done (each committed on its
+    own), the one that failed was rolled back, and the rest were not tried; every one of them
+    is in the result with what became of it.
+    """
+    results: list[BatchResult] = []
+    pending = list(ids)
+    for index, declaration_id in enumerate(pending):
         try:
             move(declaration_id)
         except (ValidationError, PermissionDenied, Declaration.DoesNotExist) as error:
             results.append(BatchResult(declaration_id, False, refusal_text(error)))
+        except DatabaseError as error:
+            _database_failed(error)
+            results.append(BatchResult(declaration_id, False, DATABASE_FAILED))
+            results += [BatchResult(pk, False, BATCH_INTERRUPTED) for pk in pending[index + 1 :]]
+            break
         else:
             results.append(BatchResult(declaration_id, True))
     return results
@@ -250,8 +285,12 @@ def training_base_declare(
     reported on its line and does not stop the others.
     """
     results: list[BatchResult] = []
-    for attendee in training_base_attendees(role=role, actor=actor, attendees=attendees, data=data):
+    checked = training_base_attendees(role=role, actor=actor, attendees=attendees, data=data)
+    for attendee in checked:
         person = attendee.person
+        if results and batch_interrupted(results[-1:]):
+            results.append(BatchResult(0, False, BATCH_INTERRUPTED, id_number=attendee.id_number))
+            continue
         if person is None:
             results.append(BatchResult(0, False, attendee.refusal, id_number=attendee.id_number))
             continue
@@ -267,6 +306,9 @@ def training_base_declare(
         except (ValidationError, PermissionDenied) as error:
             # No name: it is shown only for people the base did declare for.
             results.append(BatchResult(0, False, refusal_text(error), id_number=attendee.id_number))
+        except DatabaseError as error:
+            _database_failed(error)
+            results.append(BatchResult(0, False, DATABASE_FAILED, id_number=attendee.id_number))
         else:
             results.append(
                 BatchResult(

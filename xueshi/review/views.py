@@ -29,7 +29,7 @@ from xueshi.core.errors import error_text
 from xueshi.core.exports import export_from_request
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
-from xueshi.declarations.services import AlreadyHandled
+from xueshi.declarations.services import AlreadyHandled, BatchResult
 from xueshi.policy.hours import fmt
 from xueshi.policy.words import level_outcomes
 
@@ -390,11 +390,14 @@ def batch(request: HttpRequest) -> HttpResponse:
     results = services.review_many(
         VERDICTS[action][0], declaration_ids=_visible_ids(role, data["ids"]), **kwargs
     )
+    missing = len(data["ids"]) - len(results)
     done = sum(1 for result in results if result.ok)
     if done:
         messages.success(request, f"已{BATCH_DONE[action]} {done} 条申报。")
+    if services.batch_interrupted(results):
+        messages.error(request, _interrupted_text(results))
+        results = [r for r in results if r.message not in services.INTERRUPTION_MESSAGES]
     failed = [result for result in results if not result.ok]
-    missing = len(data["ids"]) - len(results)
     for result in failed[:10]:
         messages.warning(request, f"申报 #{result.declaration_id} 未处理：{result.message}")
     if len(failed) > 10:
@@ -402,6 +405,17 @@ def batch(request: HttpRequest) -> HttpResponse:
     if missing:
         messages.warning(request, f"{missing} 条申报不存在或不在您的管理范围内，未处理。")
     return redirect(_safe_next(request, reverse("review:queue")))
+
+
+def _interrupted_text(results: list[BatchResult]) -> str:
+    """Which claims of a batch cut short by a database failure were done and which were not."""
+    done = "、".join(f"#{r.declaration_id}" for r in results if r.ok) or "无"
+    left = [r for r in results if r.message in services.INTERRUPTION_MESSAGES]
+    return (
+        f"批量处理因数据库故障中断。已处理：{done}；未处理 {len(left)} 条："
+        + "、".join(f"#{r.declaration_id}" for r in left)
+        + "。未处理的申报保持原状态，请稍后重试。"
+    )
 
 
 def _visible_ids(role: RoleAssignment, ids: list[int]) -> list[int]:

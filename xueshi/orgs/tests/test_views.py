@@ -444,7 +444,8 @@ def test_reject_with_reason(client, tree):
 def test_the_queue_asks_for_confirmation_before_reject(client, tree):
     PendingUnitFactory.create(parent=tree.supervisor_1)
     reviewer(client, tree)
-    assert "return confirm(" in text(client.get(reverse("orgs:pending_units")))
+    # hx-confirm: HTMX asks, no inline handler (the Content-Security-Policy runs none).
+    assert 'hx-confirm="确定不通过' in text(client.get(reverse("orgs:pending_units")))
 
 
 # ---- detail and credit code override ------------------------------------------------------

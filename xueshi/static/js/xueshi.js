@@ -50,3 +50,102 @@
     }
   });
 })();
+
+/* Behaviour that used to sit in inline <script> blocks and on*= handlers: the
+ * Content-Security-Policy (docs/security.md) runs no inline script, so it lives here,
+ * driven by data-* attributes. */
+(function () {
+  "use strict";
+
+  // 全选: <input type="checkbox" id="select-all"> or [data-select-all] ticks every row box of
+  // the batch form on this page.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof Element)) return;
+    if (box.id !== "select-all" && !box.matches("[data-select-all]")) return;
+    document.querySelectorAll('input[name="ids"][form="batch-form"]').forEach(function (row) {
+      row.checked = box.checked;
+    });
+  });
+
+  // "+": show or hide the review trail row under a claim; HTMX loads it on the first click.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-trail-toggle]");
+    if (!button) return;
+    var row = document.getElementById(button.getAttribute("aria-controls"));
+    if (!row) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    row.hidden = !open;
+    var icon = button.querySelector(".bi");
+    if (icon) {
+      icon.classList.toggle("bi-plus-square", !open);
+      icon.classList.toggle("bi-dash-square", open);
+    }
+    var label = button.querySelector(".visually-hidden");
+    if (label) label.textContent = open ? "收起审核进度" : "展开审核进度";
+  });
+
+  // 更换单位: a [data-choose-unit] button in the search results fills the form's hidden input
+  // (named by the form's data-unit-input) and shows the chosen name.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-choose-unit]");
+    if (!button) return;
+    var form = document.querySelector("form[data-unit-input]");
+    if (!form) return;
+    var input = document.getElementById(form.getAttribute("data-unit-input"));
+    if (input) input.value = button.dataset.chooseUnit;
+    var name = document.getElementById("chosen-unit-name");
+    if (name) name.textContent = button.dataset.unitName;
+  });
+
+  // 验证码: a click on the image or on "看不清？换一张" fetches a new challenge.
+  document.addEventListener("click", function (event) {
+    var trigger = event.target instanceof Element &&
+      event.target.closest("[data-captcha-refresh], [data-captcha-image]");
+    if (!trigger) return;
+    event.preventDefault();
+    var box = trigger.closest("[data-captcha]");
+    var url = box.querySelector("[data-captcha-refresh]").href;
+    fetch(url, {headers: {"X-Requested-With": "XMLHttpRequest"}, credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        box.querySelector("img").src = data.image_url;
+        box.querySelector("input[type=hidden]").value = data.key;
+        var answer = box.querySelector("input[type=text]");
+        answer.value = "";
+        answer.focus();
+      });
+  });
+
+  // The claim form ([data-hours-form]) recalculates the hours when a field changes: at once
+  // on "change", after a pause while typing. Fields that reload the field set
+  // ([data-refresh-fields]) have their own request. (HTMX's event filters would need eval.)
+  var lastValues = new WeakMap();
+  function recalc(event, name) {
+    var field = event.target;
+    if (!(field instanceof Element) || field.hasAttribute("data-refresh-fields")) return;
+    var form = field.closest("form[data-hours-form]");
+    if (!form) return;
+    if (name === "xs-recalc") {
+      if (lastValues.get(field) === field.value) return;
+    }
+    lastValues.set(field, field.value);
+    form.dispatchEvent(new CustomEvent(name));
+  }
+  document.addEventListener("change", function (event) { recalc(event, "xs-recalc-now"); });
+  document.addEventListener("keyup", function (event) { recalc(event, "xs-recalc"); });
+  document.addEventListener("focusin", function (event) {
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement) {
+      if (!lastValues.has(event.target)) lastValues.set(event.target, event.target.value);
+    }
+  });
+})();
+
+/* 返回上一页 on the error pages: back in the history when there is one, else the link's href. */
+document.addEventListener("click", function (event) {
+  var link = event.target instanceof Element && event.target.closest("[data-history-back]");
+  if (!link || window.history.length < 2) return;
+  event.preventDefault();
+  window.history.back();
+});
