@@ -45,6 +45,10 @@ LIMITED: dict[str, Limited] = {
     "captcha-refresh": Limited("captcha", ALL),
     "orgs:unit_register": Limited("public", frozenset({"POST"})),
     "orgs:unit_search": Limited("public", ALL),
+    # 找回密码 / 找回用户名: on top of the per-account and per-address limits of the service.
+    "accounts:recover": Limited("login", frozenset({"POST"})),
+    "accounts:recover_username": Limited("login", frozenset({"POST"})),
+    "accounts:recover_reset": Limited("login", frozenset({"POST"})),
 }
 
 
