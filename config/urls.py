@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("review/", include("xueshi.review.urls")),
     path("notifications/", include("xueshi.notifications.urls")),
     path("ledger/", include("xueshi.ledger.urls")),
+    path("applications/", include("xueshi.applications.urls")),
     path("imports/", include("xueshi.imports.urls")),
     path("reports/", include("xueshi.reports.urls")),
     path("captcha/", include("captcha.urls")),

@@ -35,6 +35,9 @@ class Permission:
     # Declaring for others: held only where the role's region profile lets its kind declare
     # (issue 13 item 5: Anyang, Zhejiang and Xinjiang let no organisation declare).
     declares: bool = False
+    # Held only where the role's region has yearly applications (学时认定申请书) on (True), or
+    # only where it has them off (False); None: either way (issue 14, Xinjiang).
+    yearly_application: bool | None = None
 
 
 _PROFESSIONAL = (RoleKind.PROFESSIONAL,)
@@ -44,10 +47,14 @@ _PLATFORM = (RoleKind.PLATFORM_ADMIN,)
 
 
 def _permission(
-    name: str, label: str, *groups: Iterable[str], declares: bool = False
+    name: str,
+    label: str,
+    *groups: Iterable[str],
+    declares: bool = False,
+    yearly_application: bool | None = None,
 ) -> tuple[str, Permission]:
     kinds = frozenset(kind for group in groups for kind in group)
-    return name, Permission(name, label, kinds, declares)
+    return name, Permission(name, label, kinds, declares, yearly_application)
 
 
 PERMISSIONS: dict[str, Permission] = dict(
@@ -55,6 +62,18 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission("home.view", "首页", RoleKind),
         # 专业技术人员本人
         _permission("declarations.declare", "学时登记与申报进度", _PROFESSIONAL),
+        # 学时登记 itself: not where hours are certified by a yearly application (Xinjiang).
+        _permission(
+            "declarations.create", "学时登记（逐项申报）", _PROFESSIONAL, yearly_application=False
+        ),
+        _permission("applications.apply", "学时认定申请", _PROFESSIONAL, yearly_application=True),
+        _permission(
+            "applications.review",
+            "申请书审核",
+            _UNIT_ADMINS,
+            _SUPERVISING,
+            yearly_application=True,
+        ),
         _permission("ledger.own", "本人学时查询", _PROFESSIONAL),
         _permission(
             "accounts.self_service", "个人中心（我的信息、更换单位、修改密码）", _PROFESSIONAL
@@ -137,7 +156,38 @@ def role_may(role: Any, name: str) -> bool:
     kinds = permission_kinds(name)
     if role is None or role.kind not in kinds:
         return False
-    return not PERMISSIONS[name].declares or region_lets_declare(role)
+    permission = PERMISSIONS[name]
+    if permission.yearly_application is not None and (
+        region_has_yearly_application(role) != permission.yearly_application
+    ):
+        return False
+    return not permission.declares or region_lets_declare(role)
+
+
+def _role_profile_key(role: Any) -> str:
+    """The profile of the role's organisation, or of a professional's unit."""
+    organization = role.organization
+    if organization is None and role.kind == RoleKind.PROFESSIONAL:
+        person = Person.objects.filter(user_id=role.user_id).select_related("unit").first()
+        organization = person.unit if person is not None else None
+    return organization.effective_policy_profile() if organization is not None else ""
+
+
+def region_has_yearly_application(role: Any) -> bool:
+    """Is the role's region one where hours are certified by a yearly application? Asked once
+    per role object (the menu asks for several entries)."""
+    cached: bool | None = getattr(role, "_yearly_application", None)
+    if cached is not None:
+        return cached
+    key = _role_profile_key(role)
+    found = False
+    if key:
+        try:
+            found = resolve_version(key, timezone.localdate()).yearly_application.enabled
+        except ValidationError:
+            found = False
+    role._yearly_application = found
+    return found
 
 
 def region_lets_declare(role: Any) -> bool:
