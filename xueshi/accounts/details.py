@@ -155,6 +155,7 @@ def person_choose_track(
     ("自治区认定高级及正高，地州市级认定初、中级").
     """
     version = version or person_version(person)
+    specialty = plain_specialty(specialty)
     if version is None or not version.yearly_application.declaring_regions:
         raise ValidationError({"declaring_region": "本地区不设申报区域。"})
     region = version.yearly_application.region(region_code)
@@ -186,6 +187,14 @@ def person_choose_track(
             details={"changed": changed, "region": region.code},
         )
     return notice
+
+
+def plain_specialty(specialty: str) -> str:
+    """教师系列/高校教师/教授(正高) → 教师系列/高校教师/教授 (the rank is the grade's own)."""
+    specialty = (specialty or "").strip()
+    if specialty.endswith(")") and "(" in specialty:
+        return specialty[: specialty.rindex("(")]
+    return specialty
 
 
 def _all_tracks(version: ProfileVersion) -> list[TrackChoice]:

@@ -20,6 +20,7 @@ from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
+from xueshi.portal.demo_applications import load_demo_applications, load_xinjiang_details
 from xueshi.portal.demo_claims import load_demo_claims
 from xueshi.units.services import declaring_window_open
 
@@ -513,8 +514,10 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     _platform_admin()
     logins.append(Login("全平台", "审计管理员", RoleKind.AUDIT_ADMIN.label, "audit", DEMO_PASSWORD))
     _audit_admin()
+    load_xinjiang_details()
     if claims:
         load_demo_claims()
+        load_demo_applications()
     return logins
 
 
