@@ -10,4 +10,5 @@ urlpatterns = [
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("role/switch/", views.role_switch, name="role_switch"),
     path("me/", views.my_info, name="my_info"),
+    path("me/photo/", views.my_photo, name="my_photo"),
 ]

@@ -89,7 +89,7 @@ def _professional(person: Person) -> RoleAssignment:
 
 def _reviewer(application: Application) -> RoleAssignment:
     step = application.steps.select_related("organization").get(
-        position=application.current_position
+        position=application.current_position or 0
     )
     return (
         RoleAssignment.objects.select_related("organization", "user")
@@ -184,7 +184,7 @@ def load_demo_applications() -> int:
     services.application_submit(application_id=application.pk, actor=role.user, role=role)
     while application.status == ApplicationStatus.PENDING:
         reviewer = _reviewer(application)
-        step = application.steps.get(position=application.current_position)
+        step = application.steps.get(position=application.current_position or 0)
         final = not application.steps.filter(position__gt=step.position).exists()
         application = services.application_agree(
             application_id=application.pk,
