@@ -101,9 +101,13 @@ def person_update_details(
         errors["education"] = "请从列表中选择文化程度。"
     if degree and degree not in Degree.values:
         errors["degree"] = "请从列表中选择学位。"
+    phone = ""
+    try:
+        phone = _clean_phone(emergency_phone, "emergency_phone")
+    except ValidationError as error:
+        errors["emergency_phone"] = error.message_dict["emergency_phone"][0]
     if errors:
         raise ValidationError(errors)
-    phone = _clean_phone(emergency_phone, "emergency_phone")
     changed = save_changes(
         person, ethnicity=ethnicity, education=education, degree=degree, emergency_phone=phone
     )
