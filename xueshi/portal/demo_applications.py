@@ -181,7 +181,9 @@ def load_demo_applications() -> int:
              (7, 12), 16),
         ],
     )  # fmt: skip
-    services.application_submit(application_id=application.pk, actor=role.user, role=role)
+    application = services.application_submit(
+        application_id=application.pk, actor=role.user, role=role
+    )
     while application.status == ApplicationStatus.PENDING:
         reviewer = _reviewer(application)
         step = application.steps.get(position=application.current_position or 0)
