@@ -78,7 +78,7 @@ def test_xinjiang_a_single_activity_is_not_certified_alone_the_application_is(de
     assert "本地区专业科目学时通过《学时认定申请书》认定" in refused.content.decode()
     assert not Declaration.objects.exists()
 
-    application_url = client.post(reverse("applications:start")).url
+    application_url = client.post(reverse("applications:start"))["Location"]
     pk = int(application_url.split("/")[2])
     client.post(application_url, {"declaring_region": "autonomous_region"})
     client.post(
