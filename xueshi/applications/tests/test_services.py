@@ -27,6 +27,7 @@ from xueshi.declarations.services import AlreadyHandled
 from xueshi.ledger.models import EntrySource, LedgerEntry
 from xueshi.ledger.selectors import year_compliance, year_records
 from xueshi.ledger.services import AlreadyRecorded, ledger_record_source
+from xueshi.notifications.models import Notification
 from xueshi.orgs.services import organization_create
 from xueshi.policy.resolver import resolve_version
 from xueshi.review.lifecycle import OwnClaim
@@ -390,6 +391,7 @@ def test_only_an_offered_organisation_may_be_chosen(demo):
     assert refused.value.message_dict == {"forward_to": ["请选择提交单位。"]}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_return_with_reason_then_mend_and_resubmit(demo):
     """ "反之点击“退回”，再点击“确认”": the person mends it and submits again."""
     application, role = submitted(demo)
@@ -406,6 +408,9 @@ def test_return_with_reason_then_mend_and_resubmit(demo):
     )
     application.refresh_from_db()
     assert application.status == ApplicationStatus.RETURNED
+    assert Notification.objects.filter(
+        recipient=role.user, message__contains="佐证材料不清晰，请补充结业证书"
+    ).exists()
     saved = services.entry_save(application=application, role=role, data=entry("practice", 10))
     services.evidence_add(entry=saved, role=role, upload=pdf())
     services.application_submit(application_id=application.pk, actor=role.user, role=role)
