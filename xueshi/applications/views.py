@@ -571,10 +571,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = selectors.review_queue(role)
     form, rows = _search(request, rows, show_person=True)
     page, query = _page(request, rows)
+    counts = selectors.year_counts(role, timezone.localdate().year)
     return render(
         request,
         "applications/queue.html",
-        {"page": page, "page_query": query, "form": form, "role": role},
+        {"page": page, "page_query": query, "form": form, "role": role, "counts": counts},
     )
 
 

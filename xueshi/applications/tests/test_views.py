@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.services import person_create
-from xueshi.applications import services
+from xueshi.applications import selectors, services
 from xueshi.applications.models import Application, ApplicationStatus
 from xueshi.core.testing import make_id_number
 from xueshi.ledger.models import LedgerEntry
@@ -164,6 +164,8 @@ def test_two_level_review_through_the_pages(client, demo):
     for word in ("办理", "同意", "退回", "选择提交单位", "推荐意见", "民族", "文化程度", "学位",
                  "紧急联系电话", "维吾尔族", "一寸照"):  # fmt: skip
         assert word in page, word
+    counts = selectors.year_counts(unit, YEAR)
+    assert (counts.total, counts.reviewed, counts.waiting) == (1, 0, 1)
     certifier = demo.organization("新疆维吾尔自治区教育厅")
     response = client.post(
         reverse("applications:review", args=[application.pk]),
@@ -176,7 +178,8 @@ def test_two_level_review_through_the_pages(client, demo):
         {"verdict": "approve", "forward_to": certifier.pk, "comment": "同意推荐。", "position": 0},
     )
     assert response.status_code == 302
-    assert unit.organization.name == "新疆大学"
+    counts = selectors.year_counts(unit, YEAR)
+    assert (counts.total, counts.reviewed, counts.waiting) == (1, 1, 0)
     act_as(client, demo.role("xj_jyt"))
     response = client.post(
         reverse("applications:review", args=[application.pk]),
