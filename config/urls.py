@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("xueshi.notifications.urls")),
     path("ledger/", include("xueshi.ledger.urls")),
     path("plans/", include("xueshi.plans.urls")),
+    path("applications/", include("xueshi.applications.urls")),
     path("imports/", include("xueshi.imports.urls")),
     path("reports/", include("xueshi.reports.urls")),
     path("supplements/", include("xueshi.supplements.urls")),

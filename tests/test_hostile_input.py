@@ -54,6 +54,8 @@ PAGES: list[tuple[str, Any, tuple[str, ...]]] = [
     ("review:results", "gx_gxu", ("status", "query", "page")),
     ("ledger:unit_query", "gx_gxu", ("year", "q", "compliance", "page")),
     ("ledger:my_years", ("person", "陈静"), ("year",)),
+    ("applications:mine", ("person", "阿依古丽"), ("credit_year", "status", "page")),
+    ("applications:queue", "xj_xju", ("credit_year", "name", "id_number", "status", "page")),
     (
         "reports:statistics",
         "gx_rst",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xueshi.accounts.roles import ACTIVE_ROLE_SESSION_KEY
+from xueshi.applications.models import Application
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.ledger.selectors import year_compliance
 from xueshi.review.models import TrailAction
@@ -51,11 +52,14 @@ def approve_in_queue(role: Any, declaration: Declaration) -> None:
     assert response.status_code in (200, 302)
 
 
-def test_xinjiang_single_claim_from_the_form_to_the_certifier(demo):
-    """阿依古丽 (新疆大学, 教授 正高): 高级研修项目 → 单位审核 → 认定单位 (自治区人社厅)."""
+def test_xinjiang_a_single_activity_is_not_certified_alone_the_application_is(demo):
+    """阿依古丽 (新疆大学, 教授 正高): "第3项至第11项无需逐项填写，只要填写学时累计达到认定课时数
+    60 即可" — a single 40-hour 高级研修项目 cannot be declared and certified alone; the yearly
+    application (学时认定申请书) of 40 + 20 hours goes 单位审核 → 认定单位 and counts 60."""
     professional = demo.professional("阿依古丽")
     client = acting(professional)
     start = TODAY - datetime.timedelta(days=20)
+    end = start + datetime.timedelta(days=6)
     form = {
         "profile_key": "xinjiang",
         "profile_version": "2023-01-01",
@@ -65,34 +69,68 @@ def test_xinjiang_single_claim_from_the_form_to_the_certifier(demo):
         "organizer": "新疆维吾尔自治区通信管理局",
         "project_type": "高级研修项目",
         "start_date": start.isoformat(),
-        "end_date": (start + datetime.timedelta(days=6)).isoformat(),
-        "hours_claimed": "1000",
+        "end_date": end.isoformat(),
+        "hours_claimed": "40",
         "credit_year": str(YEAR),
         "action": "save",
     }
     refused = client.post(reverse("declarations:create"), form)
-    assert "申请学时最多 3 位数" in refused.content.decode()
-    assert "现代信息通信技术与数字领域融合发展" in refused.content.decode()  # nothing lost
+    assert "本地区专业科目学时通过《学时认定申请书》认定" in refused.content.decode()
     assert not Declaration.objects.exists()
 
-    client.post(reverse("declarations:create"), {**form, "hours_claimed": "40"})
-    declaration = Declaration.objects.get()
-    upload = SimpleUploadedFile("培训证书.pdf", PDF, content_type="application/pdf")
-    client.post(reverse("declarations:attachment_upload", args=[declaration.pk]), {"files": upload})
-    assert declaration.attachments.count() == 1
-    client.post(reverse("declarations:submit"), {"ids": [declaration.pk], "target": "unit"})
-    declaration.refresh_from_db()
-    assert declaration.status == DeclarationStatus.PENDING
-    chain = [step.organization.name for step in declaration.chain_steps.order_by("position")]
-    # A senior title is decided by the autonomous region, not the prefecture.
-    assert chain == ["新疆大学", "新疆维吾尔自治区人力资源和社会保障厅"]
+    application_url = client.post(reverse("applications:start"))["Location"]
+    pk = int(application_url.split("/")[2])
+    client.post(application_url, {"declaring_region": "autonomous_region"})
+    client.post(
+        reverse("applications:wizard", args=[pk, 2]),
+        {
+            "series": "教师系列",
+            "discipline": "教师系列/高校教师",
+            "grade": "教师系列/高校教师/教授",
+        },
+    )
+    certifier = demo.organization("新疆维吾尔自治区教育厅")
+    client.post(reverse("applications:wizard", args=[pk, 3]), {"certifier": certifier.pk})
+    for section, title, kind, hours in (
+        ("advanced_study", form["title"], "高级研修项目", "40"),
+        ("lectures", "提升高校教师数字化教学能力专题讲座", "专题讲座", "20"),
+    ):
+        client.post(
+            reverse("applications:entry_new", args=[pk, section]),
+            {
+                "title": title,
+                "organizer": "新疆维吾尔自治区通信管理局",
+                "activity_type": kind,
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "hours": hours,
+            },
+        )
+    application = Application.objects.get(pk=pk)
+    for entry in application.entries.all():
+        upload = SimpleUploadedFile("培训证书.pdf", PDF, content_type="application/pdf")
+        client.post(
+            reverse("applications:evidence_upload", args=[pk, entry.pk]),
+            {"file_kind": "佐证材料", "file": upload},
+        )
+    client.post(reverse("applications:submit", args=[pk]))
+    application.refresh_from_db()
+    assert application.status == "pending"
 
-    approve_in_queue(demo.role("xj_xju"), declaration)
-    declaration.refresh_from_db()
-    approve_in_queue(demo.role("xj_rst"), declaration)
-    declaration.refresh_from_db()
-    assert declaration.status == DeclarationStatus.APPROVED
-    assert year_compliance(demo.person("阿依古丽"), YEAR).professional_hours == 40
+    unit = acting(demo.role("xj_xju"))
+    assert application.number in unit.get(reverse("applications:queue")).content.decode()
+    unit.post(
+        reverse("applications:review", args=[pk]),
+        {"verdict": "approve", "forward_to": certifier.pk, "comment": "同意推荐。", "position": 0},
+    )
+    final = acting(demo.role("xj_jyt"))
+    final.post(
+        reverse("applications:review", args=[pk]),
+        {"verdict": "approve", "comment": "同意认定。", "position": 1},
+    )
+    application.refresh_from_db()
+    assert application.status == "approved"
+    assert year_compliance(demo.person("阿依古丽"), YEAR).professional_hours == 60
 
 
 def test_henan_withdraw_edit_and_resubmit(demo):

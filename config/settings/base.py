@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "xueshi.review",
     "xueshi.notifications",
     "xueshi.ledger",
+    "xueshi.applications",
     "xueshi.imports",
     "xueshi.reports",
     "xueshi.supplements",

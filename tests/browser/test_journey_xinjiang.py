@@ -1,6 +1,7 @@
-"""新疆 (seed 004): 阿依古丽 (教授(正高), 新疆大学) declares one 高级研修项目 with a PDF as
-evidence; 新疆大学 approves (单位审核); the autonomous region's 人社厅, 认定单位 of senior titles,
-approves: 通过认定.
+"""新疆 (seed 004): 阿依古丽 (教授(正高), 新疆大学) fills the 学时认定申请书: the wizard
+(我的信息 / 选择认定专业 / 认定单位), two sections (高级研修项目 40 + 专题讲座 20), PDF evidence,
+is refused at 40 hours ("还差 20 学时"), submits at 60; 新疆大学 agrees and chooses the 提交单位
+with a 推荐意见; the 认定单位 新疆维吾尔自治区教育厅 agrees (final); her 学时查询 shows 60 hours.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from .pages import UI, choose, list_row, queue_row, recent_days, settle, type_in
+from .pages import UI, choose, recent_days, table_row
 
-GROUP = "新疆 · 专业科目学时认定"
-CATEGORY = "高级研修项目、进修项目"
-AUTHORITY = "新疆维吾尔自治区人力资源和社会保障厅"
+GROUP = "新疆 · 学时认定申请书"
+CERTIFIER = "新疆维吾尔自治区教育厅"
 
 # The smallest PDF a reader opens: one empty page.
 MINIMAL_PDF = (
@@ -26,75 +26,139 @@ MINIMAL_PDF = (
 )
 
 
-def test_xinjiang_single_claim_unit_then_autonomous_region(
+def _entry(ui: UI, item: str, fields: dict[str, str], kind: tuple[str, str]) -> None:
+    """新增 in section `item`, fill the 项目信息 and save."""
+    ui.page.locator(f"#{item}").get_by_role("link", name="新增").click()
+    ui.page.wait_for_load_state()
+    for label, value in fields.items():
+        ui.fill(label, value)
+    choose(ui, *kind)
+    ui.click("保存").expect_text("项目信息已保存，请上传佐证材料。")
+
+
+def _upload(ui: UI, title: str, evidence: Path) -> None:
+    card = ui.page.locator("[id^=entry-]").filter(has_text=title)
+    card.get_by_label("上传附件").set_input_files(evidence)
+    card.get_by_role("button", name="上传", exact=True).click()
+    ui.page.wait_for_load_state()
+    ui.expect_text("佐证材料已上传。")
+
+
+def test_xinjiang_application_wizard_two_sections_two_levels_and_the_ledger(
     as_user: Callable[..., UI], viewport: str, tmp_path: Path
 ) -> None:
-    title = "现代信息通信技术与数字领域融合发展"
     evidence = tmp_path / "知识更新专项人才培训证书.pdf"
     evidence.write_bytes(MINIMAL_PDF)
+    start, end = recent_days(7)
 
     ayi = as_user("阿依古丽", viewport=viewport)
-    ayi.open_menu("学时登记").expect_heading("学时登记")
-    choose(ayi, "认定项目", CATEGORY)  # Xinjiang's word (profiles/xinjiang.yaml)
-    ayi.fill("项目标题", title).fill("组织单位", "新疆维吾尔自治区通信管理局")
+    ayi.open_menu("学时认定申请").expect_heading("学员申请")
+    ayi.expect_text("暂无数据")
+    ayi.shot("empty-list", publish="xj-01-list", group=GROUP, caption="学员申请：认定年度为当年")
+
+    # 1 我的信息
+    ayi.click("新增学时认定").expect_heading("学时认定填报引导")
+    choose(ayi, "申报区域", "自治区")
+    ayi.shot("wizard-1", publish="xj-02-wizard-info", group=GROUP, caption="第一步：我的信息")
+    ayi.click("下一步")
+    # 2 选择认定专业: the autonomous region certifies senior titles only.
+    choose(ayi, "职称系列", "教师系列")
+    choose(ayi, "专业", "高校教师")
+    expect(ayi.field("等级").locator("option", has_text="（中级）")).to_have_count(0)
+    choose(ayi, "等级", "教授（正高）")
+    ayi.shot("wizard-2", publish="xj-03-wizard-track", group=GROUP, caption="第二步：选择认定专业")
+    ayi.click("下一步")
+    # 3 认定单位
+    ayi.page.get_by_label(CERTIFIER).check()
+    ayi.shot("wizard-3", publish="xj-04-wizard-certifier", group=GROUP, caption="第三步：认定单位")
+    ayi.click("完成").expect_heading("学时认定内容填报")
+
+    # Section 3: the hours box takes 3 digits ("2/3"); an end before the start is refused at the
+    # field and what was typed is kept.
+    title = "现代信息通信技术与数字领域融合发展"
+    fields = {
+        "项目标题": title,
+        "组织单位": "新疆维吾尔自治区通信管理局",
+        "项目开始时间": end,
+        "项目结束时间": start,
+        "申请学时": "1000",
+    }
+    ayi.page.locator("#item-3").get_by_role("link", name="新增").click()
+    for label, value in fields.items():
+        ayi.fill(label, value)
+    expect(ayi.field("申请学时")).to_have_value("100")
+    ayi.expect_text("3/3")
     choose(ayi, "项目类型", "高级研修项目")
-    start, end = recent_days(7)
-    ayi.fill("项目开始时间", start).fill("项目结束时间", end)
-
-    # Four digits: refused in Chinese (the form is novalidate: no browser bubble), values kept.
-    type_in(ayi, "申请学时", "1000")
-    settle(ayi)
-    ayi.click("保存暂不提交").expect_text("申请学时最多 3 位数")
-    expect(ayi.field("申请学时")).to_have_value("1000")
+    ayi.click("保存").expect_text("项目结束时间不能早于开始时间。")
     expect(ayi.field("项目标题")).to_have_value(title)
+    ayi.shot("bad-dates", publish="xj-05-bad-input", group=GROUP, caption="结束时间早于开始时间")
+    ayi.fill("项目开始时间", start).fill("项目结束时间", end).fill("申请学时", "40")
+    ayi.click("保存").expect_text("项目信息已保存")
+    _upload(ayi, title, evidence)
+
+    # 40 hours: not enough.
+    ayi.click("提交审核").expect_text("还差 20 学时")
     ayi.shot(
-        "too-many-digits", publish="xj-01-hours-digits", group=GROUP, caption="申请学时超过 3 位数"
+        "shortfall",
+        publish="xj-06-shortfall",
+        group=GROUP,
+        caption="累计不足 60 学时：还差 20 学时",
     )
 
-    type_in(ayi, "申请学时", "40")
-    settle(ayi)
-    expect(ayi.page.locator("#hours-block")).to_contain_text("申报人填写 40 学时")
-    ayi.click("保存暂不提交").expect_text("已保存（待提交）")
+    # Section 5: a lecture of 20 hours.
+    lecture = "提升高校教师数字化教学能力专题讲座"
+    _entry(
+        ayi,
+        "item-5",
+        {
+            "标题": lecture,
+            "组织单位": "新疆大学",
+            "开展开始时间": end,
+            "开展结束时间": end,
+            "申请学时": "20",
+        },
+        ("类型", "专题讲座"),
+    )
+    _upload(ayi, lecture, evidence)
+    expect(ayi.page.locator("#total-hours")).to_have_text("60")
+    ayi.shot(
+        "sixty", publish="xj-07-application", group=GROUP, caption="申请书：各栏目学时与总学时"
+    )
+    ayi.click("提交审核").expect_text("已提交审核，请等待认定结果。")
 
-    # Evidence is required before submitting; upload a PDF, then submit.
-    ayi.click("保存并提交").expect_text("请上传佐证材料")
-    ayi.field("选择文件（可多选）").set_input_files(evidence)
-    ayi.click("上传").expect_text("已上传 1 个文件：知识更新专项人才培训证书.pdf")
-    expect(ayi.page.locator("#attachments-block")).to_contain_text("PDF")
-    ayi.shot("evidence", publish="xj-02-evidence", group=GROUP, caption="已上传 PDF 佐证材料")
-    ayi.click("保存并提交").expect_text("已提交至新疆大学（单位审核），请等待审核。")
-
-    # The detail page's chain: 单位审核 新疆大学 → 认定单位 人社厅 (senior title: the region).
-    list_row(ayi, title).get_by_role("link", name="查看").click()
-    chain = ayi.page.locator(".xs-chain > li")
-    expect(chain).to_have_count(2)
-    expect(chain.nth(0)).to_contain_text("新疆大学")
-    expect(chain.nth(1)).to_contain_text("认定单位")
-    expect(chain.nth(1)).to_contain_text(AUTHORITY)
-    ayi.shot("detail", publish="xj-03-detail", group=GROUP, caption="详情：两级审核流程")
-
+    # Level 1: 新疆大学 agrees, chooses the 提交单位 and writes a 推荐意见.
     university = as_user("xj_xju", viewport=viewport)
-    university.open_menu("专业科目学时审核").expect_heading("单位审核")
-    claim = queue_row(university, "阿依古丽")
-    expect(claim).to_contain_text("40")
-    claim.get_by_role("button", name="通过", exact=True).click()
-    expect(claim).to_contain_text("已通过，转入认定单位")
+    university.open_menu("申请书审核").expect_heading("申请书审核")
+    table_row(university, "阿依古丽").get_by_role("link", name="详情 / 信息审核").click()
+    university.expect_text("紧急联系电话").expect_text("维吾尔族")
+    university.page.get_by_label("同意", exact=True).check()
+    choose(university, "选择提交单位", CERTIFIER)
+    university.fill("推荐意见 / 退回原因", "材料齐全，同意推荐。")
     university.shot(
-        "unit-approved", publish="xj-04-unit-approved", group=GROUP, caption="新疆大学审核通过"
+        "unit-review",
+        publish="xj-08-unit-review",
+        group=GROUP,
+        caption="单位信息审核：同意并选择提交单位",
     )
+    university.click("确认").expect_text("已同意。")
 
-    region = as_user("xj_rst", viewport=viewport)
-    region.open_menu("专业科目学时审核").expect_heading("认定单位")
-    queue_row(region, "阿依古丽").get_by_role("link", name="详情").click()
-    region.expect_heading(title)
-    region.expect_text(evidence.name)
-    region.shot(
-        "review-detail", publish="xj-05-review-detail", group=GROUP, caption="人社厅审核详情"
+    # Level 2: the certifier's 同意 is final.
+    certifier = as_user("xj_jyt", viewport=viewport)
+    certifier.open_menu("申请书审核").expect_heading("申请书审核")
+    table_row(certifier, "阿依古丽").get_by_role("link", name="详情 / 信息审核").click()
+    certifier.expect_text("材料齐全，同意推荐。")
+    certifier.page.get_by_label("同意", exact=True).check()
+    certifier.fill("推荐意见 / 退回原因", "同意认定。")
+    certifier.shot(
+        "certifier-review", publish="xj-09-certifier", group=GROUP, caption="认定单位：同意认定"
     )
-    region.click("通过").expect_text("审核完成（通过认定，批准 40 学时）")
+    certifier.click("确认").expect_text("已同意。")
 
-    ayi.open_menu("申报进度查询")
-    row = list_row(ayi, title)
-    expect(row).to_contain_text("通过认定")
-    expect(row.locator("td").nth(8)).to_have_text("40")  # 批准学时
-    ayi.shot("approved", publish="xj-06-approved", group=GROUP, caption="通过认定，批准 40 学时")
+    # The person's ledger: 60 professional hours this year.
+    ayi.open_menu("学时认定申请")
+    expect(table_row(ayi, "SQ")).to_contain_text("通过认定")
+    ayi.open_menu("学时查询").expect_heading("学时查询")
+    ayi.expect_text("60")
+    ayi.shot(
+        "ledger", publish="xj-10-ledger", group=GROUP, caption="学时查询：申请书学时计入认定年度"
+    )

@@ -15,7 +15,7 @@ from xueshi.core.forms import StyledFormMixin
 from xueshi.core.identifiers import clean_phone
 from xueshi.orgs.models import Department
 
-from .models import TitleGrade
+from .models import ETHNICITIES, Degree, Education, TitleGrade
 from .services import initial_password
 
 
@@ -189,3 +189,51 @@ class RoleGrantForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = [("", "请选择"), *kinds]
+
+
+class DetailsForm(StyledFormMixin, forms.Form):
+    """个人详细信息 (issue 13 item 11): 一寸照, 民族, 文化程度, 学位, 紧急联系电话, and where the
+    region has yearly applications, 申报区域 and 认定专业 from the profile's lists."""
+
+    photo = forms.FileField(
+        label="一寸照",
+        required=False,
+        help_text="证书发放使用；jpg 或 png，不超过 2 MB",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+    ethnicity = forms.ChoiceField(
+        label="民族", required=False, choices=[("", "请选择")] + [(e, e) for e in ETHNICITIES]
+    )
+    education = forms.ChoiceField(
+        label="文化程度", required=False, choices=[("", "请选择"), *Education.choices]
+    )
+    degree = forms.ChoiceField(
+        label="学位", required=False, choices=[("", "请选择"), *Degree.choices]
+    )
+    emergency_phone = forms.CharField(label="紧急联系电话", max_length=20, required=False)
+    declaring_region = forms.ChoiceField(label="申报区域", required=False)
+    specialty = forms.ChoiceField(label="认定专业", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        regions: list[tuple[str, str]],
+        tracks: list[tuple[str, list[tuple[str, str]]]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("ethnicity", "education", "degree"):
+            cast(forms.ChoiceField, self.fields[name]).error_messages["invalid_choice"] = (
+                "请从列表中选择。"
+            )
+        if regions:
+            region = cast(forms.ChoiceField, self.fields["declaring_region"])
+            region.choices = [("", "请选择申报区域"), *regions]
+            region.help_text = "自治区认定高级及正高，地州市级认定初、中级"
+            specialty = cast(forms.ChoiceField, self.fields["specialty"])
+            specialty.choices = [("", "请选择认定专业"), *tracks]
+            specialty.help_text = "职称系列/专业/等级；所选申报区域不认定的等级会被清空"
+            specialty.error_messages["invalid_choice"] = "请从列表中选择认定专业。"
+        else:
+            del self.fields["declaring_region"]
+            del self.fields["specialty"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -54,6 +55,94 @@ class TitleGrade(models.TextChoices):
     INTERMEDIATE = "中级", "中级"
     JUNIOR = "初级", "初级"
     NONE = "无", "无"
+
+
+class Education(models.TextChoices):
+    """文化程度 (the seed's reviewer page shows it beside 学位)."""
+
+    DOCTORATE = "doctorate", "博士研究生"
+    MASTER = "master", "硕士研究生"
+    BACHELOR = "bachelor", "大学本科"
+    COLLEGE = "college", "大学专科"
+    SECONDARY = "secondary", "中专"
+    HIGH_SCHOOL = "high_school", "高中"
+    BELOW = "below", "初中及以下"
+
+
+class Degree(models.TextChoices):
+    """学位."""
+
+    DOCTOR = "doctor", "博士"
+    MASTER = "master", "硕士"
+    BACHELOR = "bachelor", "学士"
+    NONE = "none", "无"
+
+
+# 民族: the 56 ethnic groups (GB/T 3304), as the person chooses one.
+ETHNICITIES = [
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+]
+
+
+def photo_path(instance: Person, filename: str) -> str:
+    """A server-made name: nothing the uploader typed reaches the file system."""
+    extension = filename.rpartition(".")[2].lower() if "." in filename else "jpg"
+    return f"photos/{uuid.uuid4().hex}.{extension}"
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -132,6 +221,15 @@ class Person(models.Model):
     # Where the region's profile says access.mode enabled_by_unit (Zhejiang 省属企业): the
     # enterprise admin has reported (上报) this person for 学时登记. Ignored elsewhere.
     declaring_enabled = models.BooleanField("已上报开通学时登记", default=False, db_default=False)
+    # Person details (issue 13 item 11, Xinjiang): shown to reviewers of a yearly application;
+    # the photo is printed on the certificate.
+    photo = models.FileField("一寸照", upload_to=photo_path, blank=True, max_length=200)
+    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    education = models.CharField("文化程度", max_length=20, blank=True, choices=Education.choices)
+    degree = models.CharField("学位", max_length=10, blank=True, choices=Degree.choices)
+    emergency_phone = EncryptedCharField("紧急联系电话", max_length=20, blank=True)
+    # 申报区域: a `yearly_application.declaring_regions` code of the person's profile.
+    declaring_region = models.CharField("申报区域", max_length=60, blank=True)
     user = models.OneToOneField(
         User,
         verbose_name="登录账号",

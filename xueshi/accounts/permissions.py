@@ -43,6 +43,9 @@ class Permission:
     # Granting who may declare: held only where the region's profile manages access
     # (access.mode enabled_by_unit, Zhejiang 省属企业; issue 13 item 4).
     grants_access: bool = False
+    # Held only where the role's region does NOT switch this feature on (Xinjiang's 学时登记
+    # gives way to the yearly application).
+    without_feature: str = ""
 
 
 # What a profile version must have for a feature's permissions to hold.
@@ -50,6 +53,8 @@ REGION_FEATURES: dict[str, Callable[[ProfileVersion], bool]] = {
     "supplements": lambda version: version.windows.supplement is not None,
     # Categories whose trainings come from a yearly plan filed with 人社 (Henan's forms 13 and
     # 14: "培训项目列入年度计划，并报人社部门备案", issue 13 item 9).
+    # Hours certified by a yearly application (学时认定申请书, Xinjiang, issue 14).
+    "yearly_application": lambda version: version.yearly_application.enabled,
     "plans": lambda version: any(
         leaf.category.training_plan is not None for leaf in version.leaf_categories()
     ),
@@ -71,10 +76,17 @@ def _permission(
     declares: bool = False,
     feature: str = "",
     grants_access: bool = False,
+    without_feature: str = "",
 ) -> tuple[str, Permission]:
     kinds = frozenset(kind for group in groups for kind in group)
     return name, Permission(
-        name, label, kinds, declares=declares, feature=feature, grants_access=grants_access
+        name,
+        label,
+        kinds,
+        declares=declares,
+        feature=feature,
+        grants_access=grants_access,
+        without_feature=without_feature,
     )
 
 
@@ -83,6 +95,23 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission("home.view", "首页", RoleKind),
         # 专业技术人员本人
         _permission("declarations.declare", "学时登记与申报进度", _PROFESSIONAL),
+        # 学时登记 itself: not where hours are certified by a yearly application (Xinjiang).
+        _permission(
+            "declarations.create",
+            "学时登记（逐项申报）",
+            _PROFESSIONAL,
+            without_feature="yearly_application",
+        ),
+        _permission(
+            "applications.apply", "学时认定申请", _PROFESSIONAL, feature="yearly_application"
+        ),
+        _permission(
+            "applications.review",
+            "申请书审核",
+            _UNIT_ADMINS,
+            _SUPERVISING,
+            feature="yearly_application",
+        ),
         _permission("ledger.own", "本人学时查询", _PROFESSIONAL),
         _permission(
             "accounts.self_service", "个人中心（我的信息、更换单位、修改密码）", _PROFESSIONAL
@@ -202,6 +231,8 @@ def role_may(role: Any, name: str) -> bool:
         return False
     permission = PERMISSIONS[name]
     if permission.feature and not region_offers(role, permission.feature):
+        return False
+    if permission.without_feature and region_offers(role, permission.without_feature):
         return False
     if permission.grants_access and not region_access(role.organization).managed:
         return False

@@ -31,4 +31,5 @@ urlpatterns = [
         views_security.user_action,
         name="security_user_action",
     ),
+    path("me/photo/", views.my_photo, name="my_photo"),
 ]

@@ -10,7 +10,8 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
@@ -18,8 +19,9 @@ from django.views.decorators.http import require_POST
 from xueshi.core.audit import audit_record, client_ip
 from xueshi.core.models import AuditResult
 
-from . import selectors, services
-from .forms import ChangePasswordForm, LoginForm, ProfileForm
+from . import details, selectors, services
+from .forms import ChangePasswordForm, DetailsForm, LoginForm, ProfileForm
+from .models import Person
 
 
 class LoginView(auth_views.LoginView):
@@ -103,6 +105,18 @@ def my_info(request: HttpRequest) -> HttpResponse:
     if person is None:
         return render(request, "accounts/my_info.html", {"person": None})
     departments = selectors.department_choices_for_person(person)
+    details_form = _details_form(person, request)
+    if request.method == "POST" and request.POST.get("form") == "details":
+        form = ProfileForm(initial=_profile_initial(person), departments=departments)
+        if details_form.is_valid() and _save_details(request, person, details_form):
+            messages.success(request, "详细信息已保存。")
+            return redirect("accounts:my_info")
+        return render(
+            request,
+            "accounts/my_info.html",
+            {"person": person, "form": form, "details_form": details_form},
+            status=400,
+        )
     if request.method == "POST":
         form = ProfileForm(request.POST, departments=departments)
         if form.is_valid():
@@ -121,13 +135,100 @@ def my_info(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "个人信息已保存。")
                 return redirect("accounts:my_info")
     else:
-        form = ProfileForm(
-            initial={
-                "phone": person.phone,
-                "specialty": person.specialty,
-                "title_grade": person.title_grade,
-                "department": person.department_id,
-            },
-            departments=departments,
-        )
-    return render(request, "accounts/my_info.html", {"person": person, "form": form})
+        form = ProfileForm(initial=_profile_initial(person), departments=departments)
+    return render(
+        request,
+        "accounts/my_info.html",
+        {"person": person, "form": form, "details_form": details_form},
+    )
+
+
+def _profile_initial(person: Person) -> dict[str, Any]:
+    return {
+        "phone": person.phone,
+        "specialty": person.specialty,
+        "title_grade": person.title_grade,
+        "department": person.department_id,
+    }
+
+
+def _details_form(person: Person, request: HttpRequest) -> DetailsForm:
+    version = details.person_version(person)
+    rules = version.yearly_application if version is not None else None
+    regions = [(r.code, r.name) for r in rules.declaring_regions] if rules else []
+    tracks: list[tuple[str, list[tuple[str, str]]]] = []
+    if version is not None and regions:
+        for series in version.title_tracks:
+            for discipline in series.disciplines:
+                tracks.append(
+                    (
+                        f"{series.series}/{discipline.name}",
+                        [
+                            (f"{series.series}/{discipline.name}/{g.name}", f"{g.name}（{g.rank}）")
+                            for g in discipline.grades
+                        ],
+                    )
+                )
+    bound = request.method == "POST" and request.POST.get("form") == "details"
+    return DetailsForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        regions=regions,
+        tracks=tracks,
+        initial={
+            "ethnicity": person.ethnicity,
+            "education": person.education,
+            "degree": person.degree,
+            "emergency_phone": person.emergency_phone,
+            "declaring_region": person.declaring_region,
+            "specialty": details.plain_specialty(person.specialty),
+        },
+    )
+
+
+def _save_details(request: HttpRequest, person: Person, form: DetailsForm) -> bool:
+    """Save every part; a refused part shows at its field and nothing else is lost."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            details.person_update_details(
+                person=person,
+                ethnicity=data["ethnicity"],
+                education=data["education"],
+                degree=data["degree"],
+                emergency_phone=data["emergency_phone"],
+                actor=request.user,
+            )
+            if data.get("photo"):
+                details.person_set_photo(person=person, upload=data["photo"], actor=request.user)
+            if data.get("declaring_region"):
+                notice = details.person_choose_track(
+                    person=person,
+                    region_code=data["declaring_region"],
+                    specialty=data.get("specialty", ""),
+                    actor=request.user,
+                )
+                if notice:
+                    messages.warning(request, notice)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        person.refresh_from_db()
+        return False
+    return True
+
+
+@login_required
+def my_photo(request: HttpRequest) -> FileResponse:
+    """The person's own 一寸照."""
+    person = selectors.person_for_user(request.user)
+    if person is None or not person.photo:
+        raise Http404("未上传一寸照。")
+    try:
+        handle = person.photo.open("rb")
+    except OSError as error:
+        raise Http404("文件已不存在。") from error
+    kind = "image/png" if str(person.photo.name).endswith(".png") else "image/jpeg"
+    response = FileResponse(handle, content_type=kind)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -89,13 +89,12 @@ def authority_keys(authority: Organization) -> AuthorityKeys:
 
 
 def certificate_photo(person: Person) -> bytes | None:
-    """The person's one-inch photo (一寸照) for a profile whose certificate carries one.
-
-    LEAD: wire to `Person.photo` (being added in a parallel branch) once merged, e.g.
-    `return person.photo.read() if person.photo else None`. Until then the certificate prints
-    an empty, labelled photo frame.
-    """
-    return None
+    """The person's one-inch photo (一寸照, 我的信息) for a profile whose certificate carries one;
+    None prints an empty, labelled frame."""
+    if not person.photo:
+        return None
+    with person.photo.open("rb") as photo:
+        return bytes(photo.read())
 
 
 def verify_url(number: str) -> str:

@@ -216,6 +216,25 @@ def _check_may_declare_for(
         raise PermissionDenied(OUT_OF_SCOPE)
 
 
+# Xinjiang (seed 004): hours are certified by one yearly application (学时认定申请书) whose total
+# reaches the threshold, never activity by activity: "只要填写学时累计达到认定课时数 60 即可".
+YEARLY_APPLICATION_ONLY = (
+    "本地区专业科目学时通过《学时认定申请书》认定，不能逐项申报：请在“学时认定申请”中填写，"
+    "累计达到 {threshold} 学时后提交审核。"
+)
+
+
+def refuse_if_yearly_application(version: ProfileVersion) -> None:
+    """A profile with yearly applications on takes no per-activity declarations."""
+    if version.yearly_application.enabled:
+        threshold = (
+            version.requirement.application_threshold_hours or version.requirement.total_hours
+        )
+        raise ValidationError(
+            YEARLY_APPLICATION_ONLY.format(threshold=f"{threshold.normalize():f}")
+        )
+
+
 def credit_year_of(fields: Mapping[str, Any], today: datetime.date) -> int:
     """The credit year typed, else the year the activity ended (or started), else this year."""
     year = fields.get("credit_year")
@@ -261,6 +280,7 @@ def declaration_prepare(
     version = lookups.version(
         key, rules_date(credit_year=credit_year, start_date=fields.get("start_date"))
     )
+    refuse_if_yearly_application(version)
     try:
         declarants = lookups.declarants(version, data.category_code)
     except KeyError:
@@ -708,6 +728,7 @@ def declaration_check_submittable(declaration: Declaration) -> ProfileVersion:
     access = declaring_access(declaration.person, version.access)
     if not access.allowed:
         raise ValidationError(f"不能提交：{access.reason}")
+    refuse_if_yearly_application(version)
     facts = claim_facts(
         declaration,
         hours_already=hours_already_granted(

@@ -56,6 +56,9 @@ class EntrySource(models.TextChoices):
     APPROVAL = "approval", "审核通过"
     DELETION = "deletion", "删除已通过申报"
     GENERAL_RECORD = "general_record", "公需科目学习记录"
+    # An item of a higher app (the yearly application, 学时认定申请书) named by `source_ref`:
+    # the ledger knows no such model, only the reference and what to show.
+    APPLICATION = "application", "学时认定申请书"
 
 
 class LedgerEntry(models.Model):
@@ -72,6 +75,9 @@ class LedgerEntry(models.Model):
     general_record = models.ForeignKey(
         GeneralRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A generic source (e.g. "application:12"), and what the person's year records show for it.
+    source_ref = models.CharField("来源编号", max_length=60, blank=True, default="")
+    source_label = models.CharField("来源说明", max_length=200, blank=True, default="")
     at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
@@ -90,6 +96,12 @@ class LedgerEntry(models.Model):
                 fields=["general_record"],
                 condition=Q(general_record__isnull=False),
                 name="ledger_entry_once_per_general_record",
+            ),
+            # A generic source counts once per category (an application approved once).
+            models.UniqueConstraint(
+                fields=["source", "source_ref", "category_code"],
+                condition=~Q(source_ref=""),
+                name="ledger_entry_once_per_source_ref",
             ),
         ]
 

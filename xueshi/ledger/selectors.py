@@ -15,6 +15,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -38,7 +39,7 @@ from xueshi.policy.resolver import (
 )
 from xueshi.policy.schema import ProfileVersion
 
-from .models import GeneralRecord, LedgerEntry, SubjectKind, YearTotal
+from .models import EntrySource, GeneralRecord, LedgerEntry, SubjectKind, YearTotal
 
 ZERO = Decimal(0)
 
@@ -201,7 +202,8 @@ class YearRecord:
 
 
 def year_records(person: Person, credit_year: int) -> list[YearRecord]:
-    """The general-subject records, then the approved claims, of one credit year (2 queries)."""
+    """The general-subject records, the approved claims, then hours from other sources (the
+    yearly application) of one credit year (3 queries)."""
     records = [
         YearRecord(
             SubjectKind.GENERAL, record.course, record.provider, record.hours, record.completed_on
@@ -232,6 +234,24 @@ def year_records(person: Person, credit_year: int) -> list[YearRecord]:
             claim.credits_claimed,
         )
         for claim in claims
+    ]
+    # Hours from a generic source (学时认定申请书): one line per source, its categories summed.
+    sourced = (
+        LedgerEntry.objects.filter(person=person, credit_year=credit_year)
+        .exclude(source_ref="")
+        .values("source", "source_ref", "source_label")
+        .annotate(hours=Sum("hours"), on=Max("at"))
+        .order_by("-on")
+    )
+    records += [
+        YearRecord(
+            SubjectKind.PROFESSIONAL,
+            row["source_label"],
+            str(EntrySource(row["source"]).label),
+            row["hours"],
+            timezone.localdate(row["on"]),
+        )
+        for row in sourced
     ]
     return records
 

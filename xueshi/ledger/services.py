@@ -36,10 +36,14 @@ def _post(
     category_code: str = "",
     declaration: Declaration | None = None,
     general_record: GeneralRecord | None = None,
+    source_ref: str = "",
+    source_label: str = "",
 ) -> LedgerEntry:
     """Append one entry and move the stored yearly sum by the same amount, atomically, and
     announce it (`events.year_totals_changed`) inside the same transaction."""
     entry = LedgerEntry.objects.create(
+        source_ref=source_ref,
+        source_label=source_label,
         person_id=person_id,
         credit_year=credit_year,
         subject=subject,
@@ -96,6 +100,46 @@ def ledger_record_deletion(*, declaration: Declaration) -> LedgerEntry | None:
         category_code=approval.category_code,
         declaration=declaration,
     )
+
+
+class AlreadyRecorded(ValidationError):
+    """The source's hours are in the ledger already: an approval counts once."""
+
+
+@transaction.atomic
+def ledger_record_source(
+    *,
+    person_id: int,
+    credit_year: int,
+    source_ref: str,
+    label: str,
+    hours_by_category: dict[str, Decimal],
+    source: str = EntrySource.APPLICATION,
+) -> list[LedgerEntry]:
+    """Professional hours from an item of a higher app (the yearly application), one entry per
+    category so yearly caps still apply; refused if the source is recorded already."""
+    if not source_ref:
+        raise ValueError("source_ref is required")
+    if LedgerEntry.objects.filter(source=source, source_ref=source_ref).exists():
+        raise AlreadyRecorded("该申请书的学时已计入台账，不能重复计入。")
+    try:
+        with transaction.atomic():
+            return [
+                _post(
+                    person_id=person_id,
+                    credit_year=credit_year,
+                    subject=SubjectKind.PROFESSIONAL,
+                    hours=hours,
+                    source=source,
+                    category_code=code,
+                    source_ref=source_ref,
+                    source_label=label[:200],
+                )
+                for code, hours in hours_by_category.items()
+                if hours
+            ]
+    except IntegrityError as error:  # recorded at the same moment by another transaction
+        raise AlreadyRecorded("该申请书的学时已计入台账，不能重复计入。") from error
 
 
 # --- general-subject records ---------------------------------------------------------------

@@ -530,6 +530,79 @@ class TitleSeries(StrictModel):
     disciplines: list[TitleDiscipline] = Field(min_length=1)
 
 
+# --- the yearly application (学时认定申请书, Xinjiang; issue 14) ------------------------------
+
+
+class DeclaringRegion(StrictModel):
+    """申报区域 a person may choose: the autonomous region, or one prefecture; its tier says which
+    title ranks it certifies ("自治区认定高级及正高，地州市级认定初、中级")."""
+
+    code: Code
+    name: Label
+    tier: Code  # a `region_tiers` code
+
+
+class Certifier(StrictModel):
+    """认定单位: an organisation (found by its exact name among the region's organisations) that
+    certifies applications of these declaring regions and title series."""
+
+    name: Label
+    regions: list[Code] = Field(min_length=1)  # `declaring_regions` codes
+    series: list[Label] = Field(default_factory=list)  # `title_tracks` series; empty: every
+    note: str = ""
+
+
+class PolicyDocument(StrictModel):
+    """Item 2 of the application, 请学习相关文件: a policy text the person reads."""
+
+    title: Label
+    text: str = ""
+
+
+ForwardTarget = Literal["supervisor", "certifier"]
+
+
+def _default_forwarding() -> dict[Literal["unit", "supervisor"], list[ForwardTarget]]:
+    return {"unit": ["supervisor", "certifier"]}
+
+
+def _default_application_outcomes() -> list[Outcome]:
+    return ["approve", "return"]
+
+
+class YearlyApplicationRules(StrictModel):
+    """One application a year gathers every activity; submitted once its total reaches
+    `requirement.application_threshold_hours`, reviewed by the person's unit, forwarded (选择提交
+    单位) as `forwarding` allows, and certified by the 认定单位 the person chose."""
+
+    enabled: bool = False
+    number_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,4}$")] = "SQ"
+    sections: list[Code] = Field(default_factory=list)  # activity categories, items 3–11
+    documents: list[PolicyDocument] = Field(default_factory=list)
+    declaring_regions: list[DeclaringRegion] = Field(default_factory=list)
+    certifiers: list[Certifier] = Field(default_factory=list)
+    # Shown in step 3 when no 认定单位 is offered, per region tier code.
+    contacts: dict[Code, Label] = Field(default_factory=dict)
+    # Which kind of organisation may forward (同意 → 选择提交单位) to which: a supervisor above
+    # it, or the certifier the person chose. The certifier's own verdict is final.
+    forwarding: dict[Literal["unit", "supervisor"], list[ForwardTarget]] = Field(
+        default_factory=_default_forwarding
+    )
+    outcomes: list[Outcome] = Field(default_factory=_default_application_outcomes)
+    note: str = ""
+
+    def region(self, code: str) -> DeclaringRegion | None:
+        return next((region for region in self.declaring_regions if region.code == code), None)
+
+    def certifiers_for(self, region_code: str, series: str) -> list[Certifier]:
+        return [
+            certifier
+            for certifier in self.certifiers
+            if region_code in certifier.regions
+            and (not certifier.series or series in certifier.series)
+        ]
+
+
 # --- a version and a profile -----------------------------------------------------------------
 
 
@@ -559,6 +632,7 @@ class ProfileVersion(StrictModel):
     credits: CreditUnit | None = None
     # None: this region issues no certificates.
     certificate: CertificateRules | None = None
+    yearly_application: YearlyApplicationRules = YearlyApplicationRules()
 
     @functools.cached_property
     def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:
@@ -746,6 +820,24 @@ class ProfileVersion(StrictModel):
     def tier_for_rank(self, rank: str) -> RegionTier | None:
         return next((tier for tier in self.region_tiers if rank in tier.ranks), None)
 
+    def tier(self, code: str) -> RegionTier | None:
+        return next((tier for tier in self.region_tiers if tier.code == code), None)
+
+    def grades_offered(self, region_code: str) -> list[tuple[str, str, TitleGrade]]:
+        """(series, discipline, grade) a declaring region certifies: the ranks of its tier
+        (Xinjiang: 自治区 → 正高、副高; a prefecture → 中级、初级)."""
+        region = self.yearly_application.region(region_code)
+        tier = self.tier(region.tier) if region is not None else None
+        if tier is None:
+            return []
+        return [
+            (series.series, discipline.name, grade)
+            for series in self.title_tracks
+            for discipline in series.disciplines
+            for grade in discipline.grades
+            if grade.rank in tier.ranks
+        ]
+
 
 class PolicyProfile(StrictModel):
     """One region's profile file: its name and its dated versions, oldest first."""
@@ -825,6 +917,7 @@ def _version_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
     yield from _credit_issues(version)
     yield from _requirement_issues(version.requirement)
     yield from _tier_issues(version)
+    yield from _application_issues(version)
 
 
 def _category_issues(
@@ -1116,6 +1209,62 @@ def _tier_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
                         f"title_tracks[{s}].disciplines[{d}].grades[{g}].rank",
                         f"没有申报区域认定 {grade.rank} 职称",
                     )
+
+
+def _application_issues(version: ProfileVersion) -> Iterator[tuple[str, str]]:
+    """The yearly application's references: sections, tiers, regions, series, outcomes."""
+    rules = version.yearly_application
+    where = "yearly_application"
+    if not rules.enabled:
+        return
+    if version.requirement.application_threshold_hours is None:
+        yield (
+            f"{where}.enabled",
+            "启用学时认定申请书须设置 requirement.application_threshold_hours",
+        )
+    if not rules.sections:
+        yield (f"{where}.sections", "学时认定申请书至少需要一个活动栏目")
+    for k, code in enumerate(rules.sections):
+        leaf = version.leaf_index.get(code)
+        if leaf is None:
+            yield (f"{where}.sections[{k}]", f"栏目引用了未定义的类别 {code!r}")
+            continue
+        if "hours_claimed" not in {use.name for use in version.field_uses(code)}:
+            yield (f"{where}.sections[{k}]", f"类别 {code!r} 未显示申请学时字段，不能作为栏目")
+    if len(set(rules.sections)) != len(rules.sections):
+        yield (f"{where}.sections", "栏目重复")
+    tiers = {tier.code for tier in version.region_tiers}
+    if not rules.declaring_regions:
+        yield (f"{where}.declaring_regions", "至少需要一个申报区域")
+    regions: set[str] = set()
+    for k, region in enumerate(rules.declaring_regions):
+        if region.code in regions:
+            yield (f"{where}.declaring_regions[{k}].code", f"申报区域代码 {region.code!r} 重复")
+        regions.add(region.code)
+        if region.tier not in tiers:
+            yield (f"{where}.declaring_regions[{k}].tier", f"未定义的申报区域层级 {region.tier!r}")
+        elif region.tier not in rules.contacts:
+            yield (f"{where}.contacts", f"缺少层级 {region.tier!r} 无认定单位时的联系说明")
+    for code in rules.contacts:
+        if code not in tiers:
+            yield (f"{where}.contacts.{code}", f"未定义的申报区域层级 {code!r}")
+    series_names = {series.series for series in version.title_tracks}
+    for k, certifier in enumerate(rules.certifiers):
+        for j, code in enumerate(certifier.regions):
+            if code not in regions:
+                yield (f"{where}.certifiers[{k}].regions[{j}]", f"未定义的申报区域 {code!r}")
+        for j, name in enumerate(certifier.series):
+            if name not in series_names:
+                yield (f"{where}.certifiers[{k}].series[{j}]", f"未定义的职称系列 {name!r}")
+    if "approve" not in rules.outcomes:
+        yield (f"{where}.outcomes", "审核结论必须包含 approve（同意）")
+    if "unit" not in rules.forwarding or not rules.forwarding["unit"]:
+        yield (f"{where}.forwarding", "须说明基层单位同意后可提交至哪些单位")
+    for kind, targets in rules.forwarding.items():
+        if "certifier" not in targets and "supervisor" not in targets:
+            yield (f"{where}.forwarding.{kind}", "至少须能提交至一个单位")
+    if not any(level.organization_kind == "unit" for level in version.review.levels):
+        yield (f"{where}.enabled", "审核级别中没有单位审核（organization_kind: unit）")
 
 
 def days_in_year(year: int) -> int:

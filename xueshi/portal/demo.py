@@ -21,6 +21,7 @@ from xueshi.declarations.models import Attachment
 from xueshi.orgs.models import DeclaringWindow, Department, Organization, OrganizationKind
 from xueshi.orgs.selectors import unit_may_open_window
 from xueshi.orgs.services import department_create, organization_create
+from xueshi.portal.demo_applications import load_demo_applications, load_xinjiang_details
 from xueshi.portal.demo_certificates import load_demo_certificates
 from xueshi.portal.demo_claims import load_demo_claims
 from xueshi.portal.demo_notices import load_demo_notices
@@ -520,8 +521,10 @@ def load_demo(*, claims: bool = False) -> list[Login]:
     logins.append(Login("全平台", "审计管理员", RoleKind.AUDIT_ADMIN.label, "audit", DEMO_PASSWORD))
     _audit_admin()
     logins.extend(_separated_duty_admins())
+    load_xinjiang_details()
     if claims:
         load_demo_claims()
+        load_demo_applications()
         load_demo_supplements()
         load_demo_notices()
         _attachment_captions()

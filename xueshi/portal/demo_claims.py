@@ -412,64 +412,9 @@ PLANS: list[RegionClaims] = [
     ),
     RegionClaims(
         "新疆",
-        claims=[
-            # Unit → certifier: the autonomous region for senior titles (阿依古丽, 正高), the
-            # prefecture for the others (石磊, 中级: 乌鲁木齐市人社局).
-            ClaimPlan(
-                "阿依古丽", "practice", "as_claimed",
-                _xinjiang("南疆教育对口支援实践", "新疆维吾尔自治区教育厅", 24, (5, 10), (5, 20)),
-                DRAFT, evidence="pdf",
-            ),
-            ClaimPlan(
-                "石磊", "practice", "as_claimed",
-                _xinjiang("乌鲁木齐市中学教学实践活动", "乌鲁木齐市教育局", 16, (3, 5), (3, 8)),
-                PENDING, at=0, evidence="pdf",
-            ),
-            ClaimPlan(
-                "阿依古丽", "invention_patent", "as_claimed",
-                _xinjiang("一种维吾尔语语音识别方法（发明专利）", "国家知识产权局", 30,
-                          (2, 26), (2, 26)),
-                PENDING, at=0, evidence="pdf",
-            ),
-            ClaimPlan(
-                "阿依古丽", "research_project", "as_claimed",
-                _xinjiang("自治区自然科学基金项目", "新疆维吾尔自治区科学技术厅", 40,
-                          (1, 2), (1, 2)),
-                PENDING, at=1, evidence="pdf",
-            ),
-            ClaimPlan(
-                "阿依古丽", "publication", "as_claimed",
-                _xinjiang("在《计算机学报》发表论文", "中国计算机学会", 30, (4, 1), (4, 1)),
-                RETURNED, at=1, evidence="pdf",
-            ),
-            ClaimPlan(
-                "石磊", "research_project", "as_claimed",
-                _xinjiang("校级教学研究课题", "乌鲁木齐市第一中学", 20, (2, 20), (2, 20)),
-                # The unit only agrees or returns (seed 004): the 认定单位 turns it down.
-                REJECTED, at=1, evidence="pdf",
-            ),
-            ClaimPlan(
-                "石磊", "publication", "as_claimed",
-                _xinjiang("在《中学数学教学参考》发表论文", "陕西师范大学", 20, (6, 5), (6, 5)),
-                APPROVED, year=PREVIOUS, evidence="pdf",
-            ),
-            ClaimPlan(
-                "阿依古丽", "degree_education", "as_claimed",
-                _xinjiang("访问学者研修", "清华大学", 60, (3, 1), (6, 30)),
-                APPROVED, year=PREVIOUS, evidence="pdf",
-            ),
-            ClaimPlan(
-                "石磊", "other", "as_claimed",
-                _xinjiang("自治区中学教师教学技能竞赛", "新疆维吾尔自治区教育厅", 12,
-                          (4, 16), (4, 17)),
-                APPROVED, evidence="pdf",
-            ),
-            ClaimPlan(
-                "阿依古丽", "other", "as_claimed",
-                _xinjiang("学术委员会评审工作", "新疆大学", 10, (12, 1), (12, 2)),
-                DELETED, year=PREVIOUS, evidence="pdf",
-            ),
-        ],
+        # Xinjiang certifies hours by one yearly application (学时认定申请书), never activity by
+        # activity (seed 004): its demo applications are in demo_applications.py.
+        claims=[],
         general=[
             GeneralPlan("阿依古丽", "铸牢中华民族共同体意识专题", "30", (3, 28)),
             GeneralPlan("石磊", "专业技术人员创新能力培养", "12", (8, 30), year=PREVIOUS),

@@ -62,7 +62,11 @@ class MenuSection:
 MENU: list[Entry] = [
     Entry("", "首页", "core:home", "house-door", "home.view"),
     # 专业技术人员
-    Entry("我的学时", "学时登记", "declarations:create", "pencil-square", "declarations.declare"),
+    Entry("我的学时", "学时登记", "declarations:create", "pencil-square", "declarations.create"),
+    # Where a region certifies hours by one yearly application (Xinjiang), instead of 学时登记.
+    Entry(
+        "我的学时", "学时认定申请", "applications:mine", "journal-richtext", "applications.apply"
+    ),
     Entry("我的学时", "申报进度查询", "declarations:list", "list-check", "declarations.declare"),
     Entry("我的学时", "学时查询", "ledger:my_years", "calendar-check", "ledger.own"),
     Entry("我的学时", "增补申请", "supplements:index", "journal-plus", "supplements.request"),
@@ -74,6 +78,9 @@ MENU: list[Entry] = [
     Entry("个人中心", "动态口令", "accounts:otp_manage", "shield-lock", "accounts.second_factor"),
     # 审核与代为申报 (each level's queue; who declares for others follows the region's profile)
     Entry("学时管理", "专业科目学时审核", "review:queue", "clipboard-check", "review.act"),
+    Entry(
+        "学时管理", "申请书审核", "applications:queue", "clipboard2-check", "applications.review"
+    ),
     Entry(
         "学时管理",
         "代为申报",

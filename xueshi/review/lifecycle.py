@@ -115,8 +115,10 @@ class Reviewable(Protocol):
     """What the lifecycle needs to know about one kind of reviewable item.
 
     The item has `status`, `status_level`, `current_position`, `entry_position`,
-    `submitted_at`, `decided_at` and `pk`; its chain is `ChainStep` rows and its trail
-    `TrailEntry` rows.
+    `submitted_at`, `decided_at`, `hours_granted`, `status_word` and `pk`; its chain is rows
+    shaped as `ChainStep` (`position`, `level_code`, `level_name`, `organization`: a
+    declaration's are `ChainStep` rows, another item may keep its own model of that shape) and
+    its trail likewise.
     """
 
     model: type[models.Model]
@@ -133,11 +135,18 @@ class Reviewable(Protocol):
     ) -> tuple[list[PlannedStep], int]: ...
     def replace_chain(self, item: Any, planned: list[PlannedStep]) -> None: ...
     def on_submit(self, item: Any) -> str: ...
-    def outcomes(self, item: Any, step: ChainStep) -> tuple[str, ...]: ...
+    def outcomes(self, item: Any, step: Any) -> tuple[str, ...]: ...
     def on_approve(
-        self, item: Any, *, final: bool, hours_granted: Decimal | None, comment: str
-    ) -> None: ...
-    def trail(self, item: Any, **kwargs: Any) -> models.Model: ...  # a trail row
+        self,
+        item: Any,
+        *,
+        final: bool,
+        hours_granted: Decimal | None,
+        comment: str,
+        step: Any,
+        forward_to: Organization | None,
+    ) -> dict[str, Any]: ...
+    def trail(self, item: Any, **kwargs: Any) -> Any: ...
     def discard(self, item: Any, *, actor: Any, role: RoleAssignment, request: Any) -> None: ...
     def publish(self, event: str, item: Any, **kwargs: Any) -> None: ...
 
@@ -167,7 +176,7 @@ class Move:
     role: RoleAssignment
     request: HttpRequest | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    step: ChainStep | None = None  # the chain step that must act now (pending items)
+    step: Any = None  # the chain step that must act now (pending items): a ChainStep or alike
     is_last: bool | None = None  # whether `step` is the chain's last (asked once)
 
 
@@ -220,7 +229,7 @@ def _untouched(move: Move) -> bool:
     return bool(move.item.current_position == move.item.entry_position)
 
 
-def _step(move: Move) -> ChainStep:
+def _step(move: Move) -> Any:
     """The step that must act now; a pending item always has one (a database constraint)."""
     if move.step is None:
         raise AlreadyHandled("该申报已不在审核中，请刷新后查看。")
@@ -262,7 +271,7 @@ def _rows(move: Move) -> list[Transition]:
     return [row for row in TABLE if row.action == move.action and row.source == move.item.status]
 
 
-def _current_step(move: Move) -> ChainStep | None:
+def _current_step(move: Move) -> Any:
     if move.item.current_position is None:
         return None
     return (
@@ -347,6 +356,7 @@ def transition(
     comment: str = "",
     hours_granted: Decimal | None = None,
     direct_supervisor: Organization | None = None,
+    forward_to: Organization | None = None,
 ) -> Any:
     """Make one move of the table on the item `item_id` of `model`; returns the item.
 
@@ -372,7 +382,9 @@ def transition(
         item.submitted_at = None
         adapter.steps(item).delete()
     elif action == A.APPROVE:
-        trail = _approve(move, row, comment=(comment or "").strip(), hours=hours_granted)
+        trail = _approve(
+            move, row, comment=(comment or "").strip(), hours=hours_granted, forward_to=forward_to
+        )
     elif action in (A.RETURN, A.REJECT):
         if action == A.RETURN:
             item.entry_position = None  # resubmitted, it starts the chain afresh
@@ -448,16 +460,27 @@ def _submit(move: Move, direct_supervisor: Organization | None) -> dict[str, Any
     }
 
 
-def _approve(move: Move, row: Transition, *, comment: str, hours: Decimal | None) -> dict[str, Any]:
+def _approve(
+    move: Move,
+    row: Transition,
+    *,
+    comment: str,
+    hours: Decimal | None,
+    forward_to: Organization | None = None,
+) -> dict[str, Any]:
+    """Approve at the current step. `forward_to`: where the reviewer sends the item next (选择
+    提交单位, the yearly application); the adapter checks it and may add a step for it."""
     item, step = move.item, _step(move)
     final = row.target == S.APPROVED
-    move.adapter.on_approve(item, final=final, hours_granted=hours, comment=comment)
+    extra = move.adapter.on_approve(
+        item, final=final, hours_granted=hours, comment=comment, step=step, forward_to=forward_to
+    )
     if final:
         item.current_position = None
         item.decided_at = timezone.now()
     else:
         item.current_position = step.position + 1
-    return {**_at_step(move, comment=comment), "hours_granted": item.hours_granted}
+    return {**_at_step(move, comment=comment), "hours_granted": item.hours_granted, **extra}
 
 
 # --- declarations as a reviewable item --------------------------------------------------------
@@ -474,7 +497,7 @@ class DeclarationReviewable:
         "approved_deleted": events.approved_declaration_deleted,
     }
 
-    def outcomes(self, item: Declaration, step: ChainStep) -> tuple[str, ...]:
+    def outcomes(self, item: Declaration, step: Any) -> tuple[str, ...]:
         return level_outcomes(item.policy_profile, item.profile_version, step.level_code)
 
     def lock(self, pk: int) -> Declaration:
@@ -531,9 +554,19 @@ class DeclarationReviewable:
         return TrailAction.DECLARE_FOR if item.registered_by_organization_id else TrailAction.SUBMIT
 
     def on_approve(
-        self, item: Declaration, *, final: bool, hours_granted: Decimal | None, comment: str
-    ) -> None:
-        """减少学时: a reviewer may lower the hours (with a reason), never raise them."""
+        self,
+        item: Declaration,
+        *,
+        final: bool,
+        hours_granted: Decimal | None,
+        comment: str,
+        step: Any = None,
+        forward_to: Organization | None = None,
+    ) -> dict[str, Any]:
+        """减少学时: a reviewer may lower the hours (with a reason), never raise them. A claim's
+        chain is planned at submission: no reviewer chooses where it goes next."""
+        if forward_to is not None:
+            raise ValidationError({"forward_to": "学时申报按审核链审核，不能选择提交单位。"})
         if hours_granted is not None and hours_granted != item.hours_counted:
             if hours_granted < 0:
                 raise ValidationError({"hours_granted": "批准学时不能为负数。"})
@@ -544,6 +577,7 @@ class DeclarationReviewable:
             item.hours_granted = hours_granted
         if final:
             item.hours_granted = item.hours_counted
+        return {}
 
     def trail(self, item: Declaration, **kwargs: Any) -> TrailEntry:
         return trail_record(declaration=item, **kwargs)

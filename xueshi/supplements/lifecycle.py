@@ -97,8 +97,14 @@ class SupplementRequestReviewable:
         final: bool,
         hours_granted: Decimal | None,
         comment: str,
-    ) -> None:
-        """Agreeing grants no hours: the claims added afterwards are reviewed on their own."""
+        step: Any = None,
+        forward_to: Organization | None = None,
+    ) -> dict[str, Any]:
+        """Agreeing grants no hours: the claims added afterwards are reviewed on their own. The
+        unit's say is the last: nobody chooses where a request goes next."""
+        if forward_to is not None:
+            raise ValidationError({"forward_to": "增补申请由所在单位决定，不能选择提交单位。"})
+        return {}
 
     def trail(self, item: SupplementRequest, **kwargs: Any) -> SupplementTrailEntry:
         role: RoleAssignment = kwargs["role"]

@@ -3,7 +3,6 @@ beside their fields, drafts, evidence files and who may edit what."""
 
 from __future__ import annotations
 
-import datetime
 import io
 from decimal import Decimal
 
@@ -184,7 +183,10 @@ def test_zhejiang_description_over_33_characters_is_a_field_error(client, demo):
     assert not Declaration.objects.exists()
 
 
-def test_xinjiang_hours_of_four_digits_is_a_field_error(client, demo):
+def test_xinjiang_declares_no_single_activity(client, demo):
+    """Seed 004: hours are certified by the yearly application ("第3项至第11项无需逐项填写，只要
+    填写学时累计达到认定课时数 60 即可"); the 4-digit and 5 MB limits are tested there
+    (xueshi/applications/tests)."""
     act_as(client, demo.professional("石磊"))
     response = client.post(
         reverse("declarations:create"),
@@ -201,9 +203,9 @@ def test_xinjiang_hours_of_four_digits_is_a_field_error(client, demo):
         },
     )
     html = response.content.decode()
-    assert "申请学时最多 3 位数" in html
-    assert 'id="id_hours_claimed_error"' in html
+    assert "本地区专业科目学时通过《学时认定申请书》认定，不能逐项申报" in html
     assert 'value="基层支教实践"' in html
+    assert not Declaration.objects.exists()
 
 
 # --- drafts ------------------------------------------------------------------------------------
@@ -355,28 +357,6 @@ def test_zhejiang_sixth_image_is_refused(client, demo):
     html = client.post(url, {"files": files}, HTTP_HX_REQUEST="true").content.decode()
     assert declaration.attachments.count() == 5
     assert "“第6页.png”未上传：最多上传 5 张图片。" in html
-
-
-def test_xinjiang_file_over_5_mb_is_refused(client, demo):
-    declaration = draft_for(
-        demo,
-        "石磊",
-        "practice",
-        {
-            "title": "基层支教实践",
-            "organizer": "乌鲁木齐市教育局",
-            "start_date": datetime.date(YEAR, 6, 1),
-            "hours_claimed": 40,
-        },
-        "as_claimed",
-    )
-    act_as(client, demo.professional("石磊"))
-    url = reverse("declarations:attachment_upload", args=[declaration.pk])
-    big = SimpleUploadedFile("扫描件.jpg", jpeg_bytes(5 * 1024 * 1024), content_type="image/jpeg")
-    small = SimpleUploadedFile("证明.pdf", PDF, content_type="application/pdf")
-    html = client.post(url, {"files": [big, small]}, HTTP_HX_REQUEST="true").content.decode()
-    assert "“扫描件.jpg”未上传：单个附件不能超过 5 MB" in html
-    assert list(declaration.attachments.values_list("original_name", flat=True)) == ["证明.pdf"]
 
 
 def test_evidence_of_a_submitted_claim_cannot_change(client, demo, guangxi_draft):

@@ -24,9 +24,11 @@ from xueshi.portal.demo import load_demo
 from xueshi.review.models import TrailAction, TrailEntry
 
 YEAR = timezone.localdate().year
-REGIONS = ("anyang", "henan", "guangxi", "zhejiang_construction", "xinjiang")
+# Xinjiang certifies hours by yearly applications, not claims (seed 004): its demo data are
+# applications (test_demo_applications below).
+REGIONS = ("anyang", "henan", "guangxi", "zhejiang_construction")
 # The organisation account that reviews first in each region (its first unit).
-FIRST_REVIEWERS = ("ay_yiyuan", "ha_zzu", "gx_gxu", "zj_jiangong", "xj_xju")
+FIRST_REVIEWERS = ("ay_yiyuan", "ha_zzu", "gx_gxu", "zj_jiangong")
 
 
 def claims_of(region: str):
@@ -172,3 +174,23 @@ def test_someone_in_each_region_met_last_years_requirement(demo_claims):
     for region in REGIONS:
         people = Person.objects.filter(pk__in=claims_of(region).values("person"))
         assert any(year_compliance(person, YEAR - 1).met for person in people), region
+
+
+def test_xinjiang_demo_has_applications_at_different_stages(demo_claims):
+    """新疆: 阿依古丽's application waits at 新疆大学; 石磊's last year is certified (in the
+    ledger) and this year's is a draft 还差 20 学时."""
+    from xueshi.applications.models import Application
+
+    stages = {
+        (a.person.name, a.credit_year, a.status)
+        for a in Application.objects.select_related("person")
+    }
+    assert stages == {
+        ("阿依古丽", YEAR, "pending"),
+        ("石磊", YEAR - 1, "approved"),
+        ("石磊", YEAR, "draft"),
+    }
+    assert year_compliance(Person.objects.get(name="石磊"), YEAR - 1).professional_hours == 66
+    assert not Declaration.objects.filter(policy_profile="xinjiang").exists()
+    load_demo(claims=True)  # again: nothing new
+    assert Application.objects.count() == 3
