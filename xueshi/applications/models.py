@@ -10,7 +10,6 @@ trail `ApplicationTrail` rows, shaped as the declaration's `review.ChainStep` / 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -20,7 +19,7 @@ from django.db.models import Q
 from xueshi.accounts.models import Person
 from xueshi.orgs.models import Organization
 from xueshi.policy.words import DEFAULT_STATE_WORDS, region_word, status_word
-from xueshi.review.models import VERDICT_TRAIL_ACTIONS, TrailAction
+from xueshi.review.models import VERDICT_TRAIL_ACTIONS, StepFields, TrailAction, TrailFields
 
 _W = DEFAULT_STATE_WORDS
 MAX_HOURS = 999  # 申请学时: at most 3 digits ("2/3")
@@ -193,16 +192,10 @@ class EntryEvidence(models.Model):
         return self.original_name
 
 
-class ApplicationStep(models.Model):
+class ApplicationStep(StepFields):
     """One organisation that must act on a submitted application, in order."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField("顺序")
-    level_code = models.CharField("审核层级代码", max_length=60)
-    level_name = models.CharField("审核层级", max_length=100)
-    organization = models.ForeignKey(
-        Organization, verbose_name="审核机构", on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         verbose_name = "申请书审核层级"
@@ -215,35 +208,21 @@ class ApplicationStep(models.Model):
         ]
         indexes = [models.Index(fields=["organization", "position"])]
 
-    def __str__(self) -> str:
-        return f"{self.level_name}（{self.organization}）"
 
-
-class ApplicationTrail(models.Model):
+class ApplicationTrail(TrailFields):
     """操作流程: append-only, one row per step anyone took on an application."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="trail")
     action = models.CharField("操作", max_length=20, choices=TrailAction.choices)
-    level_name = models.CharField("审核层级", max_length=100, blank=True)
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     # 同意 → 选择提交单位: where the reviewer sent it.
     forwarded_to = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
-    )
-    actor_role = models.CharField("角色", max_length=30)
-    from_status = models.CharField("原状态", max_length=10)
-    to_status = models.CharField("新状态", max_length=10)
     to_level = models.CharField("新状态所在审核级别", max_length=60, blank=True, default="")
     comment = models.TextField("推荐意见/退回原因", blank=True)
     hours_granted = models.DecimalField(
         "认定学时", max_digits=7, decimal_places=2, null=True, blank=True
     )
-    at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "申请书审核记录"
@@ -252,11 +231,6 @@ class ApplicationTrail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("审核记录只能追加，不能修改。")
-        super().save(*args, **kwargs)
 
     @property
     def word(self) -> str:
