@@ -14,6 +14,8 @@ from ninja.pagination import CursorPagination, paginate
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_q
 from xueshi.accounts.permissions import people_in_scope
+from xueshi.applications.selectors import applications_in_scope
+from xueshi.certificates.selectors import certificate_by_number, certificates_of, public_facts
 from xueshi.declarations.form_selectors import organization_profile_key, version_for_inputs
 from xueshi.declarations.forms import DeclarationForm, shows_pledge
 from xueshi.declarations.models import Declaration
@@ -409,3 +411,57 @@ def organizations_search(
 ) -> Any:
     _require(request, ApiScope.ORGANIZATIONS_READ)
     return unit_search(q)
+
+
+# --- certificates and yearly applications -------------------------------------------------------
+
+
+@router.get(
+    "/certificates/{number}",
+    auth=None,
+    response={200: dict[str, Any], 404: dict[str, Any], 429: ErrorOut},
+    tags=["证书"],
+    summary="按编号查验证书（无需登录）：有效 / 已作废（日期、原因）/ 未查询到",
+)
+def certificate_verify(request: HttpRequest, number: str) -> Any:
+    certificate = certificate_by_number(number)
+    facts = public_facts(certificate, number)
+    return facts if certificate is not None else Status(404, facts)
+
+
+@router.get(
+    "/me/certificates",
+    response={200: list[dict[str, Any]], **ERRORS},
+    tags=["证书"],
+    summary="本人的证书与学时证明（编号、状态、年度、学时）",
+)
+def my_certificates(request: HttpRequest) -> Any:
+    person = _own_person(request)
+    return [
+        public_facts(certificate, certificate.number) for certificate in certificates_of(person)
+    ]
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    filing_year: int
+    credit_year: int
+    declaring_region_name: str
+    specialty: str
+    status: str = Field(description="稳定的英文状态代码：draft、pending、returned、approved")
+
+
+@router.get(
+    "/me/applications",
+    response={200: list[ApplicationOut], **ERRORS},
+    tags=["学时认定申请书"],
+    summary="本人的学时认定申请书（新疆等按年度申请认定的地区）",
+)
+@paginate(Paged)
+def my_applications(request: HttpRequest, credit_year: int | None = None) -> Any:
+    _own_person(request)
+    applications = applications_in_scope(role_of(request))
+    if credit_year:
+        applications = applications.filter(credit_year=credit_year)
+    return applications

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -28,7 +26,7 @@ from xueshi.orgs.models import OrganizationKind
 
 from . import selectors, services
 from .forms import FileForm, NumberForm, StatementForm, VoidForm, YearForm
-from .models import Certificate, CertificateKind
+from .models import CertificateKind
 from .ratelimit import rate_limited
 
 PAGE_SIZE = 20
@@ -215,40 +213,6 @@ def void(request: HttpRequest, pk: int) -> HttpResponse:
 # --- public verification (no login) --------------------------------------------------------
 
 
-def _public(certificate: Certificate | None, number: str) -> dict[str, Any]:
-    """What anyone may read of a certificate: status, name, masked ID number, year, hours."""
-    if certificate is None:
-        return {"number": number, "status": "unknown", "message": "未查询到该编号的证书。"}
-    data: dict[str, Any] = {
-        "number": certificate.number,
-        "status": certificate.status,
-        "status_label": certificate.get_status_display(),
-        "kind": certificate.kind,
-        "title": certificate.title,
-        "name": certificate.person_name,
-        "masked_id_number": certificate.masked_id_number,
-        "unit": certificate.unit_name,
-        "credit_year": certificate.credit_year,
-        "general_hours": str(certificate.general_hours),
-        "professional_hours": str(certificate.professional_hours),
-        "total_hours": str(certificate.total_hours),
-        "issuer": certificate.issuer_name,
-        "issued_on": services.issued_on(certificate).isoformat(),
-        "signed": certificate.signed_label,
-    }
-    if certificate.kind == CertificateKind.STATEMENT:
-        data["years"] = certificate.years
-    if not certificate.is_valid and certificate.voided_at:
-        data["voided_on"] = timezone.localdate(certificate.voided_at).isoformat()
-        data["void_reason"] = certificate.void_reason
-    replaced = getattr(certificate, "replaced_by", None)
-    if replaced is not None:
-        data["replaced_by"] = replaced.number
-    if certificate.replaces_id and certificate.replaces is not None:
-        data["replaces"] = certificate.replaces.number
-    return data
-
-
 @require_GET
 @rate_limited()
 def verify(request: HttpRequest) -> HttpResponse:
@@ -267,7 +231,7 @@ def verify_number(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "certificates/verify_result.html",
-        {"result": _public(certificate, number), "certificate": certificate},
+        {"result": selectors.public_facts(certificate, number), "certificate": certificate},
         status=200 if certificate else 404,
     )
 
@@ -278,7 +242,7 @@ def verify_json(request: HttpRequest, number: str) -> JsonResponse:
     """The same answer as JSON, for employers' and committees' systems."""
     certificate = selectors.certificate_by_number(number)
     return JsonResponse(
-        _public(certificate, number),
+        selectors.public_facts(certificate, number),
         status=200 if certificate else 404,
         json_dumps_params={"ensure_ascii": False},
     )
@@ -296,7 +260,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
         upload.seek(0)
         outcome = services.verify_file(upload.read())
         if outcome.certificate is not None:
-            result = _public(outcome.certificate, outcome.certificate.number)
+            result = selectors.public_facts(outcome.certificate, outcome.certificate.number)
     return render(
         request,
         "certificates/verify_file.html",

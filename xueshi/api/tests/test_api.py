@@ -405,3 +405,29 @@ def test_a_return_needs_its_reason_and_reaches_the_person(demo):
     returned = post(calling(secret), f"/reviews/{claim.pk}/return", {"comment": "请补充结业证书"})
     assert returned.status_code == 200
     assert returned.json()["status"] == "returned"
+
+
+def test_certificates_verify_by_number_publicly_and_a_person_lists_theirs(demo_claims, client):
+    person = demo_claims.person("覃海燕")
+    certificate = person.certificates.first()
+    assert certificate is not None  # the demo issues last year's certificate
+    found = client.get(f"{API}/certificates/{certificate.number}")
+    assert found.status_code == 200
+    assert (found.json()["status"], found.json()["name"]) == ("valid", "覃海燕")
+    assert "*" in found.json()["masked_id_number"]
+    unknown = client.get(f"{API}/certificates/GX2099999999")
+    assert (unknown.status_code, unknown.json()["status"]) == (404, "unknown")
+    mine = as_person(demo_claims.professional("覃海燕")).get(f"{API}/me/certificates").json()
+    assert certificate.number in [row["number"] for row in mine]
+
+
+def test_a_person_lists_their_yearly_applications(demo_claims):
+    rows = as_person(demo_claims.professional("石磊")).get(f"{API}/me/applications").json()
+    assert rows["results"], "the demo has 石磊's applications"
+    assert {row["status"] for row in rows["results"]} <= {
+        "draft",
+        "pending",
+        "returned",
+        "approved",
+    }
+    assert all(row["number"].startswith("SQ") for row in rows["results"])
