@@ -13,7 +13,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
-from xueshi.accounts.permissions import declaring_access
+from xueshi.accounts.permissions import declaring_access, region_offers
+from xueshi.applications.models import ApplicationStatus
+from xueshi.applications.selectors import applications_in_scope
+from xueshi.applications.selectors import review_queue as application_queue
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope_for_aggregation
 from xueshi.ledger.selectors import Compliance, year_compliance
@@ -192,6 +195,11 @@ class ClaimsHome:
     pending: int
     in_queue: int
     chart: dict[str, list[Any]]
+    # What is counted: 学时申报, or where the region certifies by a yearly application (Xinjiang)
+    # 学时认定申请书, with its own queue and results pages.
+    noun: str = "学时申报"
+    queue_url_name: str = "review:queue"
+    results_url_name: str = "review:results"
 
     @property
     def chart_total(self) -> int:
@@ -207,7 +215,28 @@ def claims_home(role: RoleAssignment, year: int, today: datetime.date) -> Claims
     """Counts in one query, the queue in one, the chart in one: the same for any number of
     claims. 全部 = every claim sent (drafts are the declarant's own business); 已审核 = a verdict
     was given (通过, 不通过 or 退回); 待审核 = still in review at some level."""
+    if region_offers(role, "yearly_application"):
+        # Xinjiang (issue 14 item 6): the unit's home counts applications (全部申报 / 已审核 /
+        # 待审核) and charts their submissions, in the same queries.
+        applications = applications_in_scope(role).exclude(status=ApplicationStatus.DRAFT)
+        return _year_home(
+            applications,
+            year,
+            today,
+            in_queue=application_queue(role).count(),
+            noun="学时认定申请书",
+            queue_url_name="applications:queue",
+            results_url_name="applications:queue",
+        )
     scope = declarations_in_scope_for_aggregation(role).exclude(status=DeclarationStatus.DRAFT)
+    return _year_home(scope, year, today, in_queue=review_queue(role).count())
+
+
+def _year_home(
+    scope: Any, year: int, today: datetime.date, *, in_queue: int, **labels: str
+) -> ClaimsHome:
+    """The year's counts and the last month's chart of claims or applications (same state
+    codes: approved, rejected and returned are 已审核, pending is 待审核)."""
     counts = scope.filter(credit_year=year).aggregate(
         total=Count("pk"),
         reviewed=Count("pk", filter=Q(status__in=REVIEWED_STATES)),
@@ -232,8 +261,9 @@ def claims_home(role: RoleAssignment, year: int, today: datetime.date) -> Claims
         total=counts["total"],
         reviewed=counts["reviewed"],
         pending=counts["pending"],
-        in_queue=review_queue(role).count(),
+        in_queue=in_queue,
         chart=chart,
+        **labels,
     )
 
 

@@ -187,3 +187,18 @@ def test_unit_home_queries_do_not_grow_with_claims(client, demo):
     returned(demo)
     _, many = get_home(client)
     assert few == many, (few, many)
+
+
+def test_a_xinjiang_units_home_counts_yearly_applications(client, demo_claims):
+    """Issue 14 item 6 (seed 004's unit home: 2023年度申请书统计 全部申报数 / 全部已审核数 /
+    待审核数): where hours are certified by a yearly application, the unit's home counts
+    applications, not per-activity claims, and charts their submissions."""
+    role = demo_claims.role("xj_xju")
+    today = timezone.localdate()
+    home = claims_home(role, today.year, today)
+    assert home.noun == "学时认定申请书"
+    assert home.total >= 1 and home.pending >= 1 and home.in_queue >= 1
+    act_as(client, role)
+    page = client.get(reverse("core:home")).content.decode()
+    assert f"{today.year} 年度学时认定申请书" in page
+    assert reverse("applications:queue") in page
