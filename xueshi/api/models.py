@@ -98,6 +98,8 @@ class WebhookEvent(models.TextChoices):
     DECLARATION_APPROVED = "declaration.approved", "申报通过认定"
     DECLARATION_RETURNED = "declaration.returned", "申报被退回"
     APPROVED_DECLARATION_DELETED = "declaration.deleted", "已通过的申报被删除"
+    CERTIFICATE_ISSUED = "certificate.issued", "证书发放"
+    CERTIFICATE_VOIDED = "certificate.voided", "证书作废"
 
 
 class Webhook(models.Model):

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
+from xueshi.certificates import events as certificate_events
+from xueshi.certificates.models import Certificate
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
 
@@ -37,6 +39,37 @@ def _send(declaration: Declaration, event: str, reason: str = "") -> None:
         transaction.on_commit(
             lambda delivery_id=delivery_id: deliver_webhook.enqueue(delivery_id)  # type: ignore[misc]
         )
+
+
+def _certificate_payload(certificate: Certificate) -> dict[str, Any]:
+    return {
+        "number": certificate.number,
+        "person_id": certificate.person_id,
+        "credit_year": certificate.credit_year,
+        "status": certificate.status,
+        "reason": certificate.void_reason,
+    }
+
+
+def _send_certificate(certificate: Certificate, event: str) -> None:
+    unit = certificate.person.unit
+    if unit is None:
+        return
+    ids = webhook_enqueue(unit=unit, event=event, payload=_certificate_payload(certificate))
+    for delivery_id in ids:
+        transaction.on_commit(
+            lambda delivery_id=delivery_id: deliver_webhook.enqueue(delivery_id)  # type: ignore[misc]
+        )
+
+
+@receiver(certificate_events.certificate_issued)
+def on_certificate_issued(sender: Any, certificate: Certificate, **kwargs: Any) -> None:
+    _send_certificate(certificate, WebhookEvent.CERTIFICATE_ISSUED)
+
+
+@receiver(certificate_events.certificate_voided)
+def on_certificate_voided(sender: Any, certificate: Certificate, **kwargs: Any) -> None:
+    _send_certificate(certificate, WebhookEvent.CERTIFICATE_VOIDED)
 
 
 @receiver(events.declaration_approved)

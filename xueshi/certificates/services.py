@@ -38,7 +38,7 @@ from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.policy.resolver import profile_key_of, try_resolve_version
 from xueshi.policy.schema import CertificateRules
 
-from . import tasks
+from . import events, tasks
 from .keys import AuthorityKeys, ensure_authority_keys, keys_exist, load_authority_keys
 from .models import Certificate, CertificateKind, CertificateStatus, NumberSequence
 from .pdf import (
@@ -234,6 +234,7 @@ def _issue_locked(
         to_state=CertificateStatus.VALID,
         details={"number": number, "credit_year": credit_year, "replaces": replaces_id},
     )
+    events.certificate_issued.send(sender=Certificate, certificate=certificate)
     return certificate
 
 
@@ -281,6 +282,7 @@ def certificate_void(
         reason=certificate.void_reason,
         details={"number": certificate.number},
     )
+    events.certificate_voided.send(sender=Certificate, certificate=certificate)
     return certificate
 
 

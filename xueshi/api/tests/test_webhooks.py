@@ -19,6 +19,7 @@ from django.utils import timezone
 from xueshi.api.models import DeliveryStatus, WebhookDelivery, WebhookEvent
 from xueshi.api.tests.test_api import as_person
 from xueshi.api.webhooks import BACKOFF, webhook_create, webhook_deliver
+from xueshi.certificates.services import certificate_void
 from xueshi.review.services import declaration_approve
 from xueshi.review.tests.test_views import guangxi_claim
 
@@ -157,3 +158,26 @@ def test_the_webhook_page_shows_the_secret_once_and_other_units_hooks_are_404(de
     other = as_person(demo.role("gx_nnyz"))
     assert other.post(reverse("api:webhook_delete", args=[hook.pk])).status_code == 404
     assert unit.post(reverse("api:webhook_delete", args=[hook.pk])).status_code == 302
+
+
+def test_a_voided_certificate_is_pushed_to_its_units_webhook(
+    demo_claims, receiver, django_capture_on_commit_callbacks
+):
+    unit = demo_claims.role("gx_gxu")
+    made = webhook_create(
+        role=unit,
+        actor=unit.user,
+        url=receiver.url,
+        events=[WebhookEvent.CERTIFICATE_ISSUED, WebhookEvent.CERTIFICATE_VOIDED],
+    )
+    certificate = demo_claims.person("覃海燕").certificates.get(status="valid")
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_void(certificate_id=certificate.pk, reason="测试作废")
+    headers, body = receiver.received[-1]
+    assert headers["X-Xueshi-Event"] == "certificate.voided"
+    payload = json.loads(body)["data"]
+    assert (payload["number"], payload["reason"]) == (certificate.number, "测试作废")
+    expected = hmac.new(
+        made.secret.encode(), headers["X-Xueshi-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-Xueshi-Signature"] == f"sha256={expected}"
