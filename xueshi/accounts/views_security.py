@@ -106,10 +106,14 @@ def user_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse
                 return _detail(request, account, form)
             messages.success(request, f"已分配角色：{role.label}")
         else:
+            # The role's id as the form sent it; anything else names no role (404, never 500).
+            role_id = str(request.POST.get("role") or "")
             revoked = (
                 RoleAssignment.objects.select_related("user", "organization", "department")
-                .filter(pk=request.POST.get("role") or 0, user=account)
+                .filter(pk=int(role_id), user=account)
                 .first()
+                if role_id.isascii() and role_id.isdigit() and len(role_id) < 18
+                else None
             )
             if revoked is None:
                 raise Http404("没有该角色。")

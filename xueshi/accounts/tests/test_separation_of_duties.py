@@ -209,6 +209,16 @@ def test_the_security_admin_grants_and_revokes_a_role_audited(security: User) ->
     assert revoke.actor == security and revoke.from_state == RoleKind.AUTHORITY_ADMIN
 
 
+@pytest.mark.parametrize("sent", ["<script>alert(1)</script>", "{{ 7*7 }}", "１２", "9" * 30, ""])
+def test_revoking_a_role_named_by_anything_but_its_id_is_404(security: User, sent: str) -> None:
+    """Found by the hostile-input fuzzing: the role's id came straight into the query (a 500)."""
+    target = UserFactory.create(username="gx_other")
+    role = role_grant(user=target, kind=RoleKind.UNIT_ADMIN, organization=AuthorityFactory.create())
+    response = as_(security).post(action(target, "revoke"), {"role": sent})
+    assert response.status_code == 404
+    assert RoleAssignment.objects.filter(pk=role.pk).exists()
+
+
 def test_nobody_gives_himself_a_role(security: User) -> None:
     response = as_(security).post(
         action(security, "grant"), {"kind": RoleKind.PLATFORM_ADMIN}, follow=True
