@@ -58,6 +58,9 @@ def choose_course(ui: UI) -> None:
     ui.field(CATEGORY).select_option(label=COURSE_TYPE)
     second = ui.field(SUBCATEGORY)
     expect(second.locator("option", has_text=COURSE)).to_have_count(1)
+    # The second list is swapped in by HTMX: choose only once the swap has settled (while it
+    # settles the new list still carries the old one's attributes and a change goes unheard).
+    expect(ui.page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     expect(second).to_be_enabled()
     second.select_option(label=COURSE)
 
