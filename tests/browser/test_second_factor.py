@@ -44,6 +44,6 @@ def test_the_security_admin_resets_a_second_factor(as_user: Callable[..., UI]) -
     assert any("确定重置该账号的动态口令吗" in text for text in security.dialogs)
     security.expect_text("动态口令已重置，该账号下次登录时须重新绑定。")
     # The admin's session ended with the reset: the next page asks for a login.
-    admin.goto("/")
+    admin.goto("/declarations/")
     admin.expect_heading("登录")
     assert "/accounts/login/" in admin.page.url

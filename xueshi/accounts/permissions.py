@@ -260,6 +260,12 @@ def _role_region_version(role: Any) -> ProfileVersion | None:
     return version
 
 
+def region_has_yearly_application(role: Any) -> bool:
+    """Is the role's region one where hours are certified by a yearly application (Xinjiang)?
+    Then 学时认定申请 replaces 学时登记 in the menu (``without_feature``)."""
+    return region_offers(role, "yearly_application")
+
+
 def region_offers(role: Any, feature: str) -> bool:
     """Does the role's region profile switch `feature` on (REGION_FEATURES)?"""
     version = _role_region_version(role)
