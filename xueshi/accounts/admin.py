@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from xueshi.core.admin_actions import ActionIdsChecked
 from xueshi.orgs import admin as orgs_admin
 from xueshi.orgs.models import Department, Organization
 
@@ -31,7 +32,7 @@ def is_platform_admin(user: Any) -> bool:
     return RoleAssignment.objects.filter(user_id=user.pk, kind__in=SYSTEM_KINDS).exists()
 
 
-class PlatformAdminOnly:
+class PlatformAdminOnly(ActionIdsChecked):
     """Staff status alone is not enough: these pages hold every person's ID number."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

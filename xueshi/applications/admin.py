@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from xueshi.core.admin_actions import ActionIdsChecked
+
 from .models import Application, ApplicationEntry, ApplicationStep, ApplicationTrail
 
 
@@ -19,7 +21,7 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ActionIdsChecked, admin.ModelAdmin):
     """Read-only: every change goes through the services and the lifecycle."""
 
     list_display = ("number", "person", "credit_year", "declaring_region_name", "status")
@@ -38,7 +40,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApplicationTrail)
-class ApplicationTrailAdmin(admin.ModelAdmin):
+class ApplicationTrailAdmin(ActionIdsChecked, admin.ModelAdmin):
     list_display = ("application", "action", "organization", "at")
     readonly_fields = tuple(f.name for f in ApplicationTrail._meta.get_fields() if f.concrete)
 
