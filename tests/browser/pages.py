@@ -542,8 +542,17 @@ def recent_days(days: int) -> tuple[str, str]:
 
 
 def choose(ui: UI, label: str, option: str) -> UI:
-    """Pick `option` (its visible text) in the select labelled `label`."""
+    """Pick `option` (its visible text) in the select labelled `label`, once HTMX has settled
+    what it last swapped in (a select changed while it settles keeps the old element's
+    attributes and its change goes unheard)."""
+    htmx_quiet(ui)
     ui.field(label).select_option(label=option)
+    return ui
+
+
+def htmx_quiet(ui: UI) -> UI:
+    """No HTMX request in flight and no swap settling."""
+    expect(ui.page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     return ui
 
 

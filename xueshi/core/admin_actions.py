@@ -28,3 +28,14 @@ class ActionIdsChecked:
             )
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset, *args, **kwargs)  # type: ignore[misc]
+
+
+def protect_every_admin(site: Any) -> None:
+    """Give every registered ModelAdmin (third-party ones too: axes, django-otp, tasks) the
+    check above. Called once the admin modules are loaded (CoreConfig.ready)."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, ActionIdsChecked):
+            continue
+        cls = type(model_admin)
+        site.unregister(model)
+        site.register(model, type(cls.__name__, (ActionIdsChecked, cls), {}))

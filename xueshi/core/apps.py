@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib import admin
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -9,4 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its exports in its own exports.py (the export registry).
         autodiscover_modules("exports")
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import admin_actions, checks  # noqa: F401  (checks registers the system checks)
+
+        # The admin modules are loaded by now (django.contrib.admin comes first in
+        # INSTALLED_APPS and discovers them in its ready()).
+        admin_actions.protect_every_admin(admin.site)

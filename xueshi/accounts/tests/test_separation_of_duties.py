@@ -7,6 +7,7 @@ roles to himself; permission and role changes are audited."""
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin as django_admin
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
@@ -23,6 +24,7 @@ from xueshi.accounts.tests.factories import (
     login_data,
     user_of,
 )
+from xueshi.core.admin_actions import ActionIdsChecked
 from xueshi.core.models import AuditLog
 from xueshi.orgs.tests.factories import AuthorityFactory
 
@@ -308,3 +310,18 @@ def test_an_admin_bulk_action_with_a_tampered_selection_is_refused_not_a_500(adm
     )
     assert response.status_code == 302
     assert User.objects.filter(pk=victim.pk).exists()
+
+
+def test_every_admin_refuses_a_tampered_selection_third_party_ones_too(admin_client):
+    """The fuzzing found the same 500 on django-axes' access log admin."""
+    unprotected = [
+        model.__name__
+        for model, model_admin in django_admin.site._registry.items()
+        if not isinstance(model_admin, ActionIdsChecked)
+    ]
+    assert unprotected == []
+    response = admin_client.post(
+        "/django-admin/axes/accesslog/",
+        {"action": "delete_selected", "_selected_action": ["9999-12-31"]},
+    )
+    assert response.status_code == 302
