@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -192,3 +193,9 @@ for _model, _base in (
 ):
     admin.site.unregister(_model)
     admin.site.register(_model, type(_base.__name__, (PlatformAdminOnly, _base), {}))
+
+
+# Who may do what is the permission registry and the roles (accounts/permissions.py), never
+# Django's groups: their admin is not offered (its permission picker was one more form to keep
+# safe, and the fuzzing found a huge number there crashing SQLite).
+admin.site.unregister(Group)

@@ -34,7 +34,7 @@ PAGE_SIZE = 20
 
 def _year(value: str | None) -> int:
     this_year = timezone.localdate().year
-    if value and value.isdigit() and 2000 <= int(value) <= this_year + 1:
+    if value and value.isascii() and value.isdigit() and 2000 <= int(value) <= this_year + 1:
         return int(value)
     return this_year
 
@@ -137,7 +137,7 @@ def scope_list(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 def _year_from_post(request: HttpRequest) -> int | None:

@@ -30,7 +30,7 @@ def person_of_role(role: RoleAssignment) -> Person | None:
 
 def _parse_year(value: Any) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) == 4 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
 
 
 def _parse_date(value: Any) -> datetime.date | None:

@@ -486,7 +486,11 @@ class DeclarationForm(StyledForm):
     def _year_field(self, name: str) -> forms.Field:
         years = allowed_credit_years(self.version, self.today)
         current = self.initial.get(name)
-        if str(current or "").isdigit() and int(str(current)) not in years:
+        if (
+            str(current or "").isascii()
+            and str(current or "").isdigit()
+            and int(str(current)) not in years
+        ):
             years.append(int(str(current)))  # an old claim keeps showing its year
         choices: list[tuple[Any, str]] = [(year, f"{year} 年度") for year in years]
         if self._year_has_auto_choice():

@@ -398,7 +398,11 @@ def _planned_training(
     except ValueError:
         training_id = 0
     year = fields.get("credit_year")
-    years = [int(str(year))] if str(year or "").isdigit() else [timezone.localdate().year]
+    years = (
+        [int(str(year))]
+        if str(year or "").isascii() and str(year or "").isdigit()
+        else [timezone.localdate().year]
+    )
     training = (
         trainings_offered(person.unit, category_code, rule, years).filter(pk=training_id).first()
     )

@@ -90,7 +90,11 @@ def my_hours_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> lis
         return []
     raw = params.get("year", "")
     years = [row.credit_year for row in ledger_selectors.person_years(person)]
-    year = int(raw) if raw.isdigit() and int(raw) in years else (years[0] if years else None)
+    year = (
+        int(raw)
+        if raw.isascii() and raw.isdigit() and int(raw) in years
+        else (years[0] if years else None)
+    )
     if year is None:
         return []
     return [

@@ -51,7 +51,7 @@ def _role(request: HttpRequest, *permissions: str) -> RoleAssignment:
 
 
 def _year(value: str | None) -> int | None:
-    if value and value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR:
+    if value and value.isascii() and value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR:
         return int(value)
     return None
 

@@ -42,7 +42,7 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
         count = notifications_mark_read(recipient=request.user)
         messages.success(request, f"已将 {count} 条消息标为已读。" if count else "没有未读消息。")
         return HttpResponseRedirect(back)
-    if not wanted.isdigit():
+    if not (wanted.isascii() and wanted.isdigit() and len(wanted) < 19):
         return HttpResponseRedirect(back)
     # Someone else's message: nothing is marked and its link is not followed.
     notification = Notification.objects.filter(recipient_id=request.user.pk, pk=int(wanted)).first()

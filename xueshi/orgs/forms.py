@@ -39,7 +39,7 @@ class UnitChoiceForm(StyledForm):
             return None
         unit = (
             Organization.objects.filter(kind=OrganizationKind.UNIT, pk=value).first()
-            if value.isdigit()
+            if value.isascii() and value.isdigit() and len(value) < 19
             else None
         )
         if unit is None:
@@ -55,7 +55,7 @@ class UnitChoiceForm(StyledForm):
             value = str(self.initial.get("unit") or "")
         if value == OTHER_UNIT:
             return "其他单位"
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) < 19:
             unit = Organization.objects.filter(pk=value).only("name").first()
             return unit.name if unit else ""
         return ""

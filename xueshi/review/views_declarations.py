@@ -143,7 +143,7 @@ def _search(
 
 
 def _year(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) == 4 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) == 4 else None
 
 
 def _date(value: str) -> datetime.date | None:
@@ -367,7 +367,7 @@ def _back(request: HttpRequest, default: str | None = None) -> HttpResponse:
 def _ids(values: list[str]) -> list[int]:
     seen: dict[int, None] = {}
     for value in values:
-        if value.strip().isdigit():
+        if value.strip().isascii() and value.strip().isdigit() and len(value.strip()) < 19:
             seen.setdefault(int(value), None)
     return list(seen)
 

@@ -325,3 +325,9 @@ def test_every_admin_refuses_a_tampered_selection_third_party_ones_too(admin_cli
         {"action": "delete_selected", "_selected_action": ["9999-12-31"]},
     )
     assert response.status_code == 302
+
+
+def test_djangos_groups_are_not_offered_in_the_admin(admin_client):
+    """Roles and the permission registry decide who may do what; groups are not used."""
+    assert admin_client.get("/django-admin/auth/group/add/").status_code == 404
+    assert "auth/group" not in admin_client.get("/django-admin/").content.decode()
