@@ -4,7 +4,9 @@ Low level: :func:`export_response` turns rows and columns into a streamed downlo
 written by openpyxl in write-only mode (Chinese headers, frozen header row, column widths)
 into a temporary file that is streamed back, or CSV in UTF-8 with a BOM (so Excel opens it
 with the Chinese intact), generated row by row. ID-number columns are masked (first 6, last 4)
-unless the user holds ``reports.view_full_id_number``. Every export is written to the audit log.
+in every export; a user holding ``reports.view_full_id_number`` may ask for full numbers
+(``full_id=1``) with a reason (``full_id_reason``), both written to the audit log with the export
+(GB/T 35273: personal data shown only where needed, and each disclosure accounted for).
 
 High level: each app declares its lists' exports in its own ``exports.py`` (found at start-up by
 :class:`xueshi.core.apps.CoreConfig`), registering an :class:`ExportSpec` (how to build its rows
@@ -43,7 +45,7 @@ from django.core.files import File
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_tasks import task
 from openpyxl import Workbook
@@ -55,9 +57,15 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from .audit import audit_record
 from .identifiers import mask_id_number
 from .jobs import job_create, job_enqueue, job_finish, job_progress, job_start, run_job
+from .models import AuditResult
 
 FORMATS = ("xlsx", "csv")
 FULL_ID_PERMISSION = "reports.view_full_id_number"
+# Query parameters of a full-number export: asked for, and why (kept out of the filters).
+FULL_ID_PARAM = "full_id"
+FULL_ID_REASON_PARAM = "full_id_reason"
+FULL_ID_REASON_MIN = 5
+FULL_ID_REASON_MAX = 200
 DEFAULT_BACKGROUND_ROWS = 5000
 PROGRESS_EVERY = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -277,18 +285,23 @@ def export_response(
     *,
     what: str = "",
     details: Mapping[str, Any] | None = None,
+    full_id_reason: str = "",
 ) -> HttpResponse | StreamingHttpResponse:
-    """Stream `rows` as xlsx or CSV and write the export to the audit log."""
+    """Stream `rows` as xlsx or CSV and write the export to the audit log.
+
+    ID numbers are masked unless `full_id_reason` is given by a holder of the permission
+    (`full_id_request` decides that for the registered exports)."""
     if fmt not in FORMATS:
         raise PermissionDenied("不支持的导出格式。")
     column_list = as_columns(columns)
-    full_ids = may_see_full_id_numbers(request.user)
+    full_ids = bool(full_id_reason) and may_see_full_id_numbers(request.user)
     count = _count(rows)
     name = download_name(filename, fmt)
     audit_record(
         action="export",
         actor=request.user,
         request=request,
+        reason=full_id_reason if full_ids else "",
         details={
             "what": what or filename,
             "format": fmt,
@@ -386,6 +399,77 @@ def export_from_request(request: HttpRequest, key: str) -> HttpResponseBase:
     return export_or_enqueue(request, key, request.GET, requested_format(request))
 
 
+@dataclass(frozen=True)
+class FullIdRequest:
+    """What an export's query string asks about full ID numbers."""
+
+    wanted: bool
+    reason: str = ""
+    error: str = ""  # the reason is missing or too short: ask again
+
+    @property
+    def granted(self) -> bool:
+        return self.wanted and not self.error
+
+
+def full_id_request(request: HttpRequest, params: Mapping[str, str], what: str) -> FullIdRequest:
+    """Full numbers only on request, with the permission and a reason. Asking without the
+    permission is refused and audited (someone probing for personal data)."""
+    if params.get(FULL_ID_PARAM) != "1":
+        return FullIdRequest(wanted=False)
+    if not may_see_full_id_numbers(request.user):
+        audit_record(
+            action="export.full_id_refused",
+            actor=request.user,
+            request=request,
+            details={"what": what},
+            result=AuditResult.FAILURE,
+        )
+        raise PermissionDenied("您没有导出完整证件号码的权限。")
+    reason = " ".join(str(params.get(FULL_ID_REASON_PARAM, "")).split())
+    if FULL_ID_REASON_PARAM not in params:
+        return FullIdRequest(wanted=True, reason=reason, error=" ")
+    if len(reason) < FULL_ID_REASON_MIN:
+        return FullIdRequest(
+            wanted=True, reason=reason, error=f"请填写导出原因，至少 {FULL_ID_REASON_MIN} 个字。"
+        )
+    if len(reason) > FULL_ID_REASON_MAX:
+        return FullIdRequest(
+            wanted=True, reason=reason, error=f"导出原因不能超过 {FULL_ID_REASON_MAX} 个字。"
+        )
+    return FullIdRequest(wanted=True, reason=reason)
+
+
+def _ask_full_id_reason(
+    request: HttpRequest,
+    spec: ExportSpec,
+    params: Mapping[str, str],
+    fmt: str,
+    asked: FullIdRequest,
+) -> HttpResponse:
+    """The form that asks why full numbers are needed; the page's filters ride along."""
+    carried = [
+        (name, params[name])
+        for name in params
+        if name not in (FULL_ID_PARAM, FULL_ID_REASON_PARAM, "format")
+    ]
+    return render(
+        request,
+        "core/full_id_reason.html",
+        {
+            "title": spec.title,
+            "format": fmt,
+            "carried": carried,
+            "reason": asked.reason,
+            "error": asked.error.strip(),
+            "minimum": FULL_ID_REASON_MIN,
+            "maximum": FULL_ID_REASON_MAX,
+            "back": request.META.get("HTTP_REFERER", ""),
+        },
+        status=400 if asked.error.strip() else 200,
+    )
+
+
 def export_or_enqueue(
     request: HttpRequest, key: str, params: Mapping[str, str], fmt: str
 ) -> HttpResponseBase:
@@ -393,8 +477,15 @@ def export_or_enqueue(
     if fmt not in FORMATS:
         raise PermissionDenied("不支持的导出格式。")
     spec = get_export(key)
+    asked = full_id_request(request, params, spec.title)
+    if asked.wanted and asked.error:
+        return _ask_full_id_reason(request, spec, params, fmt, asked)
     role = _request_role(request)
-    plain = {name: params.get(name, "") for name in params if name not in ("format", "table")}
+    plain = {
+        name: params.get(name, "")
+        for name in params
+        if name not in ("format", "table", FULL_ID_PARAM, FULL_ID_REASON_PARAM)
+    }
     rows = spec.rows(role, plain)
     count = _count(rows)
     if count is None or count <= background_threshold():
@@ -406,8 +497,11 @@ def export_or_enqueue(
             spec.filename,
             what=spec.title,
             details={"filters": plain},
+            full_id_reason=asked.reason if asked.granted else "",
         )
-    job = start_background_export(request, spec, role, plain, fmt, count)
+    job = start_background_export(
+        request, spec, role, plain, fmt, count, full_id_reason=asked.reason if asked.granted else ""
+    )
     return redirect("core:job_status", job.pk)
 
 
@@ -418,12 +512,15 @@ def start_background_export(
     params: Mapping[str, str],
     fmt: str,
     count: int,
+    *,
+    full_id_reason: str = "",
 ) -> Any:
-    full_ids = may_see_full_id_numbers(request.user)
+    full_ids = bool(full_id_reason) and may_see_full_id_numbers(request.user)
     audit_record(
         action="export",
         actor=request.user,
         request=request,
+        reason=full_id_reason if full_ids else "",
         details={
             "what": spec.title,
             "format": fmt,

@@ -83,7 +83,7 @@ def test_csv_starts_with_bom_and_keeps_chinese(demo, client: Client):
     assert rows[1][8] == "通过认定"
 
 
-def test_id_numbers_are_full_only_with_the_permission(demo, client: Client):
+def test_id_numbers_are_full_only_with_the_permission_and_a_reason(demo, client: Client):
     claims = guangxi_claims(demo)
     role = demo.role("gx_rst")
     act_as(client, role)
@@ -92,9 +92,46 @@ def test_id_numbers_are_full_only_with_the_permission(demo, client: Client):
     assert rows[1][1] == mask_id_number(full) and rows[1][1] != full
     role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     act_as(client, role)
+    # Holding the permission is not asking: the default export stays masked.
     rows, _ = _xlsx_rows(_export(client, "xlsx"))
+    assert rows[1][1] == mask_id_number(full)
+    reason = "报送人社厅年度核查名单"
+    rows, _ = _xlsx_rows(_export(client, "xlsx", full_id="1", full_id_reason=reason))
     assert rows[1][1] == full
-    assert AuditLog.objects.filter(action="export").first().details["full_id_numbers"] is True
+    entry = AuditLog.objects.filter(action="export").order_by("-id").first()
+    assert entry.details["full_id_numbers"] is True and entry.reason == reason
+    assert "full_id" not in entry.details["filters"]
+
+
+def test_full_numbers_asked_without_a_reason_get_the_reason_form(demo, client: Client):
+    guangxi_claims(demo)
+    role = demo.role("gx_rst")
+    role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    act_as(client, role)
+    url = reverse("reports:export_declarations")
+    exports_before = AuditLog.objects.filter(action="export").count()
+    asked = client.get(url, {"format": "csv", "full_id": "1", "status": "approved"})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "导出原因" in page and 'name="status" value="approved"' in page
+    assert 'name="format" value="csv"' in page
+    short = client.get(url, {"format": "csv", "full_id": "1", "full_id_reason": "核查"})
+    assert short.status_code == 400 and "至少 5 个字" in short.content.decode()
+    assert AuditLog.objects.filter(action="export").count() == exports_before
+
+
+def test_full_numbers_asked_without_the_permission_are_refused_and_audited(demo, client: Client):
+    guangxi_claims(demo)
+    role = demo.role("gx_rst")
+    act_as(client, role)
+    response = client.get(
+        reverse("reports:export_declarations"),
+        {"format": "csv", "full_id": "1", "full_id_reason": "想看看完整号码"},
+    )
+    assert response.status_code == 403
+    refused = AuditLog.objects.get(action="export.full_id_refused")
+    assert refused.actor == role.user and refused.result == "failure"
+    assert not AuditLog.objects.filter(action="export").exists()
 
 
 def test_every_export_is_audited(demo, client: Client):
@@ -163,6 +200,26 @@ def test_large_export_runs_in_the_background(
     assert len(rows) == 7 and rows[0] == HEADERS
     audit = AuditLog.objects.get(action="export")
     assert audit.details["background"] is True and audit.details["rows"] == 6
+
+
+def test_a_background_export_keeps_full_numbers_only_with_a_reason(
+    demo, client: Client, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORTS_EXPORT_BACKGROUND_ROWS = 3
+    claims = guangxi_claims(demo)
+    role = demo.role("gx_rst")
+    role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    act_as(client, role)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(
+            reverse("reports:export_declarations"),
+            {"format": "xlsx", "full_id": "1", "full_id_reason": "年度核查名单报送"},
+        )
+    job = BackgroundJob.objects.get(kind="export")
+    rows, _ = _xlsx_rows(_content(client.get(reverse("core:job_download", args=[job.pk]))))
+    assert claims["qin_approved"].person.id_number in {row[1] for row in rows[1:]}
+    audit = AuditLog.objects.get(action="export")
+    assert audit.details["full_id_numbers"] is True and audit.reason == "年度核查名单报送"
 
 
 def test_formula_like_text_is_not_run_as_a_formula(tmp_path: Path):

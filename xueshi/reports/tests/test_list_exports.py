@@ -322,12 +322,15 @@ def test_staff_xlsx_full_ids_with_the_permission_and_audit(demo, client: Client)
     role = demo.role("gx_gxu")
     role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     act_as(client, role)
-    rows = xlsx_rows(client, "orgs:staff_export", q="覃")
+    rows = xlsx_rows(
+        client, "orgs:staff_export", q="覃", full_id="1", full_id_reason="单位年度名册备案"
+    )
     assert rows[0] == STAFF_HEADERS
     assert rows[1][1] == demo.person("覃海燕").id_number
     entry = last_export()
     assert entry.actor == role.user and entry.details["what"] == "专业技术人员名单"
     assert entry.details["full_id_numbers"] is True and entry.details["filters"] == {"q": "覃"}
+    assert entry.reason == "单位年度名册备案"
 
 
 def test_staff_department_admin_scope(demo, client: Client):
