@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from xueshi.core.fields import EncryptedCharField
 from xueshi.core.identifiers import region_name
 from xueshi.policy.validators import validate_profile_key
 
@@ -100,7 +101,8 @@ class Organization(models.Model):
         "已开通学时登记权限", default=False, db_default=False
     )
     contact_name = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    # Personal data (a named contact's phone): SM4-encrypted at rest like people's phones.
+    contact_phone = EncryptedCharField("联系电话", max_length=20, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()
