@@ -22,6 +22,13 @@ DEV_PERSONAL_DATA_KEYS = ["dev1:" + hashlib.sha256(b"xueshi dev personal data").
 DEV_LOOKUP_KEY = hashlib.sha256(b"xueshi dev lookup").hexdigest()
 PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=DEV_PERSONAL_DATA_KEYS)
 LOOKUP_KEY = env("LOOKUP_KEY", default=DEV_LOOKUP_KEY)
+# Lookup keys being retired: still tried by lookups until `rotate_keys` has recomputed every
+# digest under LOOKUP_KEY (docs/security.md, "Rotating the keys").
+PREVIOUS_LOOKUP_KEYS = env.list("PREVIOUS_LOOKUP_KEYS", default=[])
+# The audit log's hash chain is keyed (HMAC-SM3, xueshi/core/audit.py): someone who can write
+# to the database but does not hold this key cannot rebuild the chain after an edit.
+DEV_AUDIT_CHAIN_KEY = hashlib.sha256(b"xueshi dev audit chain").hexdigest()
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default=DEV_AUDIT_CHAIN_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

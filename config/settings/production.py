@@ -3,7 +3,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from xueshi.core.crypto import parse_keys
+from xueshi.core.crypto import parse_audit_key, parse_keys
 
 from .base import *  # noqa: F403
 from .base import env
@@ -23,11 +23,20 @@ if not SECRET_KEY or SECRET_KEY.startswith("dev-only"):
 # development ones, and the site does not start.
 PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
 LOOKUP_KEY = env("LOOKUP_KEY", default="")
-if not PERSONAL_DATA_KEYS or not LOOKUP_KEY:
-    raise ImproperlyConfigured("生产模式必须设置环境变量 PERSONAL_DATA_KEYS 和 LOOKUP_KEY。")
-if set(PERSONAL_DATA_KEYS) & set(DEV_PERSONAL_DATA_KEYS) or LOOKUP_KEY == DEV_LOOKUP_KEY:  # noqa: F405
-    raise ImproperlyConfigured("生产模式不能使用开发用的个人信息密钥。")
-parse_keys(PERSONAL_DATA_KEYS, LOOKUP_KEY)
+PREVIOUS_LOOKUP_KEYS = env.list("PREVIOUS_LOOKUP_KEYS", default=[])
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+if not PERSONAL_DATA_KEYS or not LOOKUP_KEY or not AUDIT_CHAIN_KEY:
+    raise ImproperlyConfigured(
+        "生产模式必须设置环境变量 PERSONAL_DATA_KEYS、LOOKUP_KEY 和 AUDIT_CHAIN_KEY。"
+    )
+if (
+    set(PERSONAL_DATA_KEYS) & set(DEV_PERSONAL_DATA_KEYS)  # noqa: F405
+    or LOOKUP_KEY == DEV_LOOKUP_KEY  # noqa: F405
+    or AUDIT_CHAIN_KEY == DEV_AUDIT_CHAIN_KEY  # noqa: F405
+):
+    raise ImproperlyConfigured("生产模式不能使用开发用的个人信息密钥或审计密钥。")
+parse_keys(PERSONAL_DATA_KEYS, LOOKUP_KEY, PREVIOUS_LOOKUP_KEYS)
+parse_audit_key(AUDIT_CHAIN_KEY)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

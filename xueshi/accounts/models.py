@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from xueshi.core.crypto import lookup_digest
+from xueshi.core.crypto import lookup_digest, lookup_digests
 from xueshi.core.fields import EncryptedCharField, LookupDigestField
 from xueshi.core.identifiers import mask_id_number, normalise_id_number
 from xueshi.orgs.models import Department, Organization
@@ -149,26 +149,36 @@ class PersonQuerySet(models.QuerySet["Person"]):
     """ID numbers are encrypted (a value never repeats): every lookup goes by the digest."""
 
     def by_id_number(self, id_number: str) -> PersonQuerySet:
-        return self.filter(id_number_digest=id_number_digest(id_number))
+        return self.filter(id_number_q(id_number))
 
     def by_id_numbers(self, id_numbers: Iterable[str]) -> PersonQuerySet:
         return self.filter(id_numbers_q(id_numbers))
 
 
 def id_number_digest(id_number: str) -> str:
-    """The lookup digest of an ID number as typed (normalised first)."""
+    """The lookup digest of an ID number as typed (normalised first), under the current key."""
     return lookup_digest(normalise_id_number(id_number))
+
+
+def id_number_digests(id_number: str) -> list[str]:
+    """Every digest a stored row may carry for this ID number (a lookup-key rotation may be
+    under way: `core.crypto.lookup_digests`)."""
+    return lookup_digests(normalise_id_number(id_number))
 
 
 def id_numbers_q(id_numbers: Iterable[str], prefix: str = "") -> Q:
     """A condition "the person's ID number is one of these" (see `id_number_q`)."""
-    return Q(**{f"{prefix}id_number_digest__in": {id_number_digest(n) for n in id_numbers}})
+    digests = {digest for number in id_numbers for digest in id_number_digests(number)}
+    return Q(**{f"{prefix}id_number_digest__in": digests})
 
 
 def id_number_q(id_number: str, prefix: str = "") -> Q:
     """A condition "the person's ID number is this one", for a search box on a related model
     (`prefix` such as ``"person__"``)."""
-    return Q(**{f"{prefix}id_number_digest": id_number_digest(id_number)})
+    digests = id_number_digests(id_number)
+    if len(digests) == 1:
+        return Q(**{f"{prefix}id_number_digest": digests[0]})
+    return Q(**{f"{prefix}id_number_digest__in": digests})
 
 
 class Person(models.Model):

@@ -1,25 +1,34 @@
 """One place that writes the audit log, so every caller records the same facts.
 
-Rows form a hash chain: `digest = SM3(previous digest + canonical content)`. Inserts are
+Rows form a keyed hash chain: `digest = HMAC-SM3(AUDIT_CHAIN_KEY, previous digest + canonical
+content)`. The key lives outside the database, so whoever can write to the table (and has got
+past its append-only trigger) still cannot recompute the chain after an edit. Inserts are
 serialised (PostgreSQL: an advisory transaction lock; SQLite: the database write lock) so two
 requests never chain onto the same predecessor. `audit_chain_verify` walks the chain.
+
+Rows written before the chain was keyed carry the plain SM3 of the same input; they are
+accepted only before the first keyed row (an unkeyed row after it is a forgery).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .crypto import parse_audit_key
 from .identifiers import mask_id_number
 from .models import AuditLog, AuditResult
 
@@ -70,7 +79,25 @@ def audit_canonical(row: AuditLog) -> bytes:
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+@lru_cache(maxsize=1)
+def audit_key() -> bytes:
+    return parse_audit_key(settings.AUDIT_CHAIN_KEY)
+
+
+def _forget_audit_key(*, setting: str, **kwargs: object) -> None:
+    if setting == "AUDIT_CHAIN_KEY":
+        audit_key.cache_clear()
+
+
+setting_changed.connect(_forget_audit_key)
+
+
 def audit_digest(previous: str, row: AuditLog) -> str:
+    return hmac.new(audit_key(), previous.encode("ascii") + audit_canonical(row), "sm3").hexdigest()
+
+
+def legacy_audit_digest(previous: str, row: AuditLog) -> str:
+    """The unkeyed digest of rows written before the chain was keyed."""
     return sm3(previous.encode("ascii") + audit_canonical(row))
 
 
@@ -162,6 +189,7 @@ class ChainReport:
     broken_id: int | None = None
     problem: str = ""
     head: str = ""  # the last good digest: worth keeping outside the database
+    legacy_rows: int = 0  # rows from before the chain was keyed (plain SM3)
 
     @property
     def ok(self) -> bool:
@@ -181,15 +209,22 @@ def audit_chain_verify(rows: Iterable[AuditLog] | None = None) -> ChainReport:
     if rows is None:
         rows = AuditLog.objects.order_by("id").iterator(chunk_size=2000)
     previous: str | None = None
-    count = 0
+    count = legacy = 0
+    keyed_seen = False
     for row in rows:
         if previous is None:
             previous = _chain_start()
-        expected = audit_digest(previous, row)
-        if row.digest != expected:
-            # Either this row was edited, or a row before it was removed or inserted.
+        if row.digest == audit_digest(previous, row):
+            keyed_seen = True
+        elif not keyed_seen and row.digest == legacy_audit_digest(previous, row):
+            legacy += 1
+        else:
+            # Either this row was edited, or a row before it was removed or inserted (or it
+            # was rebuilt without the key).
             problem = "摘要缺失" if not row.digest else "摘要与内容或前一行不符"
-            return ChainReport(rows=count, broken_id=row.pk, problem=problem, head=previous)
+            return ChainReport(
+                rows=count, broken_id=row.pk, problem=problem, head=previous, legacy_rows=legacy
+            )
         previous = row.digest
         count += 1
-    return ChainReport(rows=count, head=previous or GENESIS_DIGEST)
+    return ChainReport(rows=count, head=previous or GENESIS_DIGEST, legacy_rows=legacy)

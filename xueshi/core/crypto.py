@@ -9,8 +9,10 @@ Keys come from settings:
 
 - ``PERSONAL_DATA_KEYS``: ordered ``"id:hex"`` strings (SM4 keys, 16 bytes = 32 hex digits),
   the first is the current key (new values), the others still decrypt older values;
-- ``LOOKUP_KEY``: hex, the HMAC-SM3 key of the lookup digests. It is never rotated by
-  ``rotate_keys`` (every digest would change); see docs/security.md.
+- ``LOOKUP_KEY``: hex, the HMAC-SM3 key of the lookup digests (new digests);
+- ``PREVIOUS_LOOKUP_KEYS``: hex, lookup keys being retired. While a rotation runs, a lookup
+  tries the digest under each of them too, so nobody goes missing; ``rotate_keys`` recomputes
+  every digest under ``LOOKUP_KEY``, after which they can be removed (docs/security.md).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ __all__ = [
     "is_current",
     "keyring",
     "lookup_digest",
+    "lookup_digests",
+    "parse_audit_key",
     "parse_keys",
 ]
 
@@ -53,9 +57,24 @@ class Keyring:
     keys: dict[str, bytes]  # key id -> SM4 key, in settings order
     current_id: str
     lookup_key: bytes
+    previous_lookup_keys: tuple[bytes, ...] = ()
 
 
-def parse_keys(entries: list[str] | tuple[str, ...], lookup_hex: str) -> Keyring:
+def _lookup_key(lookup_hex: str, name: str) -> bytes:
+    try:
+        lookup_key = bytes.fromhex(lookup_hex or "")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} 不是十六进制。") from error
+    if len(lookup_key) < 16:
+        raise ImproperlyConfigured(f"{name} 至少 16 字节（32 位十六进制）。")
+    return lookup_key
+
+
+def parse_keys(
+    entries: list[str] | tuple[str, ...],
+    lookup_hex: str,
+    previous_lookup_hex: list[str] | tuple[str, ...] = (),
+) -> Keyring:
     """Check and parse the settings' keys, with the reason in Chinese when they are wrong."""
     keys: dict[str, bytes] = {}
     for entry in entries:
@@ -75,22 +94,37 @@ def parse_keys(entries: list[str] | tuple[str, ...], lookup_hex: str) -> Keyring
         keys[key_id] = key
     if not keys:
         raise ImproperlyConfigured("未配置个人信息加密密钥 PERSONAL_DATA_KEYS。")
-    try:
-        lookup_key = bytes.fromhex(lookup_hex or "")
-    except ValueError as error:
-        raise ImproperlyConfigured("LOOKUP_KEY 不是十六进制。") from error
-    if len(lookup_key) < 16:
-        raise ImproperlyConfigured("LOOKUP_KEY 至少 16 字节（32 位十六进制）。")
-    return Keyring(keys=keys, current_id=next(iter(keys)), lookup_key=lookup_key)
+    lookup_key = _lookup_key(lookup_hex, "LOOKUP_KEY")
+    previous = tuple(
+        _lookup_key(str(entry).strip(), "PREVIOUS_LOOKUP_KEYS 中的密钥")
+        for entry in previous_lookup_hex
+    )
+    if lookup_key in previous:
+        raise ImproperlyConfigured("LOOKUP_KEY 不能同时列在 PREVIOUS_LOOKUP_KEYS 中。")
+    return Keyring(
+        keys=keys,
+        current_id=next(iter(keys)),
+        lookup_key=lookup_key,
+        previous_lookup_keys=previous,
+    )
+
+
+def parse_audit_key(audit_hex: str) -> bytes:
+    """The audit chain's HMAC-SM3 key (settings.AUDIT_CHAIN_KEY), checked like the others."""
+    return _lookup_key(audit_hex, "AUDIT_CHAIN_KEY")
 
 
 @lru_cache(maxsize=1)
 def keyring() -> Keyring:
-    return parse_keys(settings.PERSONAL_DATA_KEYS, settings.LOOKUP_KEY)
+    return parse_keys(
+        settings.PERSONAL_DATA_KEYS,
+        settings.LOOKUP_KEY,
+        getattr(settings, "PREVIOUS_LOOKUP_KEYS", ()),
+    )
 
 
 def _forget_keys(*, setting: str, **kwargs: object) -> None:
-    if setting in ("PERSONAL_DATA_KEYS", "LOOKUP_KEY"):
+    if setting in ("PERSONAL_DATA_KEYS", "LOOKUP_KEY", "PREVIOUS_LOOKUP_KEYS"):
         keyring.cache_clear()
 
 
@@ -145,3 +179,16 @@ def lookup_digest(normalised: str, ring: Keyring | None = None) -> str:
     without the key nobody can test guesses (an ID number has few enough to try them all)."""
     ring = ring or keyring()
     return hmac.new(ring.lookup_key, normalised.encode(), "sm3").hexdigest()
+
+
+def lookup_digests(normalised: str, ring: Keyring | None = None) -> list[str]:
+    """The digests a stored row may carry: under the current lookup key, and under each key
+    still being retired (a rotation in progress). Look rows up with ``__in`` of these."""
+    ring = ring or keyring()
+    return [
+        lookup_digest(normalised, ring),
+        *(
+            hmac.new(key, normalised.encode(), "sm3").hexdigest()
+            for key in ring.previous_lookup_keys
+        ),
+    ]

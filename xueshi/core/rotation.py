@@ -1,8 +1,10 @@
-"""Re-encrypting personal data with the current key (``manage.py rotate_keys``).
+"""Re-encrypting personal data with the current key, and recomputing lookup digests under the
+current lookup key (``manage.py rotate_keys``).
 
-Every model field that is an `EncryptedCharField` is covered, whatever app it lives in (found
-through the app registry, so core imports no app). Rows already under the current key are
-skipped by their key id prefix, so a run cut short is simply run again.
+Every model field that is an `EncryptedCharField` or a `LookupDigestField` is covered, whatever
+app it lives in (found through the app registry, so core imports no app). Rows already under the
+current key are skipped (by their key id prefix; a digest by comparing it with the one the
+current key gives), so a run cut short is simply run again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from .crypto import decrypt, encrypt, keyring
-from .fields import EncryptedCharField
+from .fields import EncryptedCharField, LookupDigestField
 
 BATCH = 1000
 
@@ -89,4 +91,67 @@ def rotate_all(*, batch: int = BATCH) -> list[RotationCount]:
     return [
         RotationCount(f"{model._meta.label}.{field.name}", rotate_field(model, field, batch=batch))
         for model, field in encrypted_fields()
+    ]
+
+
+def digest_fields() -> Iterator[tuple[type[models.Model], LookupDigestField]]:
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, LookupDigestField):
+                yield model, field
+
+
+def _stale_digests(
+    model: type[models.Model], field: LookupDigestField, after: object, batch: int
+) -> tuple[list[tuple[object, str | None]], object]:
+    """One batch of rows after primary key `after`: those whose digest is not the one the
+    current lookup key gives (with the digest it should carry), and the last key seen."""
+    rows = model._default_manager.order_by("pk")
+    if after is not None:
+        rows = rows.filter(pk__gt=after)
+    # values_list decrypts the source (EncryptedCharField.from_db_value).
+    chunk = list(rows.values_list("pk", field.source, field.attname)[:batch])
+    if not chunk:
+        return [], None
+    stale = []
+    for pk, source, stored in chunk:
+        wanted = field.digest_of(source)
+        if wanted != stored:
+            stale.append((pk, wanted))
+    return stale, chunk[-1][0]
+
+
+def stale_digest_count(model: type[models.Model], field: LookupDigestField) -> int:
+    """Rows of `field` whose digest is not yet under the current lookup key."""
+    count, last = 0, None
+    while True:
+        stale, last = _stale_digests(model, field, last, BATCH)
+        count += len(stale)
+        if last is None:
+            return count
+
+
+def redigest_field(
+    model: type[models.Model], field: LookupDigestField, *, batch: int = BATCH
+) -> int:
+    """Recompute `field` under the current lookup key in every row where it differs, `batch`
+    rows per transaction; returns how many rows were rewritten. Lookups keep finding the rows
+    not yet done through PREVIOUS_LOOKUP_KEYS (`core.crypto.lookup_digests`)."""
+    rewritten, last = 0, None
+    while True:
+        with transaction.atomic():
+            stale, last = _stale_digests(model, field, last, batch)
+            for pk, digest in stale:
+                model._default_manager.filter(pk=pk).update(**{field.attname: digest})
+            rewritten += len(stale)
+        if last is None:
+            return rewritten
+
+
+def redigest_all(*, batch: int = BATCH) -> list[RotationCount]:
+    return [
+        RotationCount(
+            f"{model._meta.label}.{field.name}", redigest_field(model, field, batch=batch)
+        )
+        for model, field in digest_fields()
     ]

@@ -7,9 +7,17 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
-from xueshi.core.audit import GENESIS_DIGEST, audit_chain_verify, audit_digest, audit_record, sm3
+from xueshi.core.audit import (
+    GENESIS_DIGEST,
+    audit_chain_verify,
+    audit_digest,
+    audit_record,
+    legacy_audit_digest,
+    sm3,
+)
 from xueshi.core.audit_guards import guards_lifted
 from xueshi.core.checks import check_audit_retention
 from xueshi.core.models import AuditLog
@@ -153,3 +161,54 @@ def test_a_retention_below_184_days_fails_the_system_check(settings):
     assert [error.id for error in check_audit_retention()] == ["xueshi.E101"]
     settings.AUDIT_RETENTION_DAYS = 184
     assert check_audit_retention() == []
+
+
+def test_the_chain_is_keyed_an_unkeyed_rebuild_after_an_edit_is_caught():
+    first = audit_record(action="test.one", reason="原始")
+    audit_record(action="test.two")
+    first.refresh_from_db()
+    # Without the key the digest cannot be recomputed: it is not the plain SM3 of the input.
+    assert first.digest != legacy_audit_digest(GENESIS_DIGEST, first)
+    # Someone past the trigger edits a row and rebuilds the chain with plain SM3.
+    with guards_lifted(connection, update=True):
+        AuditLog.objects.filter(pk=first.pk).update(reason="改过")
+        previous = GENESIS_DIGEST
+        for row in AuditLog.objects.order_by("id"):
+            previous = legacy_audit_digest(previous, row)
+            AuditLog.objects.filter(pk=row.pk).update(digest=previous)
+    # Both rows now look like rows from before the chain was keyed: accepted as legacy only
+    # while no keyed row follows; the next keyed row does not chain onto the forgery's head...
+    audit_record(action="test.three")
+    report = audit_chain_verify()
+    assert report.ok and report.legacy_rows == 2  # the keyed row chained onto the forged head
+    # ...but once a keyed row exists, rebuilding the rows before it without the key breaks
+    # it: the forger cannot recompute a keyed digest. (A rebuild of the whole log as "legacy"
+    # is caught by the head kept outside the database: docs/security.md.)
+    with guards_lifted(connection, update=True):
+        AuditLog.objects.filter(action="test.two").update(reason="再改")
+        previous = GENESIS_DIGEST
+        for row in AuditLog.objects.exclude(action="test.three").order_by("id"):
+            previous = legacy_audit_digest(previous, row)
+            AuditLog.objects.filter(pk=row.pk).update(digest=previous)
+    report = audit_chain_verify()
+    assert not report.ok and report.broken_id == AuditLog.objects.get(action="test.three").pk
+
+
+def test_a_different_key_breaks_the_whole_chain():
+    audit_record(action="test.one")
+    assert audit_chain_verify().ok
+    with override_settings(AUDIT_CHAIN_KEY="ab" * 32):
+        report = audit_chain_verify()
+    assert not report.ok and report.rows == 0
+
+
+def test_legacy_rows_are_accepted_only_before_the_first_keyed_row():
+    keyed = audit_record(action="test.keyed")
+    legacy = audit_record(action="test.legacy")
+    keyed.refresh_from_db()
+    with guards_lifted(connection, update=True):
+        AuditLog.objects.filter(pk=legacy.pk).update(
+            digest=legacy_audit_digest(keyed.digest, legacy)
+        )
+    report = audit_chain_verify()
+    assert report.broken_id == legacy.pk and report.rows == 1

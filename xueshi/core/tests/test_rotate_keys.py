@@ -60,3 +60,52 @@ def test_rotation_rewrites_every_row_with_the_new_key_once() -> None:
     ):
         Person.objects.get(pk=people[0].pk)
     assert AuditLog.objects.filter(action="crypto.rotate_keys", to_state="k2").count() == 2
+
+
+NEW_LOOKUP_KEY = "7e" * 32
+
+
+def raw_digests() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number_digest FROM accounts_person ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_new_lookup_key_finds_everyone_during_and_after_the_rotation() -> None:
+    people = PersonFactory.create_batch(5)
+    before = raw_digests()
+    retiring = {"LOOKUP_KEY": NEW_LOOKUP_KEY, "PREVIOUS_LOOKUP_KEYS": [settings.LOOKUP_KEY]}
+
+    # Without the old key listed, nobody is found: the digests really depend on the key.
+    with override_settings(LOOKUP_KEY=NEW_LOOKUP_KEY):
+        assert not Person.objects.by_id_number(people[0].id_number).exists()
+
+    with override_settings(**retiring):
+        # Before the rotation, lookups find everyone through the retiring key.
+        for person in people:
+            assert Person.objects.by_id_number(person.id_number).get() == person
+        assert "5 行摘要未使用当前 LOOKUP_KEY" in rotate("--check")
+        # A rotation cut short after the first batch of 2: the others are still found.
+        output = rotate("--batch", "2")
+        assert "accounts.Person.id_number_digest：已用当前 LOOKUP_KEY 重算 5 行摘要" in output
+        after = raw_digests()
+        assert not set(after) & set(before)
+        assert "重算 0 行摘要" in rotate() and raw_digests() == after  # idempotent
+        assert "0 行摘要未使用当前 LOOKUP_KEY" in rotate("--check")
+
+    # The old key can now go: lookups, the import's batch lookups and search find everyone.
+    with override_settings(LOOKUP_KEY=NEW_LOOKUP_KEY, PREVIOUS_LOOKUP_KEYS=[]):
+        for person in people:
+            assert Person.objects.by_id_number(person.id_number).get() == person
+        found = Person.objects.by_id_numbers([p.id_number for p in people])
+        assert set(found) == set(people)
+
+
+def test_a_half_done_rotation_still_finds_the_rows_not_yet_rewritten() -> None:
+    people = PersonFactory.create_batch(3)
+    with override_settings(LOOKUP_KEY=NEW_LOOKUP_KEY, PREVIOUS_LOOKUP_KEYS=[settings.LOOKUP_KEY]):
+        # Rewrite just the first person's digest, as a run stopped after one row would.
+        people[0].save()
+        digests = raw_digests()
+        assert digests[0] != digests[1]
+        assert set(Person.objects.by_id_numbers([p.id_number for p in people])) == set(people)

@@ -15,7 +15,7 @@ def run_check(*args: str, **environment: str) -> subprocess.CompletedProcess[str
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("SECRET_KEY", "PERSONAL_DATA_KEYS", "LOOKUP_KEY")
+        if key not in ("SECRET_KEY", "PERSONAL_DATA_KEYS", "LOOKUP_KEY", "AUDIT_CHAIN_KEY")
     }
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="example.cn")
     env.update(environment)
@@ -36,7 +36,11 @@ def test_production_refuses_to_start_without_secret_key():
 
 
 SECRET = "k" * 30 + "-x7Q!" * 6
-KEYS = {"PERSONAL_DATA_KEYS": "k2:" + "ab" * 16 + ",k1:" + "cd" * 16, "LOOKUP_KEY": "ef" * 32}
+KEYS = {
+    "PERSONAL_DATA_KEYS": "k2:" + "ab" * 16 + ",k1:" + "cd" * 16,
+    "LOOKUP_KEY": "ef" * 32,
+    "AUDIT_CHAIN_KEY": "9a" * 32,
+}
 
 
 def test_production_passes_deploy_checks():
@@ -50,20 +54,35 @@ def test_production_refuses_to_start_without_personal_data_keys():
     assert "PERSONAL_DATA_KEYS" in result.stderr
 
 
+def test_production_refuses_to_start_without_the_audit_chain_key():
+    result = run_check(SECRET_KEY=SECRET, **{**KEYS, "AUDIT_CHAIN_KEY": ""})
+    assert result.returncode != 0
+    assert "AUDIT_CHAIN_KEY" in result.stderr
+
+
 def test_production_refuses_the_development_keys():
     dev = {
         "PERSONAL_DATA_KEYS": ",".join(settings.DEV_PERSONAL_DATA_KEYS),
         "LOOKUP_KEY": settings.DEV_LOOKUP_KEY,
+        "AUDIT_CHAIN_KEY": "9a" * 32,
     }
     result = run_check(SECRET_KEY=SECRET, **dev)
+    assert result.returncode != 0
+    assert "开发用" in result.stderr
+    result = run_check(
+        SECRET_KEY=SECRET, **{**KEYS, "AUDIT_CHAIN_KEY": settings.DEV_AUDIT_CHAIN_KEY}
+    )
     assert result.returncode != 0
     assert "开发用" in result.stderr
 
 
 def test_production_refuses_a_malformed_key():
-    result = run_check(SECRET_KEY=SECRET, PERSONAL_DATA_KEYS="k1:abcd", LOOKUP_KEY="ef" * 32)
+    result = run_check(SECRET_KEY=SECRET, **{**KEYS, "PERSONAL_DATA_KEYS": "k1:abcd"})
     assert result.returncode != 0
     assert "16 字节" in result.stderr
+    result = run_check(SECRET_KEY=SECRET, **{**KEYS, "PREVIOUS_LOOKUP_KEYS": "zz"})
+    assert result.returncode != 0
+    assert "PREVIOUS_LOOKUP_KEYS" in result.stderr
 
 
 def test_locale_and_time_zone():

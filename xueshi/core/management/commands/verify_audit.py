@@ -1,4 +1,5 @@
-"""Walk the audit log's SM3 chain: "OK n rows", or the first broken row and exit status 1."""
+"""Walk the audit log's keyed chain (HMAC-SM3): "OK n rows", or the first broken row and exit
+status 1."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from xueshi.core.audit import audit_chain_verify
 
 
 class Command(BaseCommand):
-    help = "检查审计日志的 SM3 链：报告第一条被修改、删除或插入处的记录。"
+    help = "检查审计日志的 HMAC-SM3 链：报告第一条被修改、删除或插入处的记录。"
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit_chain_verify()
         if report.ok:
-            self.stdout.write(f"OK {report.rows} rows (head {report.head})")
+            legacy = (
+                f", {report.legacy_rows} from before the chain was keyed"
+                if report.legacy_rows
+                else ""
+            )
+            self.stdout.write(f"OK {report.rows} rows (head {report.head}{legacy})")
             return
         self.stderr.write(
             f"BROKEN at audit row #{report.broken_id} ({report.problem}); "
