@@ -23,7 +23,7 @@ def stored_phone(pk: int) -> str:
 
 @pytest.mark.django_db
 def test_a_saved_contact_phone_is_not_in_the_database_in_plain() -> None:
-    unit: Organization = UnitFactory(contact_phone=PHONE)
+    unit = UnitFactory.create(contact_phone=PHONE)
     raw = stored_phone(unit.pk)
     assert PHONE not in raw and raw.count(":") == 1
     assert Organization.objects.get(pk=unit.pk).contact_phone == PHONE
