@@ -40,7 +40,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .audit import audit_record, sm3
-from .crypto import parse_keys
+from .crypto import parse_audit_key, parse_keys
 from .models import AuditResult
 
 MANIFEST = "manifest.json"
@@ -65,6 +65,8 @@ def key_fingerprints() -> dict[str, str]:
         for key_id, key in ring.keys.items()
     }
     prints["lookup"] = sm3(b"xueshi key fingerprint\x00" + ring.lookup_key)[:16]
+    audit_key = parse_audit_key(settings.AUDIT_CHAIN_KEY)
+    prints["audit_chain"] = sm3(b"xueshi key fingerprint\x00" + audit_key)[:16]
     return prints
 
 
@@ -272,6 +274,10 @@ def check_keys(manifest: Manifest) -> list[str]:
             missing.append(f"缺少个人信息密钥 {name.split(':', 1)[1]}（指纹 {fingerprint}）")
     if manifest.keys.get("lookup") != now.get("lookup"):
         missing.append(f"LOOKUP_KEY 与备份时不同（指纹 {manifest.keys.get('lookup')}）")
+    # Older backups carry no audit key fingerprint: nothing to compare.
+    if "audit_chain" in manifest.keys and manifest.keys["audit_chain"] != now["audit_chain"]:
+        fingerprint = manifest.keys["audit_chain"]
+        missing.append(f"AUDIT_CHAIN_KEY 与备份时不同，审计日志将无法校验（指纹 {fingerprint}）")
     return missing
 
 

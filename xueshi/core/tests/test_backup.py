@@ -133,10 +133,10 @@ def test_the_backup_holds_key_fingerprints_never_the_keys(
 
     text = (tmp_path / "bk" / MANIFEST).read_text(encoding="utf-8")
     manifest = json.loads(text)
-    assert set(manifest["keys"]) == {"personal_data:dev1", "lookup"}
+    assert set(manifest["keys"]) == {"personal_data:dev1", "lookup", "audit_chain"}
     for entry in settings.PERSONAL_DATA_KEYS:
         assert entry.split(":", 1)[1] not in text
-    assert settings.LOOKUP_KEY not in text
+    assert settings.LOOKUP_KEY not in text and settings.AUDIT_CHAIN_KEY not in text
     dump = b"".join(p.read_bytes() for p in (tmp_path / "bk").glob("database.*"))
     for entry in settings.PERSONAL_DATA_KEYS:
         assert entry.split(":", 1)[1].encode() not in dump
@@ -177,4 +177,14 @@ def test_restore_refuses_other_keys(
     settings.PERSONAL_DATA_KEYS = ["k2:" + "ab" * 16]
 
     with pytest.raises(CommandError, match="缺少个人信息密钥 dev1"):
+        call_command("restore", str(tmp_path / "bk"), "--database", empty_target)
+
+
+def test_restore_refuses_another_audit_chain_key(
+    site: Path, empty_target: str, tmp_path: Path, settings: Any
+) -> None:
+    call_command("backup", str(tmp_path / "bk"), stdout=io.StringIO())
+    settings.AUDIT_CHAIN_KEY = "ab" * 32
+
+    with pytest.raises(CommandError, match="AUDIT_CHAIN_KEY 与备份时不同"):
         call_command("restore", str(tmp_path / "bk"), "--database", empty_target)
