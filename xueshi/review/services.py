@@ -144,9 +144,7 @@ def with_insufficient_files(declaration_id: int, reason: str) -> str:
     checks = insufficient_at_step(declaration_id)
     if not checks:
         return reason
-    files = "；".join(
-        f"“{check.attachment.original_name}”：{check.note}" for check in checks
-    )
+    files = "；".join(f"“{check.attachment.original_name}”：{check.note}" for check in checks)
     return f"{reason}\n材料不充分：{files}"
 
 
