@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from xueshi.accounts.models import RoleAssignment
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.review.models import ChainStep
@@ -16,7 +18,7 @@ from ..models import SampleAudit
 from ..services import sample_audit_start
 
 AUTHORITY = "gx_rst"  # 广西壮族自治区人力资源和社会保障厅: authority over both Guangxi units
-THIS_YEAR = datetime.date.today().year
+THIS_YEAR = timezone.localdate().year
 
 
 def reviewer_now(declaration: Declaration) -> RoleAssignment:
