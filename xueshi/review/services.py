@@ -145,7 +145,7 @@ def with_insufficient_files(declaration_id: int, reason: str) -> str:
     if not checks:
         return reason
     files = "；".join(f"“{check.attachment.original_name}”：{check.note}" for check in checks)
-    return f"{reason}\n材料不充分：{files}"
+    return f"{reason}；材料不充分：{files}"
 
 
 def declaration_reject(
