@@ -22,6 +22,7 @@ THIS_YEAR = timezone.localdate().year
 
 
 def reviewer_now(declaration: Declaration) -> RoleAssignment:
+    assert declaration.current_position is not None
     step = ChainStep.objects.select_related("organization").get(
         declaration=declaration, position=declaration.current_position
     )
