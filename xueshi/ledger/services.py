@@ -110,6 +110,10 @@ def ledger_record_audit(*, declaration: Declaration, revoked: bool) -> LedgerEnt
     approval = entries.filter(source=EntrySource.APPROVAL).first()
     if approval is None:
         return None
+    source = EntrySource.AUDIT_REVOCATION if revoked else EntrySource.AUDIT_CORRECTION
+    if entries.filter(source=source).exists():
+        # Each kind counts once per claim; the whole move is refused and rolled back.
+        raise AlreadyRecorded("该申报已在抽查中核减过学时，不能再次核减；如仍有问题请撤销认定。")
     net = entries.aggregate(hours=Sum("hours"))["hours"] or ZERO
     target = ZERO if revoked else Decimal(declaration.hours_counted)
     if target == net:
@@ -119,7 +123,7 @@ def ledger_record_audit(*, declaration: Declaration, revoked: bool) -> LedgerEnt
         credit_year=approval.credit_year,
         subject=approval.subject,
         hours=target - net,
-        source=EntrySource.AUDIT_REVOCATION if revoked else EntrySource.AUDIT_CORRECTION,
+        source=source,
         category_code=approval.category_code,
         declaration=declaration,
     )

@@ -179,6 +179,20 @@ def test_a_correction_may_only_lower_the_hours_and_needs_a_reason(demo, complian
     assert not LedgerEntry.objects.filter(declaration=first).exclude(source=EntrySource.APPROVAL)
 
 
+def test_a_claim_corrected_by_one_audit_is_not_corrected_again_by_another(demo, compliant):
+    first, _second = compliant
+    one = start(demo, size_value=Decimal(2), seed=1).items.get(declaration=first)
+    _decide(demo, one, AuditVerdict.CORRECTED, hours_after=Decimal(24), reason="少半天")
+    other = start(demo, size_value=Decimal(2), seed=2).items.get(declaration=first)
+    with pytest.raises(ValidationError) as refused:
+        _decide(demo, other, AuditVerdict.CORRECTED, hours_after=Decimal(16), reason="再核减")
+    assert "不能再次核减" in str(refused.value)
+    first.refresh_from_db()
+    other.refresh_from_db()
+    assert first.hours_granted == Decimal(24) and other.verdict == ""
+    assert _professional_hours(demo) == Decimal(24 + 32)
+
+
 def test_confirming_changes_nothing_and_an_item_is_decided_once(demo, population):
     audit = start(demo, size_value=Decimal(1), seed=5)
     item = audit.items.get()
