@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xueshi.reports",
     "xueshi.supplements",
     "xueshi.certificates",
+    "xueshi.sample_audits",
     "xueshi.units",
     "xueshi.plans",
     "xueshi.notices",

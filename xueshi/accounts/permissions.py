@@ -193,6 +193,9 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission("supplements.request", "增补申请", _PROFESSIONAL, feature="supplements"),
         _permission("supplements.decide", "增补审批", _UNIT_ADMINS, feature="supplements"),
         _permission("notices.manage", "通知公告与政策法规", (RoleKind.AUTHORITY_ADMIN,)),
+        # 抽查 (issue 18): the authority draws approved claims of a year at random and confirms,
+        # corrects or revokes each; corrections and revocations go through the lifecycle.
+        _permission("sample_audits.manage", "学时抽查", (RoleKind.AUTHORITY_ADMIN,)),
         # 三员分立 (separation of duties, issue 21 item 2). The system admin runs organisations
         # and settings (the Django admin, where roles and permissions are read-only); the
         # security admin alone changes roles, locks, sessions and second factors; the audit

@@ -20,8 +20,13 @@ def on_year_totals_changed(
     credit_year: int,
     change: Decimal,
     declaration: Declaration | None = None,
+    source: str = "",
     **kwargs: Any,
 ) -> None:
     certificates_follow_ledger(
-        person_id=person_id, credit_year=credit_year, change=change, declaration=declaration
+        person_id=person_id,
+        credit_year=credit_year,
+        change=change,
+        declaration=declaration,
+        source=source,
     )

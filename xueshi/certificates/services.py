@@ -33,6 +33,7 @@ from xueshi.core.audit import audit_record
 from xueshi.core.jobs import job_create, job_enqueue, job_finish, job_progress
 from xueshi.core.models import BackgroundJob
 from xueshi.declarations.models import Declaration
+from xueshi.ledger.models import EntrySource
 from xueshi.ledger.selectors import person_years, year_compliance
 from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.policy.resolver import profile_key_of, try_resolve_version
@@ -286,8 +287,20 @@ def certificate_void(
     return certificate
 
 
-def _removal_reason(change: Decimal, declaration: Declaration | None) -> str:
+# Ledger sources of a sample audit (抽查), as the void reason words them.
+AUDIT_SOURCES: dict[str, str] = {
+    EntrySource.AUDIT_CORRECTION: "核减学时",
+    EntrySource.AUDIT_REVOCATION: "撤销认定",
+}
+
+
+def _removal_reason(change: Decimal, declaration: Declaration | None, source: str = "") -> str:
     hours = f"{-change:g}" if change == change.to_integral() else f"{-change}"
+    if declaration is not None and source in AUDIT_SOURCES:
+        return (
+            f"所依据的学时经抽查{AUDIT_SOURCES[source]}：已通过的申报“{declaration.title}”"
+            f"减少 {hours} 学时，原证书自动失效"
+        )
     if declaration is not None:
         return (
             f"所依据的学时已被删除：已通过的申报“{declaration.title}”（{hours} 学时）"
@@ -302,6 +315,7 @@ def certificates_follow_ledger(
     credit_year: int,
     change: Decimal,
     declaration: Declaration | None = None,
+    source: str = "",
 ) -> None:
     """The ledger moved a person's year (inside its transaction).
 
@@ -318,7 +332,7 @@ def certificates_follow_ledger(
     if change < 0:
         for certificate in valid.select_for_update():
             voided = certificate_void(
-                certificate_id=certificate.pk, reason=_removal_reason(change, declaration)
+                certificate_id=certificate.pk, reason=_removal_reason(change, declaration, source)
             )
             certificate_issue_later(
                 person_id=person_id, credit_year=credit_year, replaces_id=voided.pk

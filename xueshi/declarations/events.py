@@ -22,6 +22,12 @@ declaration_rejected = Signal()
 # An approved claim removed by an administrator (`reason`): its hours leave the ledger and
 # every certificate that relied on them becomes void.
 approved_declaration_deleted = Signal()
+# A sample audit (抽查) lowered the hours granted of an approved claim (`reason`): the ledger
+# posts the difference; the claim stays approved.
+approved_declaration_corrected = Signal()
+# A sample audit revoked an approved claim (`reason`, now 不予认定): its hours leave the ledger
+# and the certificates that relied on them become void.
+approved_declaration_revoked = Signal()
 
 
 def publish(signal: Signal, **kwargs: Any) -> None:

@@ -59,6 +59,10 @@ class EntrySource(models.TextChoices):
     # An item of a higher app (the yearly application, 学时认定申请书) named by `source_ref`:
     # the ledger knows no such model, only the reference and what to show.
     APPLICATION = "application", "学时认定申请书"
+    # A sample audit (抽查) lowered or revoked an approved claim: the entry brings the claim's
+    # net hours to what the audit decided (once per kind and claim).
+    AUDIT_CORRECTION = "audit_correction", "抽查核减学时"
+    AUDIT_REVOCATION = "audit_revocation", "抽查撤销认定"
 
 
 class LedgerEntry(models.Model):

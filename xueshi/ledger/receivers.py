@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
 
-from .services import ledger_record_approval, ledger_record_deletion
+from .services import ledger_record_approval, ledger_record_audit, ledger_record_deletion
 
 
 @receiver(events.declaration_approved)
@@ -20,3 +20,13 @@ def on_approved(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
 @receiver(events.approved_declaration_deleted)
 def on_deleted(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
     ledger_record_deletion(declaration=declaration)
+
+
+@receiver(events.approved_declaration_corrected)
+def on_audit_corrected(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
+    ledger_record_audit(declaration=declaration, revoked=False)
+
+
+@receiver(events.approved_declaration_revoked)
+def on_audit_revoked(sender: Any, declaration: Declaration, **kwargs: Any) -> None:
+    ledger_record_audit(declaration=declaration, revoked=True)

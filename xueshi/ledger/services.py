@@ -102,6 +102,33 @@ def ledger_record_deletion(*, declaration: Declaration) -> LedgerEntry | None:
     )
 
 
+@transaction.atomic
+def ledger_record_audit(*, declaration: Declaration, revoked: bool) -> LedgerEntry | None:
+    """A sample audit lowered (or revoked) an approved claim: post what brings the claim's net
+    hours in the ledger to what the audit left (0 when revoked), once per kind of verdict."""
+    entries = LedgerEntry.objects.filter(declaration=declaration)
+    approval = entries.filter(source=EntrySource.APPROVAL).first()
+    if approval is None:
+        return None
+    source = EntrySource.AUDIT_REVOCATION if revoked else EntrySource.AUDIT_CORRECTION
+    if entries.filter(source=source).exists():
+        # Each kind counts once per claim; the whole move is refused and rolled back.
+        raise AlreadyRecorded("该申报已在抽查中核减过学时，不能再次核减；如仍有问题请撤销认定。")
+    net = entries.aggregate(hours=Sum("hours"))["hours"] or ZERO
+    target = ZERO if revoked else Decimal(declaration.hours_counted)
+    if target == net:
+        return None
+    return _post(
+        person_id=approval.person_id,
+        credit_year=approval.credit_year,
+        subject=approval.subject,
+        hours=target - net,
+        source=source,
+        category_code=approval.category_code,
+        declaration=declaration,
+    )
+
+
 class AlreadyRecorded(ValidationError):
     """The source's hours are in the ledger already: an approval counts once."""
 

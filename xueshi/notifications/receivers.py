@@ -1,4 +1,5 @@
-"""The bell: tell the person when a claim is returned, rejected or finally approved."""
+"""The bell: tell the person when a claim is returned, rejected, finally approved, deleted,
+or corrected or revoked by a sample audit."""
 
 from __future__ import annotations
 
@@ -55,3 +56,17 @@ def on_deleted(sender: Any, declaration: Declaration, reason: str, **kwargs: Any
     # The word of the state it had (the deleted claim's own state is 已删除).
     word = status_word(declaration.policy_profile, declaration.profile_version, "approved")
     _tell(declaration, f"您已{word}的学时申报“{declaration.title}”被删除：{reason}。")
+
+
+@receiver(events.approved_declaration_corrected)
+def on_audit_corrected(sender: Any, declaration: Declaration, reason: str, **kwargs: Any) -> None:
+    hours = fmt(declaration.hours_counted)
+    _tell(
+        declaration,
+        f"您的学时申报“{declaration.title}”经抽查核减学时，现认定 {hours} 学时：{reason}。",
+    )
+
+
+@receiver(events.approved_declaration_revoked)
+def on_audit_revoked(sender: Any, declaration: Declaration, reason: str, **kwargs: Any) -> None:
+    _tell(declaration, f"您的学时申报“{declaration.title}”经抽查撤销认定：{reason}。")

@@ -106,6 +106,7 @@ MENU: list[Entry] = [
     ),
     Entry("学时管理", "证书管理", "certificates:list", "patch-check", "certificates.list"),
     Entry("学时管理", "学时申报统计", "reports:statistics", "bar-chart", "reports.statistics"),
+    Entry("学时管理", "学时抽查", "sample_audits:list", "shuffle", "sample_audits.manage"),
     Entry("学时管理", "年度培训计划", "plans:list", "calendar2-week", "plans.view"),
     Entry(
         "学时管理", "公需科目导入", "ledger:general_import", "cloud-upload", "ledger.general_import"

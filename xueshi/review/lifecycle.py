@@ -42,7 +42,7 @@ from xueshi.policy.words import level_outcomes
 
 from .chain import PlannedStep, entry_index, resolve_chain
 from .models import ChainStep, TrailAction, TrailEntry
-from .permissions import OWN_CLAIM, REMOVER_ROLES, fills_step, is_own_claim
+from .permissions import AUDITOR_ROLES, OWN_CLAIM, REMOVER_ROLES, fills_step, is_own_claim
 from .trail import trail_record
 
 
@@ -66,6 +66,10 @@ class Action(StrEnum):
     REJECT = "reject"  # 不予认定, final
     DELETE_APPROVED = "delete_approved"  # an administrator removes an approved item
     DISCARD = "discard"  # the declarant deletes a draft, returned or untouched item
+    # A random sample audit (抽查) of approved items: the authority corrects (lowers) the hours
+    # granted, or revokes the approval; the ledger and the certificate follow the event.
+    AUDIT_CORRECT = "audit_correct"
+    AUDIT_REVOKE = "audit_revoke"
 
 
 class OwnClaim(AlreadyHandled):
@@ -95,12 +99,14 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.DRAFT, A.DISCARD, "declarant", S.GONE),
     Transition(S.RETURNED, A.DISCARD, "declarant", S.GONE),
     Transition(S.PENDING, A.DISCARD, "declarant", S.GONE, when="untouched"),
+    Transition(S.APPROVED, A.AUDIT_CORRECT, "auditor", S.APPROVED, event="audit_corrected"),
+    Transition(S.APPROVED, A.AUDIT_REVOKE, "auditor", S.REJECTED, event="audit_revoked"),
 )
 
 # Verbs in refusals, as the pages word them.
 VERBS = {A.SUBMIT: "提交", A.WITHDRAW: "撤回", A.DISCARD: "删除"}
 # Actions whose actor is checked before the state (the declarant's: "only the declarant may").
-WHO_FIRST = (A.SUBMIT, A.WITHDRAW, A.DISCARD, A.DELETE_APPROVED)
+WHO_FIRST = (A.SUBMIT, A.WITHDRAW, A.DISCARD, A.DELETE_APPROVED, A.AUDIT_CORRECT, A.AUDIT_REVOKE)
 
 
 def who_of(action: Action) -> str:
@@ -203,10 +209,25 @@ def _remover(move: Move) -> None:
         raise OwnClaim("不能删除本人的申报，须由本单位其他管理员或上级处理。")
 
 
+def _auditor(move: Move) -> None:
+    """An authority admin with the item in its scope, for an item kind that may be audited
+    (its adapter says `auditable`). Which audit sampled the item is the sample-audit app's
+    check, made before it calls `transition`."""
+    if not getattr(move.adapter, "auditable", False):
+        raise PermissionDenied("该类事项不能抽查核减或撤销。")
+    if move.role.kind not in AUDITOR_ROLES:
+        raise PermissionDenied("只有认定机构管理员可以在抽查中核减学时或撤销认定。")
+    if not move.adapter.in_scope(move.role, move.item.pk):
+        raise PermissionDenied("该申报不在您的管理范围内。")
+    if move.adapter.is_own(move.item, move.role):
+        raise OwnClaim("不能抽查本人的申报，须由本机构其他管理员处理。")
+
+
 WHO: dict[str, Callable[[Move], None]] = {
     "declarant": _declarant,
     "current reviewer": _current_reviewer,
     "remover": _remover,
+    "auditor": _auditor,
 }
 
 
@@ -262,7 +283,7 @@ def _state_refusal(move: Move, *, state_matched: bool) -> AlreadyHandled:
         return AlreadyHandled(f"该申报当前为“{shown}”，不能撤回。")
     if action == A.DISCARD:
         return AlreadyHandled("已审核的申报不能由申报人删除；如需删除请联系单位管理员。")
-    if action == A.DELETE_APPROVED:
+    if action in (A.DELETE_APPROVED, A.AUDIT_CORRECT, A.AUDIT_REVOKE):
         return AlreadyHandled(f"该申报当前为“{shown}”，不是已通过的申报。")
     return AlreadyHandled(f"该申报已被处理（当前状态：{shown}），请刷新后查看。")
 
@@ -339,7 +360,13 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-REASON_NAMES = {A.RETURN: "退回", A.REJECT: "不予认定", A.DELETE_APPROVED: "删除已通过的申报"}
+REASON_NAMES = {
+    A.RETURN: "退回",
+    A.REJECT: "不予认定",
+    A.DELETE_APPROVED: "删除已通过的申报",
+    A.AUDIT_CORRECT: "抽查核减学时",
+    A.AUDIT_REVOKE: "抽查撤销认定",
+}
 
 
 @transaction.atomic
@@ -394,6 +421,11 @@ def transition(
         trail = _at_step(move, comment=reason)
     elif action == A.DELETE_APPROVED:
         trail = {"organization": role.organization, "comment": reason}
+    elif action == A.AUDIT_CORRECT:
+        trail = _audit_correct(move, hours_granted, reason)
+    elif action == A.AUDIT_REVOKE:
+        item.decided_at = timezone.now()
+        trail = {"organization": role.organization, "comment": reason, "hours_granted": Decimal(0)}
     item.status = row.target
     item.status_level = _status_level(move, row)
     item.save()
@@ -431,7 +463,25 @@ TRAIL_ACTIONS = {
     A.RETURN: TrailAction.RETURN,
     A.REJECT: TrailAction.REJECT,
     A.DELETE_APPROVED: TrailAction.DELETE,
+    A.AUDIT_CORRECT: TrailAction.AUDIT_CORRECT,
+    A.AUDIT_REVOKE: TrailAction.AUDIT_REVOKE,
 }
+
+
+def _audit_correct(move: Move, hours: Decimal | None, reason: str) -> dict[str, Any]:
+    """抽查核减: the hours granted go down (never up, never below zero), with the reason."""
+    item = move.item
+    before = item.hours_granted if item.hours_granted is not None else item.hours_claimed
+    if hours is None:
+        raise ValidationError({"hours_granted": "请填写核定后的学时。"})
+    if hours < 0:
+        raise ValidationError({"hours_granted": "核定学时不能为负数。"})
+    if hours >= before:
+        raise ValidationError(
+            {"hours_granted": f"核定学时须少于原批准学时（{before.normalize():f} 学时）。"}
+        )
+    item.hours_granted = hours
+    return {"organization": move.role.organization, "comment": reason, "hours_granted": hours}
 
 
 def _at_step(move: Move, *, comment: str) -> dict[str, Any]:
@@ -495,7 +545,11 @@ class DeclarationReviewable:
         "returned": events.declaration_returned,
         "rejected": events.declaration_rejected,
         "approved_deleted": events.approved_declaration_deleted,
+        "audit_corrected": events.approved_declaration_corrected,
+        "audit_revoked": events.approved_declaration_revoked,
     }
+    # Its approved claims may be sampled by an authority's audit (抽查).
+    auditable = True
 
     def outcomes(self, item: Declaration, step: Any) -> tuple[str, ...]:
         return level_outcomes(item.policy_profile, item.profile_version, step.level_code)

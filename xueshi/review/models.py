@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from xueshi.declarations.models import Declaration
+from xueshi.declarations.models import Attachment, Declaration
 from xueshi.orgs.models import Organization
 from xueshi.policy.words import region_word
 
@@ -91,6 +91,8 @@ class TrailAction(models.TextChoices):
     RETURN = "return", "退回"
     REJECT = "reject", "不予认定"
     DELETE = "delete", "删除"
+    AUDIT_CORRECT = "audit_correct", "抽查核减学时"
+    AUDIT_REVOKE = "audit_revoke", "抽查撤销认定"
 
 
 VERDICT_TRAIL_ACTIONS = (TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT)
@@ -131,3 +133,47 @@ class TrailEntry(TrailFields):
             if word:
                 return word
         return str(self.get_action_display())
+
+
+class EvidenceVerdict(models.TextChoices):
+    VERIFIED = "verified", "已核验"
+    INSUFFICIENT = "insufficient", "不充分"
+
+
+class EvidenceCheck(models.Model):
+    """Per-file review: a reviewer's mark on one evidence file at one step of the chain.
+
+    One row per file and chain position; marking again at the same step replaces the mark
+    (`checked_at` moves). Kept after a return, so the person sees which file was insufficient.
+    """
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="evidence_checks"
+    )
+    attachment = models.ForeignKey(
+        Attachment, verbose_name="佐证材料", on_delete=models.CASCADE, related_name="checks"
+    )
+    position = models.PositiveSmallIntegerField("审核环节顺序")
+    level_name = models.CharField("审核层级", max_length=100)
+    organization = models.ForeignKey(
+        Organization, verbose_name="审核机构", on_delete=models.PROTECT, related_name="+"
+    )
+    verdict = models.CharField("核验结果", max_length=12, choices=EvidenceVerdict.choices)
+    note = models.TextField("说明", blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="核验人", on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField("核验时间")
+
+    class Meta:
+        verbose_name = "材料核验"
+        verbose_name_plural = "材料核验"
+        ordering = ["declaration_id", "position", "attachment_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attachment", "position"], name="evidence_check_once_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attachment_id} {self.get_verdict_display()}"

@@ -23,6 +23,8 @@ REVIEWER_ROLES = {
 }
 # Roles that may remove an approved claim, from the permission registry.
 REMOVER_ROLES = permission_kinds("review.delete_approved")
+# Roles that correct or revoke an approved claim in a sample audit (抽查), from the registry.
+AUDITOR_ROLES = permission_kinds("sample_audits.manage")
 OWN_CLAIM = "不能审核本人的申报：本人申报，须由本单位其他管理员或上级审核。"
 
 

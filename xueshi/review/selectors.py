@@ -18,7 +18,7 @@ from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OUTCOMES, ProfileVersion
 from xueshi.policy.words import status_word
 
-from .models import ChainStep, TrailAction, TrailEntry
+from .models import ChainStep, EvidenceCheck, EvidenceVerdict, TrailAction, TrailEntry
 from .permissions import REVIEWER_ROLES
 
 
@@ -331,4 +331,42 @@ def extra_items(declaration: Declaration) -> list[tuple[str, str]]:
 
     return [
         (labels.get(name, name), shown(name, value)) for name, value in declaration.extra.items()
+    ]
+
+
+# --- per-file review (材料核验) -----------------------------------------------------------------
+
+
+def evidence_checks_at_step(declaration: Declaration) -> dict[int, EvidenceCheck]:
+    """The marks of the step acting now, by attachment id (what the reviewer's page shows)."""
+    if declaration.current_position is None:
+        return {}
+    checks = EvidenceCheck.objects.select_related("reviewer").filter(
+        declaration=declaration, position=declaration.current_position
+    )
+    if declaration.submitted_at is not None:
+        checks = checks.filter(checked_at__gte=declaration.submitted_at)
+    return {check.attachment_id: check for check in checks}
+
+
+def insufficient_evidence(declaration: Declaration) -> list[EvidenceCheck]:
+    """Files marked 不充分 since the claim was last sent: what the person must mend after a
+    return (older rounds' marks are history, not shown)."""
+    checks = EvidenceCheck.objects.select_related("attachment").filter(
+        declaration=declaration, verdict=EvidenceVerdict.INSUFFICIENT
+    )
+    if declaration.submitted_at is not None:
+        checks = checks.filter(checked_at__gte=declaration.submitted_at)
+    return list(checks.order_by("position", "attachment_id"))
+
+
+def insufficient_at_step(declaration_id: int) -> list[EvidenceCheck]:
+    """Files the step acting now marked 不充分 (for the return message)."""
+    declaration = Declaration.objects.filter(pk=declaration_id).first()
+    if declaration is None or declaration.current_position is None:
+        return []
+    return [
+        check
+        for check in insufficient_evidence(declaration)
+        if check.position == declaration.current_position
     ]

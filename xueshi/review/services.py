@@ -17,8 +17,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from xueshi.accounts.models import RoleAssignment
+from xueshi.core.audit import audit_record
 from xueshi.declarations.models import Declaration
 from xueshi.declarations.services import (
     BatchResult,
@@ -30,7 +32,9 @@ from xueshi.declarations.services import (
 from xueshi.orgs.models import Organization
 
 from .lifecycle import Action, transition
-from .selectors import current_step
+from .models import EvidenceCheck, EvidenceVerdict
+from .permissions import fills_step, is_own_claim
+from .selectors import current_step, insufficient_at_step
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +123,10 @@ def declaration_return(
     expected_position: int | None = None,
     request: HttpRequest | None = None,
 ) -> Declaration:
-    """退回: to the declarant, to mend and resubmit from the first level."""
+    """退回: to the declarant, to mend and resubmit from the first level. Files this level
+    marked 不充分 are named in the reason, so the trail and the person's message say which."""
+    if reason.strip():
+        reason = with_insufficient_files(declaration_id, reason.strip())
     declaration: Declaration = transition(
         Declaration,
         item_id=declaration_id,
@@ -131,6 +138,14 @@ def declaration_return(
         request=request,
     )
     return declaration
+
+
+def with_insufficient_files(declaration_id: int, reason: str) -> str:
+    checks = insufficient_at_step(declaration_id)
+    if not checks:
+        return reason
+    files = "；".join(f"“{check.attachment.original_name}”：{check.note}" for check in checks)
+    return f"{reason}；材料不充分：{files}"
 
 
 def declaration_reject(
@@ -320,3 +335,70 @@ def training_base_declare(
                 )
             )
     return results
+
+
+# --- per-file review (材料核验) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_check_mark(
+    *,
+    declaration_id: int,
+    attachment_id: int,
+    verdict: str,
+    note: str,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+) -> EvidenceCheck:
+    """The reviewer of the step acting now marks one evidence file 已核验 or 不充分 (with a note).
+
+    Raises PermissionDenied: not the current step's reviewer, one's own claim, or a file of
+    another claim; ValidationError: no note for 不充分, an unknown verdict.
+    """
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=declaration_id)
+    )
+    step = current_step(declaration)
+    if step is None or not fills_step(declaration, role, step):
+        raise PermissionDenied("只有当前审核环节的审核人员可以核验材料。")
+    if is_own_claim(declaration, role):
+        raise PermissionDenied("不能核验本人申报的材料。")
+    attachment = declaration.evidence().filter(pk=attachment_id).first()
+    if attachment is None:
+        raise PermissionDenied("该材料不属于此申报。")
+    if verdict not in EvidenceVerdict.values:
+        raise ValidationError({"verdict": "请选择“已核验”或“不充分”。"})
+    note = (note or "").strip()
+    if verdict == EvidenceVerdict.INSUFFICIENT and not note:
+        raise ValidationError({"note": "标记为“不充分”时请说明原因，申报人将看到该说明。"})
+    check, _ = EvidenceCheck.objects.update_or_create(
+        attachment=attachment,
+        position=step.position,
+        defaults={
+            "declaration": declaration,
+            "level_name": step.level_name,
+            "organization": step.organization,
+            "verdict": verdict,
+            "note": note[:1000],
+            "reviewer": actor,
+            "checked_at": timezone.now(),
+        },
+    )
+    audit_record(
+        action="declaration.evidence_check",
+        actor=actor,
+        role=role.kind,
+        request=request,
+        target=declaration,
+        reason=note,
+        details={
+            "attachment": attachment.pk,
+            "file": attachment.original_name,
+            "verdict": verdict,
+            "level": step.level_name,
+        },
+    )
+    return check

@@ -14,4 +14,9 @@ urlpatterns = [
     path("<int:pk>/return/", views.return_, name="return"),
     path("<int:pk>/reject/", views.reject, name="reject"),
     path("<int:pk>/delete/", views.delete_approved, name="delete_approved"),
+    path(
+        "<int:pk>/files/<int:attachment_pk>/check/",
+        views.evidence_check,
+        name="evidence_check",
+    ),
 ]

@@ -27,7 +27,7 @@ from xueshi.accounts.permissions import permission_kinds, require_role
 from xueshi.core.audit import audit_id_search
 from xueshi.core.errors import error_text
 from xueshi.core.exports import export_from_request
-from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.declarations.services import AlreadyHandled, BatchResult
 from xueshi.policy.hours import fmt
@@ -46,6 +46,7 @@ from .forms import (
     VerdictForm,
 )
 from .lifecycle import Action, allowed_actions
+from .models import EvidenceCheck
 from .permissions import REMOVER_ROLES, fills_step, is_own_claim
 
 PAGE_SIZE = 20
@@ -244,6 +245,7 @@ def _detail_response(
     if bound is not None and bound[0] in forms:
         forms[bound[0]] = bound[1]
     may_act = bool(forms)
+    checks = selectors.evidence_checks_at_step(declaration)
     return render(
         request,
         "review/detail.html",
@@ -256,6 +258,10 @@ def _detail_response(
             "may_act": may_act,
             "forms": forms,
             "attachments": declaration.evidence_list(),
+            "files": [
+                _file_row(declaration, attachment, checks.get(attachment.pk), may_check=may_act)
+                for attachment in declaration.evidence_list()
+            ],
             "extra_items": selectors.extra_items(declaration),
             "trail": list(selectors.trail_of(declaration)),
             "may_delete": Action.DELETE_APPROVED in allowed,
@@ -273,6 +279,71 @@ def _detail_response(
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     role = _reviewer(request)
     return _detail_response(request, role, _in_scope(role, pk))
+
+
+# --- per-file review (材料核验) -----------------------------------------------------------------
+
+
+def _file_row(
+    declaration: Declaration,
+    attachment: Attachment,
+    check: EvidenceCheck | None,
+    *,
+    may_check: bool,
+    error: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    return {
+        "declaration": declaration,
+        "attachment": attachment,
+        "check": check,
+        "may_check": may_check,
+        "error": error,
+        "note": note if error else (check.note if check else ""),
+    }
+
+
+@login_required
+@require_POST
+def evidence_check(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """已核验 / 不充分 on one evidence file (HTMX: the file's row comes back)."""
+    role = _reviewer(request)
+    declaration = _in_scope(role, pk)
+    attachment = next((a for a in declaration.evidence_list() if a.pk == attachment_pk), None)
+    if attachment is None:
+        raise Http404("材料不存在。")
+    note = request.POST.get("note", "")
+    try:
+        check = services.evidence_check_mark(
+            declaration_id=declaration.pk,
+            attachment_id=attachment.pk,
+            verdict=request.POST.get("verdict", ""),
+            note=note,
+            actor=request.user,
+            role=role,
+            request=request,
+        )
+    except PermissionDenied as error:
+        raise PermissionDenied(error_text(error)) from error
+    except ValidationError as error:
+        row = _file_row(
+            declaration,
+            attachment,
+            selectors.evidence_checks_at_step(declaration).get(attachment.pk),
+            may_check=True,
+            error=error_text(error),
+            note=note,
+        )
+        if _htmx(request):
+            return render(request, "review/_evidence_file.html", {"row": row}, status=400)
+        messages.error(request, row["error"])
+        return redirect("review:detail", pk=declaration.pk)
+    if _htmx(request):
+        row = _file_row(declaration, attachment, check, may_check=True)
+        return render(request, "review/_evidence_file.html", {"row": row})
+    verdict = check.get_verdict_display()
+    messages.success(request, f"已将“{attachment.original_name}”标记为{verdict}。")
+    return redirect("review:detail", pk=declaration.pk)
 
 
 # --- verdicts ---------------------------------------------------------------------------------

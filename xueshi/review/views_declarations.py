@@ -320,6 +320,12 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chain": chain,
         "trail": list(review_selectors.trail_of(declaration)),
         "attachments": declaration.evidence_list(),
+        # After a return: which file a reviewer found 不充分, and why.
+        "insufficient": (
+            review_selectors.insufficient_evidence(declaration)
+            if declaration.status == DeclarationStatus.RETURNED
+            else []
+        ),
         "field_rows": selectors.detail_field_rows(declaration),
         "list_url": reverse("declarations:list"),
         "current_url": request.path,

@@ -7,6 +7,7 @@ And the rule that no one acts on their own claim (issue 11.1), and a safe `next`
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ def test_the_table_names_only_known_checks_and_one_check_per_action():
 
 DECLARANT = "李明"
 REMOVER = "ay_yiyuan"
+AUDITOR = "ay_xiehui"  # the association: Anyang's authority
 
 
 def _draft(demo: Any) -> Declaration:
@@ -117,6 +119,8 @@ def _move(demo: Any, declaration: Declaration, action: Action) -> Declaration:
         role = demo.professional(DECLARANT)
     elif who == "remover":
         role = demo.role(REMOVER)
+    elif who == "auditor":
+        role = demo.role(AUDITOR)
     else:
         role = _reviewer(declaration)
     return transition(
@@ -126,6 +130,7 @@ def _move(demo: Any, declaration: Declaration, action: Action) -> Declaration:
         actor=role.user,
         role=role,
         reason="理由",
+        hours_granted=Decimal(1) if action == Action.AUDIT_CORRECT else None,
     )
 
 
