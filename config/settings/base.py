@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "xueshi.imports",
     "xueshi.reports",
     "xueshi.supplements",
+    "xueshi.transfers",
     "xueshi.certificates",
     "xueshi.units",
     "xueshi.plans",

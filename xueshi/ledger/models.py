@@ -59,6 +59,9 @@ class EntrySource(models.TextChoices):
     # An item of a higher app (the yearly application, 学时认定申请书) named by `source_ref`:
     # the ledger knows no such model, only the reference and what to show.
     APPLICATION = "application", "学时认定申请书"
+    # Hours certified in another region and recognised here (学时转入, issue 18 item 5); the
+    # label names the source region.
+    TRANSFER = "transfer", "转入"
 
 
 class LedgerEntry(models.Model):
