@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -115,9 +115,13 @@ def _person_for(role: RoleAssignment, id_number: str) -> Person:
 
 
 def _errors(error: ValidationError) -> dict[str, list[str]]:
+    """Messages by field; those of no field under "general" (templates cannot read "__all__")."""
     if hasattr(error, "error_dict"):
-        return {key: list(value) for key, value in error.message_dict.items()}
-    return {"__all__": list(error.messages)}
+        return {
+            ("general" if key == NON_FIELD_ERRORS else key): list(value)
+            for key, value in error.message_dict.items()
+        }
+    return {"general": list(error.messages)}
 
 
 @login_required
