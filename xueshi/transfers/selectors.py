@@ -45,12 +45,13 @@ def review_queue(role: RoleAssignment, *, decided: bool = False) -> QuerySet[Tra
         )
         order = ("-decided_at", "-id")
     else:
-        # One join: the step at the request's current position is the role's organisation.
-        found = TransferRequest.objects.filter(
+        # One join: the step at the request's current position is the role's organisation;
+        # within the role's people (a department admin sees their department's only).
+        found = transfers_in_scope(role).filter(
             status=TransferStatus.PENDING,
             steps__organization_id=role.organization_id,
             steps__position=F("current_position"),
-        ).select_related(*_RELATED)
+        )
         order = ("submitted_at", "id")
     return with_years(found.distinct().order_by(*order))
 

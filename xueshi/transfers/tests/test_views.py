@@ -155,3 +155,39 @@ def test_the_queue_is_paginated_and_its_queries_do_not_grow(client, demo):
     page = client.get(reverse("transfers:queue")).content.decode()
     assert "孙丽" in page and "周强" in page and "赵磊" in page
     assert _queue_queries(client) == one
+
+
+def test_a_department_admin_sees_their_department_only(client, demo):
+    """广西大学: 黄伟 manages 计算机与电子信息学院 only; 蒙丽 (财务处) is not his to see."""
+    for name in ("覃海燕", "蒙丽"):
+        services.transfer_create(
+            person=demo.person(name),
+            role=demo.professional(name),
+            years=[hours(LAST_YEAR, "30", "60")],
+            source_region_id=demo.organization(HENAN).pk,
+            upload=pdf(),
+        )
+    huang = demo.person("黄伟")
+    act_as(client, demo.role(huang.id_number, "department_admin"))
+    page = client.get(reverse("transfers:queue")).content.decode()
+    assert "覃海燕" in page and "蒙丽" not in page
+
+
+def test_the_persons_list_queries_do_not_grow(client, demo):
+    file_from_henan(demo, "赵磊", [hours(LAST_YEAR, "30", "60")])
+    act_as(client, demo.professional("赵磊"))
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("transfers:index")).status_code == 200
+    person = demo.person("赵磊")
+    for region in ("北京市", "上海市"):
+        services.transfer_create(
+            person=person,
+            role=demo.professional("赵磊"),
+            years=[hours(LAST_YEAR, "1", "2"), hours(LAST_YEAR - 1, "3", "4")],
+            source_region_name=region,
+            upload=pdf(),
+        )
+    with CaptureQueriesContext(connection) as then:
+        page = client.get(reverse("transfers:index"))
+    assert "上海市" in page.content.decode()
+    assert len(then) == len(first)
