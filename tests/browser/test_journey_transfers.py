@@ -20,10 +20,13 @@ GROUP = "新疆 · 学时转入"
 LAST_YEAR = timezone.localdate().year - 1
 
 
-def approve(reviewer: UI, name: str) -> None:
+def approve(reviewer: UI, name: str, shot: str = "") -> None:
     reviewer.open_menu("学时转入审核")
     table_row(reviewer, name).get_by_role("link", name="审核").click()
     reviewer.page.wait_for_load_state()
+    expect(reviewer.page.get_by_role("heading", name="审核进度")).to_be_visible()
+    if shot:
+        reviewer.shot(shot, publish=f"xj-transfer-02-{shot}", group=GROUP, caption="人社部门审核")
     reviewer.click("审核通过").expect_text("已审核通过。")
 
 
@@ -55,7 +58,7 @@ def test_henan_hours_transferred_to_xinjiang(
 
     approve(as_user("xj_xju"), "赵磊")
     authority = as_user("xj_rst")
-    approve(authority, "赵磊")
+    approve(authority, "赵磊", shot="authority")
     authority.click("已处理", role="link")
     expect(table_row(authority, "赵磊")).to_contain_text("已转入")
 
@@ -63,4 +66,4 @@ def test_henan_hours_transferred_to_xinjiang(
     records = me.page.locator("#year-detail")
     expect(records).to_contain_text(f"学时转入（原地区：{HENAN}）")
     expect(records).to_contain_text("转入")
-    me.shot("ledger", publish="xj-transfer-02-ledger", group=GROUP, caption="台账：转入")
+    me.shot("ledger", publish="xj-transfer-03-ledger", group=GROUP, caption="台账：转入")
