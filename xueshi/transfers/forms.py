@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import QueryDict
 
@@ -32,9 +34,13 @@ class TransferForm(forms.Form):
         help_text="pdf、jpg 或 png，不超过 10 MB，按文件内容识别。",
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["source_region"].queryset = platform_regions()  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, own_region_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The filer's own region is no source: it is not offered.
+        regions = platform_regions()
+        if own_region_id is not None:
+            regions = regions.exclude(pk=own_region_id)
+        self.fields["source_region"].queryset = regions  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):

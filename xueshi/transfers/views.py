@@ -85,11 +85,18 @@ def _render_index(
     return render(request, "transfers/index.html", context, status=status)
 
 
+def _own_region_id(role: RoleAssignment) -> int | None:
+    """The region of the filer (the person's unit, or the unit admin's unit)."""
+    person = _own_person(role)
+    region = selectors.region_of(person.unit if person is not None else role.organization)
+    return region.pk if region is not None else None
+
+
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     role = _filer(request)
-    return _render_index(request, role, TransferForm())
+    return _render_index(request, role, TransferForm(own_region_id=_own_region_id(role)))
 
 
 @login_required
@@ -128,7 +135,7 @@ def _errors(error: ValidationError) -> dict[str, list[str]]:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     role = _filer(request)
-    form = TransferForm(request.POST, request.FILES)
+    form = TransferForm(request.POST, request.FILES, own_region_id=_own_region_id(role))
     rows = year_rows(request.POST)
     if not form.is_valid():
         return _render_index(request, role, form, rows=rows, status=400)

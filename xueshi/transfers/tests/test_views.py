@@ -28,6 +28,8 @@ def test_the_person_files_through_the_form(client, demo):
     page = client.get(reverse("transfers:index"))
     assert page.status_code == 200
     assert "学时转入" in page.content.decode() and "还没有学时转入申请" in page.content.decode()
+    regions = [str(label) for _, label in page.context["form"].fields["source_region"].choices]
+    assert HENAN in regions and "新疆维吾尔自治区人力资源和社会保障厅" not in regions
     row = client.get(reverse("transfers:year_row"), HTTP_HX_REQUEST="true")
     assert row.status_code == 200 and 'name="professional_hours"' in row.content.decode()
 
