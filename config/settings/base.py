@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xueshi.imports",
     "xueshi.reports",
     "xueshi.supplements",
+    "xueshi.transfers",
     "xueshi.certificates",
     "xueshi.sample_audits",
     "xueshi.units",

@@ -192,6 +192,11 @@ PERMISSIONS: dict[str, Permission] = dict(
         # 增补 (issue 16): only where the region's profile has a supplement window.
         _permission("supplements.request", "增补申请", _PROFESSIONAL, feature="supplements"),
         _permission("supplements.decide", "增补审批", _UNIT_ADMINS, feature="supplements"),
+        # 学时转入 (issue 18 item 5): hours certified in another region, filed by the person or
+        # by their new unit on their behalf; reviewed by the unit, then the region's authority.
+        _permission("transfers.request", "学时转入", _PROFESSIONAL),
+        _permission("transfers.file_for", "代为申请学时转入", (RoleKind.UNIT_ADMIN,)),
+        _permission("transfers.review", "学时转入审核", _UNIT_ADMINS, (RoleKind.AUTHORITY_ADMIN,)),
         _permission("notices.manage", "通知公告与政策法规", (RoleKind.AUTHORITY_ADMIN,)),
         # 抽查 (issue 18): the authority draws approved claims of a year at random and confirms,
         # corrects or revokes each; corrections and revocations go through the lifecycle.

@@ -63,6 +63,9 @@ class EntrySource(models.TextChoices):
     # net hours to what the audit decided (once per kind and claim).
     AUDIT_CORRECTION = "audit_correction", "抽查核减学时"
     AUDIT_REVOCATION = "audit_revocation", "抽查撤销认定"
+    # Hours certified in another region and recognised here (学时转入, issue 18 item 5); the
+    # label names the source region.
+    TRANSFER = "transfer", "转入"
 
 
 class LedgerEntry(models.Model):

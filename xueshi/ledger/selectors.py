@@ -195,6 +195,7 @@ class YearRecord:
     on: datetime.date | None
     declaration_id: int | None = None
     credits: Decimal | None = None  # a 学分申报: what was declared, in credits
+    sourced: bool = False  # from a generic source (申请书, 转入), not a learning platform
 
     @property
     def subject_label(self) -> str:
@@ -235,21 +236,23 @@ def year_records(person: Person, credit_year: int) -> list[YearRecord]:
         )
         for claim in claims
     ]
-    # Hours from a generic source (学时认定申请书): one line per source, its categories summed.
+    # Hours from a generic source (学时认定申请书, 转入): one line per source and subject, its
+    # categories summed.
     sourced = (
         LedgerEntry.objects.filter(person=person, credit_year=credit_year)
         .exclude(source_ref="")
-        .values("source", "source_ref", "source_label")
+        .values("source", "source_ref", "source_label", "subject")
         .annotate(hours=Sum("hours"), on=Max("at"))
-        .order_by("-on")
+        .order_by("-on", "subject")
     )
     records += [
         YearRecord(
-            SubjectKind.PROFESSIONAL,
+            row["subject"],
             row["source_label"],
             str(EntrySource(row["source"]).label),
             row["hours"],
             timezone.localdate(row["on"]),
+            sourced=True,
         )
         for row in sourced
     ]

@@ -142,16 +142,33 @@ def ledger_record_source(
     label: str,
     hours_by_category: dict[str, Decimal],
     source: str = EntrySource.APPLICATION,
+    general_hours: Decimal = ZERO,
 ) -> list[LedgerEntry]:
     """Professional hours from an item of a higher app (the yearly application), one entry per
-    category so yearly caps still apply; refused if the source is recorded already."""
+    category so yearly caps still apply, and general hours where the source certifies some (a
+    transfer from another region); refused if the source is recorded already."""
     if not source_ref:
         raise ValueError("source_ref is required")
     if LedgerEntry.objects.filter(source=source, source_ref=source_ref).exists():
         raise AlreadyRecorded("该申请书的学时已计入台账，不能重复计入。")
     try:
         with transaction.atomic():
-            return [
+            general = (
+                [
+                    _post(
+                        person_id=person_id,
+                        credit_year=credit_year,
+                        subject=SubjectKind.GENERAL,
+                        hours=general_hours,
+                        source=source,
+                        source_ref=source_ref,
+                        source_label=label[:200],
+                    )
+                ]
+                if general_hours
+                else []
+            )
+            return general + [
                 _post(
                     person_id=person_id,
                     credit_year=credit_year,

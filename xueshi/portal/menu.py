@@ -71,6 +71,7 @@ MENU: list[Entry] = [
     Entry("我的学时", "学时查询", "ledger:my_years", "calendar-check", "ledger.own"),
     Entry("我的学时", "增补申请", "supplements:index", "journal-plus", "supplements.request"),
     Entry("我的学时", "我的证书", "certificates:mine", "award", "certificates.own"),
+    Entry("我的学时", "学时转入", "transfers:index", "box-arrow-in-down", "transfers.request"),
     Entry("个人中心", "我的信息", "accounts:my_info", "person-vcard", "accounts.self_service"),
     Entry("个人中心", "更换单位", "orgs:my_unit", "building-gear", "accounts.self_service"),
     Entry("个人中心", "修改密码", "accounts:password_change", "key", "accounts.self_service"),
@@ -100,6 +101,8 @@ MENU: list[Entry] = [
     ),
     Entry("学时管理", "审核结果", "review:results", "clipboard-data", "review.results"),
     Entry("学时管理", "增补审批", "supplements:decisions", "ui-checks", "supplements.decide"),
+    Entry("学时管理", "学时转入审核", "transfers:queue", "box-arrow-in-down", "transfers.review"),
+    Entry("学时管理", "代为申请学时转入", "transfers:index", "person-down", "transfers.file_for"),
     Entry("学时管理", "学时查询", "ledger:unit_query", "search", "ledger.query"),
     Entry(
         "学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", "imports.claims"
