@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "xueshi.reports",
     "xueshi.supplements",
     "xueshi.certificates",
+    "xueshi.oversight",
     "xueshi.units",
     "xueshi.plans",
     "xueshi.notices",
