@@ -13,18 +13,13 @@ and escalated (the level above sees it) when now − waiting since ≥ `escalate
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from xueshi.accounts.models import RoleAssignment
-from xueshi.declarations.models import Declaration, DeclarationStatus
-from xueshi.declarations.permissions import declarations_in_scope
-from xueshi.orgs.models import Organization
+from xueshi.declarations.models import Declaration
 from xueshi.policy.loader import profile_keys
 from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OversightRules
@@ -48,14 +43,20 @@ def oversight_rules(today: datetime.date | None = None) -> dict[str, OversightRu
     return rules
 
 
-def with_waiting_since(queryset: QuerySet[Declaration]) -> QuerySet[Any]:
-    """Annotate `waiting_since`: when each claim reached its current step."""
+def arrived_at(declaration: str = "pk", submitted_at: str = "submitted_at") -> Coalesce:
+    """When the claim (`declaration`: the outer query's path to its id) reached its current
+    step: its last arriving trail entry, else its submission."""
     arrival = (
-        TrailEntry.objects.filter(declaration=OuterRef("pk"), action__in=ARRIVAL_ACTIONS)
+        TrailEntry.objects.filter(declaration=OuterRef(declaration), action__in=ARRIVAL_ACTIONS)
         .order_by("-at", "-id")
         .values("at")[:1]
     )
-    return queryset.annotate(waiting_since=Coalesce(Subquery(arrival), F("submitted_at")))
+    return Coalesce(Subquery(arrival), F(submitted_at))
+
+
+def with_waiting_since(queryset: QuerySet[Declaration]) -> QuerySet[Any]:
+    """Annotate `waiting_since`: when each claim reached its current step."""
+    return queryset.annotate(waiting_since=arrived_at())
 
 
 def _past(days: str, now: datetime.datetime, rules: dict[str, OversightRules]) -> Q:
@@ -102,19 +103,7 @@ def overdue_label(
     return f"已超期 {beyond} 天" if beyond > 0 else "今日超期"
 
 
-# --- time in level (the statistics page) -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimeInLevel:
-    """One organisation's current queue: how many claims wait there, how long on average and
-    at most (whole days at the current step), and how many are past the limit."""
-
-    organization: Organization
-    waiting: int
-    average_days: float
-    max_days: int
-    overdue: int
+# --- where a claim waits ------------------------------------------------------------------------
 
 
 def current_organization(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -123,35 +112,3 @@ def current_organization(queryset: QuerySet[Any]) -> QuerySet[Any]:
         declaration=OuterRef("pk"), position=OuterRef("current_position")
     )
     return queryset.annotate(current_organization_id=Subquery(step.values("organization_id")[:1]))
-
-
-def time_in_level(role: RoleAssignment | None, now: datetime.datetime) -> list[TimeInLevel]:
-    """Per organisation where the role's pending claims wait: count, average and max days at
-    the current step, and those past the limit; longest waits first. Two queries."""
-    rules = oversight_rules(timezone.localdate(now))
-    pending = current_organization(
-        with_waiting_since(declarations_in_scope(role).filter(status=DeclarationStatus.PENDING))
-    )
-    waits: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for organization_id, profile, since in pending.values_list(
-        "current_organization_id", "policy_profile", "waiting_since"
-    ).order_by():
-        if organization_id is None:
-            continue
-        days = days_waited(since, now)
-        rule = rules.get(profile)
-        late = rule is not None and since is not None and now - since >= rule.stale_after_days * DAY
-        waits[organization_id].append((days, late))
-    organizations = Organization.objects.in_bulk(list(waits))
-    rows = [
-        TimeInLevel(
-            organizations[pk],
-            len(found),
-            round(sum(days for days, _ in found) / len(found), 1),
-            max(days for days, _ in found),
-            sum(1 for _, late in found if late),
-        )
-        for pk, found in waits.items()
-        if pk in organizations
-    ]
-    return sorted(rows, key=lambda row: (-row.max_days, row.organization.name))
