@@ -50,6 +50,7 @@ def backdate(claim: Declaration, days: int) -> None:
     """As if the claim had been sent `days` days ago (for pages and commands that read the
     clock themselves)."""
     TrailEntry.objects.filter(declaration=claim).update(at=F("at") - days * DAY)
+    Declaration.objects.filter(pk=claim.pk).update(submitted_at=F("submitted_at") - days * DAY)
 
 
 def test_a_claim_is_flagged_exactly_when_it_has_waited_the_limit(demo):
