@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "xueshi.transfers",
     "xueshi.certificates",
     "xueshi.sample_audits",
+    "xueshi.oversight",
     "xueshi.units",
     "xueshi.plans",
     "xueshi.notices",

@@ -161,6 +161,10 @@ PERMISSIONS: dict[str, Permission] = dict(
         _permission("certificates.list", "证书管理", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
         _permission("certificates.issue", "批量发证与作废证书", (RoleKind.AUTHORITY_ADMIN,)),
         _permission("reports.statistics", "学时申报统计", _UNIT_ADMINS, _SUPERVISING, _PLATFORM),
+        # Oversight (issue 18): claims waiting past the second limit at a level below; the
+        # unit's people short of their yearly hours.
+        _permission("oversight.overdue_below", "下级超期待审", _SUPERVISING),
+        _permission("oversight.short_people", "学时未达标人员", _UNIT_ADMINS),
         _permission(
             "plans.view",
             "年度培训计划（编制、报人社部门备案；人社部门查看已备案的计划）",

@@ -66,10 +66,48 @@ class Compliance:
         return self.required_total is not None and not self.shortfalls
 
     @property
+    def missing(self) -> Missing:
+        """What the year still lacks (nothing where no requirement applies)."""
+        if self.required_total is None:
+            return Missing(ZERO, ZERO, ZERO)
+        return missing_hours(
+            general=self.general_hours,
+            professional=self.professional_hours,
+            required_total=self.required_total,
+            required_general=self.required_general,
+            required_professional=self.required_professional,
+        )
+
+    @property
     def progress_percent(self) -> int:
         if not self.required_total:
             return 0
         return min(100, int(self.total_hours * 100 / self.required_total))
+
+
+@dataclass(frozen=True)
+class Missing:
+    """还差 N 学时: `total` more hours, of which at least `general` 公需 and `professional` 专业."""
+
+    total: Decimal
+    general: Decimal
+    professional: Decimal
+
+
+def missing_hours(
+    *,
+    general: Decimal,
+    professional: Decimal,
+    required_total: Decimal,
+    required_general: Decimal,
+    required_professional: Decimal,
+) -> Missing:
+    """What a year lacks against its requirement (hours counted after caps, as `_compliance`
+    counts them): the total gap, or the general and professional gaps where they need more."""
+    general_gap = max(required_general - general, ZERO)
+    professional_gap = max(required_professional - professional, ZERO)
+    total_gap = max(required_total - general - professional, general_gap + professional_gap)
+    return Missing(total_gap, general_gap, professional_gap)
 
 
 def _profile_key(person: Person) -> str:
@@ -451,9 +489,4 @@ def shortfall_text(compliance: Compliance) -> str:
     """ "还差 X 学时" and what is missing, from Compliance.shortfalls ("" when met)."""
     if compliance.met or compliance.required_total is None:
         return ""
-    gaps = [
-        compliance.required_total - compliance.total_hours,
-        compliance.required_professional - compliance.professional_hours,
-        compliance.required_general - compliance.general_hours,
-    ]
-    return f"还差 {fmt(max(gaps))} 学时：{'，'.join(compliance.shortfalls)}"
+    return f"还差 {fmt(compliance.missing.total)} 学时：{'，'.join(compliance.shortfalls)}"

@@ -23,7 +23,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 # --- small value types -------------------------------------------------------------------
 
@@ -603,6 +610,38 @@ class YearlyApplicationRules(StrictModel):
         ]
 
 
+# --- oversight: stale reviews and year-end reminders (issue 18 items 3 and 4) ---------------
+
+
+class OversightRules(StrictModel):
+    """How long a review level may hold an item, and when people short of their yearly hours
+    are reminded.
+
+    An item is past the limit (已超期) once it has waited `stale_after_days` whole days at its
+    current step: now − arrived ≥ that many days; its level's reviewers are reminded once. At
+    `escalate_after_days` the level above sees it (下级超期待审). From `year_end_reminder_from`
+    (MM-DD) to 31 December people below the year's requirement are reminded once; None: no
+    year-end reminder in this region.
+    """
+
+    stale_after_days: PositiveInt = Field(le=365)
+    escalate_after_days: PositiveInt = Field(le=730)
+    year_end_reminder_from: MonthDay | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _escalation_after_reminder(self) -> OversightRules:
+        if self.escalate_after_days <= self.stale_after_days:
+            raise ValueError("escalate_after_days 应大于 stale_after_days（先提醒本级，再报上级）")
+        return self
+
+    def reminder_from(self, year: int) -> date | None:
+        """The first day of `year` on which year-end reminders go out (None: never)."""
+        if self.year_end_reminder_from is None:
+            return None
+        return _month_day_in(self.year_end_reminder_from, year)
+
+
 # --- a version and a profile -----------------------------------------------------------------
 
 
@@ -633,6 +672,8 @@ class ProfileVersion(StrictModel):
     # None: this region issues no certificates.
     certificate: CertificateRules | None = None
     yearly_application: YearlyApplicationRules = YearlyApplicationRules()
+    # Stale reviews and year-end reminders; None: this region has neither.
+    oversight: OversightRules | None = None
 
     @functools.cached_property
     def _fields_for_cache(self) -> dict[str, tuple[tuple[str, FieldSpec, bool], ...]]:

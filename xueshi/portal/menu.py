@@ -100,10 +100,24 @@ MENU: list[Entry] = [
         "学时管理", "单位申报记录", "declarations:list", "journal-text", "declarations.list_unit"
     ),
     Entry("学时管理", "审核结果", "review:results", "clipboard-data", "review.results"),
+    Entry(
+        "学时管理",
+        "下级超期待审",
+        "oversight:overdue_below",
+        "hourglass-bottom",
+        "oversight.overdue_below",
+    ),
     Entry("学时管理", "增补审批", "supplements:decisions", "ui-checks", "supplements.decide"),
     Entry("学时管理", "学时转入审核", "transfers:queue", "box-arrow-in-down", "transfers.review"),
     Entry("学时管理", "代为申请学时转入", "transfers:index", "person-down", "transfers.file_for"),
     Entry("学时管理", "学时查询", "ledger:unit_query", "search", "ledger.query"),
+    Entry(
+        "学时管理",
+        "学时未达标人员",
+        "oversight:short_people",
+        "person-exclamation",
+        "oversight.short_people",
+    ),
     Entry(
         "学时管理", "导入学员培训信息", "imports:claims", "file-earmark-arrow-up", "imports.claims"
     ),

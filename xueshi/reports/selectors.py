@@ -49,6 +49,7 @@ from xueshi.orgs.models import Organization
 from xueshi.policy.resolver import resolve_version
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 from xueshi.review.selectors import region_status_word
+from xueshi.review.waiting import arrived_at
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -518,22 +519,22 @@ class PendingRow:
 def pending_age(
     role: RoleAssignment | None, filters: Filters, *, now: datetime.datetime | None = None
 ) -> list[PendingRow]:
-    """Pending claims by the level that must act now: how many, and how long they have waited."""
+    """Pending claims by the level that must act now: how many, and how long they have waited
+    at that level (time in level: since they reached it, review/waiting.py)."""
     now = now or timezone.now()
     declarations = filtered_declarations(role, filters, skip=("status",)).filter(
         status=DeclarationStatus.PENDING
     )
-    waiting = ExpressionWrapper(
-        Value(now) - F("declaration__submitted_at"), output_field=DurationField()
-    )
+    waiting = ExpressionWrapper(Value(now) - F("arrived"), output_field=DurationField())
     grouped = (
         ChainStep.objects.filter(
             declaration__in=declarations.values("pk"),
             position=F("declaration__current_position"),
         )
+        .annotate(arrived=arrived_at("declaration_id", "declaration__submitted_at"))
         .order_by()
         .values("level_name", "organization__name")
-        .annotate(n=Count("id"), average=Avg(waiting), oldest=Min("declaration__submitted_at"))
+        .annotate(n=Count("id"), average=Avg(waiting), oldest=Min("arrived"))
     )
     day = datetime.timedelta(days=1)
     rows = [

@@ -34,6 +34,7 @@ REVIEW_QUEUE_COLUMNS = [
     Column("计入年度", "credit_year", width=10),
     Column("提交时间", "submitted_at", width=20),
     Column("审核环节", "current_level_name", width=16),
+    Column("到达本级时间", "waiting_since", width=20),
 ]
 
 REVIEW_QUEUE_FIELDS = (
@@ -48,6 +49,7 @@ REVIEW_QUEUE_FIELDS = (
     "credit_year",
     "submitted_at",
     "current_level_name",
+    "waiting_since",
 )
 
 

@@ -38,6 +38,7 @@ class QueueFilterForm(StyledForm):
     registered_by = forms.CharField(label="登记机构", required=False, max_length=100)
     submitted_from = forms.DateField(label="提交开始日期", required=False, widget=DATE_INPUT)
     submitted_to = forms.DateField(label="提交结束日期", required=False, widget=DATE_INPUT)
+    overdue_only = forms.BooleanField(label="只看超期", required=False)
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,6 +65,7 @@ class QueueFilterForm(StyledForm):
             registered_by=data["registered_by"].strip(),
             submitted_from=data["submitted_from"],
             submitted_to=data["submitted_to"],
+            overdue_only=bool(data["overdue_only"]),
         )
 
 

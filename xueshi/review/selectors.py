@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from xueshi.accounts.models import RoleAssignment, RoleKind, id_number_q
 from xueshi.declarations.form_selectors import person_of_role
@@ -20,6 +21,7 @@ from xueshi.policy.words import status_word
 
 from .models import ChainStep, EvidenceCheck, EvidenceVerdict, TrailAction, TrailEntry
 from .permissions import REVIEWER_ROLES
+from .waiting import stale_condition, with_waiting_since
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class QueueFilters:
     registered_by: str = ""  # 登记机构 name contains
     submitted_from: datetime.date | None = None
     submitted_to: datetime.date | None = None
+    overdue_only: bool = False  # 只看超期: past the region's limit at this level
 
 
 def review_queue(
@@ -132,10 +135,17 @@ def with_current_level(queryset: QuerySet[Declaration]) -> QuerySet[Declaration]
 
 
 def review_queue_page(
-    role: RoleAssignment | None, filters: QueueFilters | None = None
+    role: RoleAssignment | None,
+    filters: QueueFilters | None = None,
+    *,
+    now: datetime.datetime | None = None,
 ) -> QuerySet[Declaration]:
-    """The queue as the 审核 page lists it: each row with its current level's name."""
-    return with_current_level(review_queue(role, filters))
+    """The queue as the 审核 page lists it: each row with its current level's name and when it
+    reached this level (`waiting_since`); 只看超期 keeps the claims past the limit at `now`."""
+    queue = with_waiting_since(with_current_level(review_queue(role, filters)))
+    if filters is not None and filters.overdue_only:
+        queue = queue.filter(stale_condition(now or timezone.now()))
+    return queue
 
 
 def review_results(

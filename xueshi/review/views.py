@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -48,6 +49,7 @@ from .forms import (
 from .lifecycle import Action, allowed_actions
 from .models import EvidenceCheck
 from .permissions import REMOVER_ROLES, fills_step, is_own_claim
+from .waiting import overdue_label, oversight_rules
 
 PAGE_SIZE = 20
 # Read from the permission registry (xueshi/accounts/permissions.py), never copied.
@@ -134,6 +136,8 @@ class QueueRow:
     done: bool = False
     # Set for the reviewer's own claim: no verdicts, only who must act instead.
     own_note: str = ""
+    # 已超期 N 天 past the region's limit at this level (review/waiting.py), else "".
+    overdue: str = ""
 
 
 def own_claim_note(role: RoleAssignment) -> str:
@@ -174,7 +178,9 @@ def _queue_response(
 ) -> HttpResponse:
     categories = selectors.category_choices(role)
     filter_form = QueueFilterForm(request.GET or None, categories=categories)
-    page = _page(request, selectors.review_queue_page(role, filter_form.filters()))
+    now = timezone.now()
+    rules = oversight_rules(timezone.localdate(now))
+    page = _page(request, selectors.review_queue_page(role, filter_form.filters(), now=now))
     audit_id_search(request, request.GET.get("id_number", ""), where="review.queue")
     # After a refused batch (a POST to review:batch), "back" means the queue, not the POST URL.
     next_url = (
@@ -183,6 +189,11 @@ def _queue_response(
         else _safe_next(request, reverse("review:queue"))
     )
     rows = [_queue_row(role, declaration, next_url) for declaration in page.object_list]
+    for row in rows:
+        row.overdue = overdue_label(row.declaration, now, rules)
+    region_rule = (
+        rules.get(role.organization.effective_policy_profile()) if role.organization else None
+    )
     levels = selectors.review_levels(role)
     outcomes = selectors.review_outcomes(role)
     selected = set(request.POST.getlist("ids")) if batch_form is not None else set()
@@ -201,6 +212,7 @@ def _queue_response(
             "page_query": _query_without_page(request),
             "export_url": reverse("review:queue_export"),
             "guidance": GUIDANCE,
+            "stale_after_days": region_rule.stale_after_days if region_rule else None,
         },
         status=status,
     )

@@ -52,6 +52,7 @@ QUEUE_HEADERS = [
     "计入年度",
     "提交时间",
     "审核环节",
+    "到达本级时间",  # when it reached this level (issue 18: time in level)
 ]
 RESULT_HEADERS = [
     "姓名",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "xueshi.oversight"
+    verbose_name = "督办提醒"
