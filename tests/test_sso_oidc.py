@@ -160,7 +160,7 @@ def test_a_person_logs_in_through_the_provider_matched_by_id_number(xueshi: str)
 
 def test_the_same_code_cannot_log_in_twice(xueshi: str) -> None:
     person = person_create(id_number=KNOWN, name="阿依古丽")
-    User.objects.filter(pk=person.user_id).update(must_change_password=False)
+    User.objects.filter(pk=user_of(person).pk).update(must_change_password=False)
     browser = requests.Session()
     callback = to_provider_and_back(browser, xueshi, "known")
     assert browser.get(callback, allow_redirects=False).status_code == 302

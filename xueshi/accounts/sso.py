@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -111,6 +112,7 @@ class SsoRefused(Exception):
     """The provider answered, but this login may not go on (request.sso_failure says why)."""
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _FIELDS = {
     "name",
     "issuer",
@@ -142,6 +144,11 @@ def sso_providers() -> dict[str, SsoProvider]:
             raise ImproperlyConfigured(
                 f"SSO_PROVIDERS[{key!r}]：未知项 {sorted(unknown)}，缺少 {sorted(missing)}"
             )
+        issuer = urlsplit(str(entry["issuer"]))
+        if issuer.scheme != "https" and issuer.hostname not in LOOPBACK_HOSTS:
+            # The code, the tokens and the ID number travel this way: TLS, except on loopback
+            # (the test provider).
+            raise ImproperlyConfigured(f"SSO_PROVIDERS[{key!r}] 的 issuer 须为 https 地址")
         found[key] = SsoProvider(key=key, client_secret=secrets.get(key, ""), **entry)
     return found
 
