@@ -10,11 +10,8 @@ matches the ID number through its lookup digest and logs the person in. Nothing 
 
 from __future__ import annotations
 
-import datetime
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -22,36 +19,21 @@ import pytest
 import requests
 
 from tests.oidc_provider import server
+from tests.oidc_provider.people import (
+    ADMIN,
+    CLIENT_ID,
+    DISABLED,
+    KNOWN,
+    PROVIDER_PASSWORD,
+    UNKNOWN,
+    xinjiang_on,
+)
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.accounts.services import person_create
 from xueshi.accounts.tests.factories import user_of
 from xueshi.core.models import AuditLog, AuditResult
-from xueshi.core.testing import make_id_number
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-CLIENT_ID = "xueshi-xinjiang"
-CLIENT_SECRET = "provider-test-secret-0123456789"
-PROVIDER_PASSWORD = "Provider@2026"
-KNOWN = make_id_number("650102", datetime.date(1988, 3, 9), 7)
-UNKNOWN = make_id_number("650102", datetime.date(1990, 6, 1), 9)
-ADMIN = make_id_number("650102", datetime.date(1985, 1, 2), 3)
-DISABLED = make_id_number("650102", datetime.date(1986, 8, 8), 5)
-PEOPLE = {
-    "known": (KNOWN, "阿依古丽"),
-    "unknown": (UNKNOWN, "王未注册"),
-    "admin": (ADMIN, "李管理"),
-    "disabled": (DISABLED, "赵停用"),
-}
-
-
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server.Provider]:
-    provider = server.start(Path(tmp_path_factory.mktemp("oidc-provider")))
-    try:
-        yield provider
-    finally:
-        provider.stop()
 
 
 @pytest.fixture
@@ -59,32 +41,7 @@ def xueshi(settings: Any, live_server: Any, oidc_provider: server.Provider) -> s
     """xueshi's address, with Xinjiang's SSO pointing at the provider, which knows xueshi's
     callback and the four people."""
     base = str(live_server.url).rstrip("/")
-    oidc_provider.register(
-        {
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "redirect_uri": f"{base}/accounts/sso/callback/",
-            "users": [
-                {
-                    "username": username,
-                    "password": PROVIDER_PASSWORD,
-                    "name": name,
-                    "id_card_number": id_number,
-                }
-                for username, (id_number, name) in PEOPLE.items()
-            ],
-        }
-    )
-    settings.SSO_PROVIDERS = {
-        "xinjiang": {
-            "name": "新疆政务服务网",
-            "issuer": oidc_provider.issuer,
-            "client_id": CLIENT_ID,
-            "scopes": "openid profile id_card",
-            "timeout": 5,
-        }
-    }
-    settings.SSO_CLIENT_SECRETS = {"xinjiang": CLIENT_SECRET}
+    xinjiang_on(oidc_provider, base, settings)
     return base
 
 
@@ -105,7 +62,9 @@ def hidden_inputs(html: str) -> dict[str, str]:
     return parser.values
 
 
-def to_provider_and_back(browser: requests.Session, base: str, username: str) -> str:
+def to_provider_and_back(
+    browser: requests.Session, base: str, username: str, *, allow: bool = True
+) -> str:
     """Start at xueshi, log in and consent at the provider; the callback URL it sends back."""
     start = browser.get(f"{base}/accounts/sso/xinjiang/", allow_redirects=False)
     assert start.status_code == 302, start.text
@@ -126,7 +85,7 @@ def to_provider_and_back(browser: requests.Session, base: str, username: str) ->
     assert consent.status_code == 200 and "学时申报平台" in consent.text, consent.text
     back = browser.post(
         consent.url,
-        data={**hidden_inputs(consent.text), "allow": "Authorize"},
+        data={**hidden_inputs(consent.text), **({"allow": "Authorize"} if allow else {})},
         allow_redirects=False,
     )
     assert back.status_code == 302, back.text
@@ -200,6 +159,19 @@ def test_where_the_region_allows_it_an_account_is_made_without_a_password(
     assert person.name == "王未注册" and person.unit is None
     assert not person.user.has_usable_password() and not person.user.must_change_password
     assert browser.get(f"{xueshi}/accounts/me/").status_code == 200
+
+
+def test_cancelling_at_the_provider_logs_nobody_in(xueshi: str) -> None:
+    person_create(id_number=KNOWN, name="阿依古丽")
+    browser = requests.Session()
+    callback = to_provider_and_back(browser, xueshi, "known", allow=False)
+    assert "error=access_denied" in callback
+    page = browser.get(callback, allow_redirects=False)
+    assert page.status_code == 403 and "取消了授权" in page.text
+    me = browser.get(f"{xueshi}/accounts/me/", allow_redirects=False)
+    assert me.status_code == 302 and "/accounts/login/" in me.headers["Location"]
+    [row] = sso_audit_rows()
+    assert row.details == {"provider": "xinjiang", "reason": "denied"}
 
 
 def test_a_disabled_or_pending_account_is_refused(xueshi: str) -> None:

@@ -48,6 +48,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+LANGUAGE_CODE = "zh-hans"
 STATIC_URL = "/static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Both sites run on 127.0.0.1 and a cookie ignores the port: the provider's own names keep its
