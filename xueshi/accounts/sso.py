@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation, ValidationError
 from django.http import HttpRequest
@@ -33,6 +34,7 @@ from mozilla_django_oidc.utils import import_from_settings
 
 from xueshi.core.identifiers import clean_id_number
 from xueshi.core.ratelimit import limit_url
+from xueshi.policy.loader import profile_keys
 
 from .models import Person, User
 from .services import person_create
@@ -150,6 +152,36 @@ def sso_providers() -> dict[str, SsoProvider]:
             # (the test provider).
             raise ImproperlyConfigured(f"SSO_PROVIDERS[{key!r}] 的 issuer 须为 https 地址")
         found[key] = SsoProvider(key=key, client_secret=secrets.get(key, ""), **entry)
+    return found
+
+
+@checks.register()
+def sso_configuration_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A malformed entry, a missing secret or a key no profile has stops `manage.py check`
+    (and the development server) instead of the login page."""
+    try:
+        providers = sso_providers()
+    except ImproperlyConfigured as error:
+        return [checks.Error(f"统一身份认证配置有误：{error}", id="accounts.E101")]
+    found: list[checks.CheckMessage] = []
+    known = set(profile_keys())
+    for key, provider in providers.items():
+        if not provider.client_secret:
+            found.append(
+                checks.Error(
+                    f"统一身份认证 {key!r} 缺少客户端密钥",
+                    hint=f"设置环境变量 SSO_CLIENT_SECRET_{key.upper()}",
+                    id="accounts.E102",
+                )
+            )
+        if key not in known:
+            found.append(
+                checks.Warning(
+                    f"统一身份认证 {key!r} 不是任何地区的政策配置名",
+                    hint=f"可用：{', '.join(sorted(known))}",
+                    id="accounts.W103",
+                )
+            )
     return found
 
 

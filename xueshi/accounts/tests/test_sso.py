@@ -18,7 +18,12 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.test import Client
 from django.urls import reverse
 
-from xueshi.accounts.sso import RegionOIDCBackend, provider_for, sso_providers
+from xueshi.accounts.sso import (
+    RegionOIDCBackend,
+    provider_for,
+    sso_configuration_valid,
+    sso_providers,
+)
 from xueshi.accounts.tests.factories import TEST_PASSWORD, PersonFactory, login_data
 from xueshi.orgs.tests.factories import AuthorityFactory
 
@@ -54,6 +59,15 @@ def test_a_malformed_entry_stops_with_the_reason(settings: Any, entry: Any, word
     settings.SSO_PROVIDERS = {"xinjiang": entry}
     with pytest.raises(ImproperlyConfigured, match=words):
         sso_providers()
+
+
+def test_the_system_check_names_a_missing_secret_and_an_unknown_region(settings: Any) -> None:
+    settings.SSO_PROVIDERS = {"xinjiang": dict(ENTRY), "atlantis": dict(ENTRY)}
+    settings.SSO_CLIENT_SECRETS = {"xinjiang": "from-the-environment"}
+    found = {(message.id, message.msg.split("'")[1]) for message in sso_configuration_valid()}
+    assert found == {("accounts.E102", "atlantis"), ("accounts.W103", "atlantis")}
+    settings.SSO_PROVIDERS = {"xinjiang": {**ENTRY, "client_secret": "x"}}
+    assert [message.id for message in sso_configuration_valid()] == ["accounts.E101"]
 
 
 def test_plain_http_is_accepted_on_loopback_only(settings: Any) -> None:
