@@ -158,7 +158,17 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before any other backend runs.
     "axes.backends.AxesStandaloneBackend",
     "xueshi.accounts.backends.IdentifierBackend",
+    # Single sign-on (统一身份认证): only a login that comes back from a region's provider.
+    "xueshi.accounts.sso.RegionOIDCBackend",
 ]
+
+# Single sign-on per region (accounts/sso.py, README "统一身份认证"): a JSON object keyed by
+# profile key, e.g. {"xinjiang": {"name": "新疆政务服务网", "issuer": "https://…", "client_id":
+# "…"}}; each client secret only from SSO_CLIENT_SECRET_<KEY> (upper case), never in the JSON.
+SSO_PROVIDERS = env.json("SSO_PROVIDERS", default={})
+SSO_CLIENT_SECRETS = {
+    key: env(f"SSO_CLIENT_SECRET_{key.upper()}", default="") for key in SSO_PROVIDERS
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

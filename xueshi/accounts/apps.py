@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户与人员"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 (logins and failures in the audit log)
+        # Logins and failures in the audit log; the single sign-on pages' rate limits.
+        from . import receivers, sso  # noqa: F401

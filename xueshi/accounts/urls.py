@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_otp, views_recovery, views_security
+from . import views, views_otp, views_recovery, views_security, views_sso
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
         name="recover_username",
     ),
     path("recover/reset/", views_recovery.recover_reset, name="recover_reset"),
+    # Single sign-on with the region's unified identity service (accounts/sso.py).
+    path("sso/callback/", views_sso.SsoCallbackView.as_view(), name="sso_callback"),
+    path("sso/<slug:key>/", views_sso.SsoStartView.as_view(), name="sso_start"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("role/switch/", views.role_switch, name="role_switch"),
