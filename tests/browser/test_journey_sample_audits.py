@@ -72,6 +72,7 @@ def test_an_authority_audits_a_sample_and_sees_the_findings(
         publish="gx-sample-audit-findings",
         group=GROUP,
         caption="抽查页：进度、结论（确认、核减、撤销）与各单位问题率",
+        phone_too=True,
     ).axe()
 
 
