@@ -141,6 +141,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
         Path(_sqlite_name).parent.mkdir(parents=True, exist_ok=True)
 
+# A streaming read replica (docs/deploy.md): DATABASE_REPLICA_URL adds the alias `replica`, which
+# statistics and exports read from (xueshi/core/replica.py). Without it they read from default.
+READ_REPLICA_ALIAS = ""
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    READ_REPLICA_ALIAS = "replica"
+DATABASE_ROUTERS = ["xueshi.core.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -55,6 +55,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from .audit import audit_record
 from .identifiers import mask_id_number
 from .jobs import job_create, job_enqueue, job_finish, job_progress, job_start, run_job
+from .replica import on_replica
 
 FORMATS = ("xlsx", "csv")
 FULL_ID_PERMISSION = "reports.view_full_id_number"
@@ -395,7 +396,7 @@ def export_or_enqueue(
     spec = get_export(key)
     role = _request_role(request)
     plain = {name: params.get(name, "") for name in params if name not in ("format", "table")}
-    rows = spec.rows(role, plain)
+    rows = on_replica(spec.rows(role, plain))
     count = _count(rows)
     if count is None or count <= background_threshold():
         return export_response(
@@ -451,7 +452,7 @@ def run_export_job(
     """The background job's work: write the file in a temporary file, then attach it."""
     spec = get_export(key)
     role = _load_role(role_id)
-    rows = spec.rows(role, params)
+    rows = on_replica(spec.rows(role, params))
     job_start(job_id, total=_count(rows))
 
     def progress(done: int) -> None:
