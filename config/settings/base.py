@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Behind a balancer (TRUSTED_PROXIES): the client's address from X-Forwarded-For, first.
+    "xueshi.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -94,6 +96,10 @@ MIDDLEWARE = [
     # AxesMiddleware must stay last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Addresses of the balancers in front of the app servers (`make prod`: 127.0.0.1); requests
+# from them carry the client's address in X-Forwarded-For. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 ROOT_URLCONF = "config.urls"
 

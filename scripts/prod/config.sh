@@ -12,7 +12,8 @@ APP_PORT="${XUESHI_PROD_APP_PORT:-8171}"
 APP_WORKERS="${XUESHI_PROD_APP_WORKERS:-2}"
 HTTPS_PORT="${XUESHI_PROD_HTTPS_PORT:-8443}"
 HTTP_PORT="${XUESHI_PROD_HTTP_PORT:-8180}"
-# SeaweedFS: master, volume, filer and S3 (each with its gRPC port) from this base.
+# SeaweedFS: master, volume, filer and S3 (each with its gRPC port), S3's Iceberg and Lance
+# listeners: ten ports from this base.
 WEED_PORT="${XUESHI_WEED_PORT_BASE:-9310}"
 S3_PORT=$((WEED_PORT + 6))
 REDIS_BASE="${XUESHI_REDIS:-redis://127.0.0.1:6379}"

@@ -12,14 +12,15 @@ cd "$ROOT"
 say() { printf '==> %s\n' "$*"; }
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 wait_for() {  # wait_for <what> <seconds> <command...>
-  local what=$1 seconds=$2
+  local what=$1 deadline=$((SECONDS + $2))
   shift 2
-  for _ in $(seq "$((seconds * 4))"); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.25
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$what did not come up within the time allowed (logs in $STATE/log)" >&2
+      exit 1
+    fi
+    sleep 0.5
   done
-  echo "$what did not come up within ${seconds}s (logs in $STATE/log)" >&2
-  exit 1
 }
 as_postgres() { runuser -u postgres -- "$@"; }
 random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -63,6 +64,7 @@ TASKS_REDIS_URL=$REDIS_BASE/$REDIS_TASKS_DB
 S3_BUCKET=xueshi-media
 S3_ENDPOINT_URL=http://127.0.0.1:$S3_PORT
 ALLOWED_HOSTS=$HOSTS
+TRUSTED_PROXIES=127.0.0.1
 CSRF_TRUSTED_ORIGINS=https://127.0.0.1:$HTTPS_PORT,https://localhost:$HTTPS_PORT
 CERTIFICATE_KEYS_DIR=$STATE/certificate-keys
 CERTIFICATE_VERIFY_BASE_URL=https://127.0.0.1:$HTTPS_PORT
@@ -147,6 +149,7 @@ if ! pid_alive "$STATE/run/weed.pid"; then
     -volume.port=$((WEED_PORT + 2)) -volume.port.grpc=$((WEED_PORT + 3)) \
     -filer.port=$((WEED_PORT + 4)) -filer.port.grpc=$((WEED_PORT + 5)) \
     -s3 -s3.port="$S3_PORT" -s3.port.grpc=$((WEED_PORT + 7)) -s3.config="$STATE/s3.json" \
+    -s3.port.iceberg=$((WEED_PORT + 8)) -s3.port.lance=$((WEED_PORT + 9)) \
     -master.telemetry=false >"$STATE/log/weed.log" 2>&1 &
   echo $! >"$STATE/run/weed.pid"
 fi
@@ -154,9 +157,12 @@ fi
 wait_for "SeaweedFS S3" 60 "$BIN/python" scripts/prod/s3_bucket.py
 
 # --- Django: schema, static files, certificate keys, demo data (first start only) ------------
-say "migrate, collectstatic"
-"$BIN/python" manage.py migrate --noinput >"$STATE/log/migrate.log"
-"$BIN/python" manage.py collectstatic --noinput >"$STATE/log/collectstatic.log"
+# XUESHI_PROD_QUICK=1 (bench/load/run.sh restarting app servers): the schema and files are current.
+if [ -z "${XUESHI_PROD_QUICK:-}" ]; then
+  say "migrate, collectstatic"
+  "$BIN/python" manage.py migrate --noinput >"$STATE/log/migrate.log"
+  "$BIN/python" manage.py collectstatic --noinput >"$STATE/log/collectstatic.log"
+fi
 # --- the task worker (RQ), a separate process --------------------------------------------------
 if ! pid_alive "$STATE/run/rqworker.pid"; then
   say "RQ worker"
