@@ -99,7 +99,7 @@ class XueshiUser(HttpUser):
             "/accounts/login/",
             data=data,
             name="log in",
-            headers={"Referer": self.host + "/accounts/login/"},
+            headers={"Referer": f"{self.host}/accounts/login/"},
             catch_response=True,
         ) as response:
             if "/accounts/login/" in response.url:
@@ -114,7 +114,7 @@ class XueshiUser(HttpUser):
             path,
             data=data,
             name=name,
-            headers={"Referer": self.host + path},
+            headers={"Referer": f"{self.host}{path}"},
             catch_response=True,
         )
 

@@ -18,10 +18,10 @@ def _seen_address(settings: Any, remote: str, forwarded: str | None) -> str:
         seen["address"] = request.META["REMOTE_ADDR"]
         return HttpResponse()
 
-    extra = {"REMOTE_ADDR": remote}
+    request = RequestFactory().get("/", REMOTE_ADDR=remote)
     if forwarded is not None:
-        extra["HTTP_X_FORWARDED_FOR"] = forwarded
-    TrustedProxyMiddleware(view)(RequestFactory().get("/", **extra))
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    TrustedProxyMiddleware(view)(request)
     return seen["address"]
 
 
