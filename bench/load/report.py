@@ -25,12 +25,12 @@ def aggregated(servers: int) -> dict[str, str] | None:
 
 def svg(rows: list[tuple[int, dict[str, str]]]) -> str:
     """Requests per second (bars) and p50/p95/p99 (labels) per number of app servers."""
-    width, height, left, bottom = 520, 300, 60, 250
+    width, height, left, bottom = 620, 300, 60, 250
     top = max(float(row["Requests/s"]) for _, row in rows) * 1.25 or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         'font-family="sans-serif" font-size="13">',
-        '<text x="260" y="20" text-anchor="middle" font-weight="bold">'
+        '<text x="310" y="20" text-anchor="middle" font-weight="bold">'
         "throughput by app servers (locust, 60 s)</text>",
         f'<line x1="{left}" y1="{bottom}" x2="{width - 20}" y2="{bottom}" stroke="#333"/>',
         f'<line x1="{left}" y1="40" x2="{left}" y2="{bottom}" stroke="#333"/>',
@@ -40,7 +40,7 @@ def svg(rows: list[tuple[int, dict[str, str]]]) -> str:
     for index, (servers, row) in enumerate(rows):
         rps = float(row["Requests/s"])
         bar = (bottom - 40) * rps / top
-        x = left + 50 + index * 200
+        x = left + 60 + index * 260
         parts += [
             f'<rect x="{x}" y="{bottom - bar:.1f}" width="120" height="{bar:.1f}" fill="#3a7bd5"/>',
             f'<text x="{x + 60}" y="{bottom - bar - 6:.1f}" text-anchor="middle">'
