@@ -81,7 +81,9 @@ set +a
 # --- PostgreSQL primary ----------------------------------------------------------------------
 PRIMARY="$STATE/pg-primary"
 REPLICA="$STATE/pg-replica"
+FRESH=""
 if [ ! -f "$PRIMARY/PG_VERSION" ]; then
+  FRESH=1
   say "PostgreSQL primary: initdb $PRIMARY"
   mkdir -p "$PRIMARY" && chown postgres "$PRIMARY" && chmod 700 "$PRIMARY"
   as_postgres "$PGBIN/initdb" -D "$PRIMARY" -U "$PG_USER" --auth=trust -E UTF8 \
@@ -132,6 +134,11 @@ say "Redis at $REDIS_BASE (db $REDIS_CACHE_DB cache and sessions, db $REDIS_TASK
   echo "Redis does not answer at $REDIS_BASE (start redis-server, or set XUESHI_REDIS)" >&2
   exit 1
 }
+if [ -n "$FRESH" ]; then
+  # A new database: sessions, cached values and queued tasks of an earlier stack are stale.
+  "$BIN/python" -c "import redis,sys; [redis.Redis.from_url(u).flushdb() for u in sys.argv[1:]]" \
+    "$REDIS_URL" "$TASKS_REDIS_URL"
+fi
 
 # --- SeaweedFS: S3 with one identity, so anonymous requests are refused ----------------------
 mkdir -p "$STATE/seaweedfs"
