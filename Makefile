@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: install run test lint screens browsers certificate-tools clean
+.PHONY: install run test lint screens browsers certificate-tools clean prod prod-stop prod-install
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,10 +44,23 @@ browsers:
 screens: install browsers
 	$(BIN)/python scripts/screenshots.py
 
+# The production stack on this machine (docs/deploy.md): PostgreSQL primary + read replica,
+# Redis, SeaweedFS (S3), an RQ worker, two gunicorn app servers behind nginx. Prints the URL and
+# the logins. State in var/prod/ (remove it for a fresh start). APP_SERVERS=1 runs one.
+# SeaweedFS (`weed`) and locust come from the lock (the `prod` and `load` extras); nginx from Debian.
+prod-install: install certificate-tools
+	@bash scripts/prod/install-tools.sh
+
+prod: prod-install
+	@XUESHI_PROD_APP_SERVERS=$(or $(APP_SERVERS),2) bash scripts/prod/up.sh
+
+prod-stop:
+	@bash scripts/prod/down.sh
+
 # Regenerate the lock file after editing pyproject.toml's dependencies.
 lock: install
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra prod --extra load --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

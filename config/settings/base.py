@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Behind a balancer (TRUSTED_PROXIES): the client's address from X-Forwarded-For, first.
+    "xueshi.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -104,6 +106,10 @@ MIDDLEWARE = [
     # AxesMiddleware must stay last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Addresses of the balancers in front of the app servers (`make prod`: 127.0.0.1); requests
+# from them carry the client's address in X-Forwarded-For. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 ROOT_URLCONF = "config.urls"
 
@@ -150,6 +156,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite_name = str(DATABASES["default"].get("NAME") or "")
     if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
         Path(_sqlite_name).parent.mkdir(parents=True, exist_ok=True)
+
+# A streaming read replica (docs/deploy.md): DATABASE_REPLICA_URL adds the alias `replica`, which
+# statistics and exports read from (xueshi/core/replica.py). Without it they read from default.
+READ_REPLICA_ALIAS = ""
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    READ_REPLICA_ALIAS = "replica"
+DATABASE_ROUTERS = ["xueshi.core.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -52,10 +52,58 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+# Evidence, certificates, photos, import and export files: the local folder MEDIA_ROOT, or with
+# S3_BUCKET an S3-compatible object store (SeaweedFS under `make prod`, docs/deploy.md). The
+# bucket is private: no public URL is ever handed out, every file goes through a view that
+# checks permissions and streams `storage.open()` (the app servers then hold no files).
+STATIC_STORAGE = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": S3_BUCKET,
+                "endpoint_url": env("S3_ENDPOINT_URL"),
+                "access_key": env("S3_ACCESS_KEY_ID"),
+                "secret_key": env("S3_SECRET_ACCESS_KEY"),
+                "region_name": env("S3_REGION", default="us-east-1"),
+                # Private objects; a URL (never shown to users) is signed and short-lived.
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 60,
+                "file_overwrite": False,
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+            },
+        },
+        "staticfiles": STATIC_STORAGE,
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": STATIC_STORAGE,
+    }
+
+# Redis (REDIS_URL): the cache (rate limits, worker heartbeat), the sessions (so any app server
+# answers any request) and the task queue (RQ, workers as separate processes:
+# `manage.py rqworker default --with-scheduler`). Without it: CACHE_URL, database sessions and
+# the database queue.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "xueshi",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]  # noqa: F405
+    RQ_QUEUES = {"default": {"URL": env("TASKS_REDIS_URL", default=REDIS_URL)}}
+    # Workers run django-tasks' tasks through its Job class (so `rqworker` needs no --job-class).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 
 # Rate limits stay on in production (xueshi/core/ratelimit.py); CACHE_URL=redis://… shares the
 # counters (and the worker heartbeat) between processes.

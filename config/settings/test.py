@@ -27,3 +27,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405
     }
+
+# The read replica's alias exists in tests as a mirror of default (the same test database, its
+# own connection), but the router uses it only where a test turns READ_REPLICA_ALIAS on
+# (xueshi/core/tests/test_replica.py, transactional tests: the mirror sees committed rows only).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+READ_REPLICA_ALIAS = ""

@@ -58,6 +58,7 @@ from .audit import audit_record
 from .identifiers import mask_id_number
 from .jobs import job_create, job_enqueue, job_finish, job_progress, job_start, run_job
 from .models import AuditResult
+from .replica import on_replica
 
 FORMATS = ("xlsx", "csv")
 FULL_ID_PERMISSION = "reports.view_full_id_number"
@@ -486,7 +487,7 @@ def export_or_enqueue(
         for name in params
         if name not in ("format", "table", FULL_ID_PARAM, FULL_ID_REASON_PARAM)
     }
-    rows = spec.rows(role, plain)
+    rows = on_replica(spec.rows(role, plain))
     count = _count(rows)
     if count is None or count <= background_threshold():
         return export_response(
@@ -548,7 +549,7 @@ def run_export_job(
     """The background job's work: write the file in a temporary file, then attach it."""
     spec = get_export(key)
     role = _load_role(role_id)
-    rows = spec.rows(role, params)
+    rows = on_replica(spec.rows(role, params))
     job_start(job_id, total=_count(rows))
 
     def progress(done: int) -> None:

@@ -9,7 +9,9 @@ Four checks, each a plain function returning (ok, detail):
 * **worker** — with the database task backend (`manage.py db_worker`), no task has waited in the
   queue longer than `WORKER_HEARTBEAT_MAX_AGE_SECONDS`; each call queues a `heartbeat_task`
   when none is waiting, so a dead worker shows within that time even when nothing else is queued.
-  With another backend (tests run tasks at once) there is no worker to check.
+  With the RQ backend (production with REDIS_URL), at least one worker is registered in Redis
+  for the queue (RQ workers beat every few seconds and drop out when they die). With another
+  backend (tests run tasks at once) there is no worker to check.
 
 200 `{"status": "ok", …}` when every check passes, else 503 `{"status": "fail", …}`. The details
 say which part failed, never why (the reason goes to the log): the endpoint is public.
@@ -34,6 +36,8 @@ from django.views.decorators.http import require_GET
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
+from django_tasks_rq.backend import RQBackend
+from rq.worker import Worker
 
 from .tasks import heartbeat_task
 
@@ -68,8 +72,18 @@ def check_storage() -> tuple[bool, str]:
     return ok, "可读写" if ok else "写入后读不回"
 
 
+def check_rq_workers(backend: RQBackend) -> tuple[bool, str]:
+    workers = sum(Worker.count(queue=queue) for queue in backend._get_queues())
+    if not workers:
+        return False, "没有后台进程在处理任务队列"
+    return True, f"正常（{workers} 个后台进程）"
+
+
 def check_worker() -> tuple[bool, str]:
-    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if isinstance(backend, RQBackend):
+        return check_rq_workers(backend)
+    if not isinstance(backend, DatabaseBackend):
         return True, "未使用后台进程（任务即时执行）"
     heartbeat = heartbeat_task.module_path
     waiting = DBTaskResult.objects.ready()

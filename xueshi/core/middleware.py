@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -12,6 +13,27 @@ from .audit import current_request
 
 NUL = "\x00"
 NUL_MESSAGE = "提交的内容中含有不可见的控制字符（NUL），请删除后重新输入。"
+
+
+class TrustedProxyMiddleware:
+    """Behind a balancer every request comes from the balancer's address: when REMOTE_ADDR is one
+    of TRUSTED_PROXIES, the client's address is the one the balancer put in X-Forwarded-For
+    (nginx under `make prod` sets it to its own peer's address, overwriting what the client
+    sent). Rate limits, login lockout by address and the audit log then see the real client.
+    From any other address the header is ignored: a client cannot choose its own address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.proxies = frozenset(getattr(settings, "TRUSTED_PROXIES", ()))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.proxies and request.META.get("REMOTE_ADDR") in self.proxies:
+            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            # The last entry is the one our balancer added (earlier ones came from the client).
+            client = forwarded.split(",")[-1].strip()
+            if client:
+                request.META["REMOTE_ADDR"] = client
+        return self.get_response(request)
 
 
 class RejectNulMiddleware:

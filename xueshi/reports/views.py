@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from xueshi.accounts.models import RoleAssignment
 from xueshi.accounts.permissions import require_permission
 from xueshi.core.exports import export_from_request
+from xueshi.core.replica import reads_from_replica
 from xueshi.review.selectors import region_status_word
 
 from . import selectors
@@ -58,6 +59,7 @@ def _chart_data(stats: selectors.Statistics) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@reads_from_replica
 def statistics(request: HttpRequest) -> HttpResponse:
     role = _statistics_role(request)
     filters, form = read_filters(role, request.GET)
