@@ -39,7 +39,7 @@ from django.db.models import Count  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
@@ -195,11 +195,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="pages whose name contains this")
     parser.add_argument("--no-record", action="store_true", help="do not append to results.md")
     options = parser.parse_args()
-    setup_test_environment()
     claims = Declaration.objects.count()
     load_start = os.getloadavg()
     results = []
-    with override_settings(ROOT_URLCONF=__name__):
+    # Not setup_test_environment(): it instruments every template render (signals), which
+    # would weigh on the pages far more than on the bare view.
+    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"]):
         accounts = roles()
         for name, client, url, baseline, target in pages(accounts):
             if options.only and options.only not in name:
