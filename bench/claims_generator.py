@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from xueshi.accounts.models import Person, User, id_number_digest
 from xueshi.core.fields import EncryptedCharField
-from xueshi.core.testing import make_id_number
+from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.declarations.models import Declaration
 from xueshi.orgs.models import Organization
 from xueshi.review.models import ChainStep, TrailEntry
@@ -139,12 +139,26 @@ def _copy_or_bulk(
     return count
 
 
-def _build_organizations(rng: random.Random, units_per_region: int) -> list[dict[str, Any]]:
-    """The tree, with saves (paths are computed on save); returns one dict per unit."""
+def _build_organizations(
+    rng: random.Random, units_per_region: int, supervisors_per_region: int = 4
+) -> list[dict[str, Any]]:
+    """The tree, with saves (paths are computed on save); returns one dict per unit. Every
+    organisation has a valid unified social credit code (deterministic, by its place)."""
     units = []
+    sequence = 0
+
+    def credit_code(region_code: str) -> str:
+        nonlocal sequence
+        sequence += 1
+        return make_credit_code(region_code, 10_000_000 + sequence)
+
     for index, (profile, name, region_code, county_code) in enumerate(REGIONS):
         authority = Organization.objects.create(
-            kind="authority", name=name, region_code=region_code, policy_profile=profile
+            kind="authority",
+            name=name,
+            region_code=region_code,
+            policy_profile=profile,
+            credit_code=credit_code(region_code),
         )
         supervisors = [
             Organization.objects.create(
@@ -152,29 +166,44 @@ def _build_organizations(rng: random.Random, units_per_region: int) -> list[dict
                 name=f"{name[:2]}第{number + 1}主管部门",
                 region_code=region_code,
                 parent=authority,
+                credit_code=credit_code(region_code),
             )
-            for number in range(4)
+            for number in range(supervisors_per_region)
         ]
         for number in range(units_per_region):
-            parent = authority if number % 5 == 0 else supervisors[number % 4]
+            parent = authority if number % 5 == 0 else supervisors[number % len(supervisors)]
             unit = Organization.objects.create(
                 kind="unit",
                 name=f"{name[:2]}单位{index + 1:02d}{number + 1:04d}",
                 region_code=county_code,
                 parent=parent,
+                credit_code=credit_code(county_code),
             )
             chain = [unit.pk] + ([parent.pk] if parent is not authority else []) + [authority.pk]
             units.append({"id": unit.pk, "county": county_code, "profile": profile, "chain": chain})
     return units
 
 
+def _unit_of_each_person(
+    rng: random.Random, units: list[dict[str, Any]], count: int
+) -> list[dict[str, Any]]:
+    """Units of very different sizes, as in a province (a few hospitals and universities with
+    thousands of people, many small units): weights fall with rank (Zipf-like), every unit
+    has at least one person."""
+    ranks = list(range(len(units)))
+    rng.shuffle(ranks)
+    weights = [1 / (rank + 1) ** 0.8 for rank in ranks]
+    chosen = list(units[: min(count, len(units))])
+    chosen += rng.choices(units, weights=weights, k=max(0, count - len(units)))
+    return chosen
+
+
 def _people(
-    rng: random.Random, units: list[dict[str, Any]], count: int, first_id: int
+    rng: random.Random, person_units: list[dict[str, Any]], first_id: int
 ) -> Iterator[tuple[Any, ...]]:
     now = timezone.now()
-    for offset in range(count):
+    for offset, unit in enumerate(person_units):
         pk = first_id + offset
-        unit = units[offset % len(units)]
         birth = datetime.date(1985, 1, 1) + datetime.timedelta(days=offset // 500)
         female = rng.random() < 0.5
         id_number = make_id_number(unit["county"], birth, offset, female=female)
@@ -195,24 +224,28 @@ def _people(
             unit["id"],
             False,
             now,
+            *PERSON_BLANKS,
         )
 
 
 PERSON_COLUMNS = [
     "id", "id_number", "id_number_digest", "name", "phone", "birth_date", "sex", "specialty",
     "unit", "in_establishment", "created_at",
+    "photo", "ethnicity", "education", "degree", "emergency_phone", "declaring_region",
 ]  # fmt: skip
+# Not null, no database default: COPY must name them (blank, as a new person's are).
+PERSON_BLANKS = ("", "", "", "", "", "")
 DECLARATION_COLUMNS = [
     "id", "person", "unit", "created_by", "policy_profile", "profile_version", "category_code",
     "category_name", "level_code", "level_name", "title", "description", "certificate_number",
     "extra", "credit_year", "hours_claimed", "hours_explanation", "hours_granted", "pledge",
     "status", "current_position", "entry_position", "submitted_at", "decided_at", "created_at",
-    "updated_at",
+    "updated_at", "current_organization", "status_level", "is_supplement",
 ]  # fmt: skip
 STEP_COLUMNS = ["id", "declaration", "position", "level_code", "level_name", "organization"]
 TRAIL_COLUMNS = [
     "id", "declaration", "action", "level_name", "organization", "actor", "actor_role",
-    "from_status", "to_status", "comment", "hours_granted", "at",
+    "from_status", "to_status", "comment", "hours_granted", "at", "to_level",
 ]  # fmt: skip
 LEVEL_NAMES = {1: "单位审核", 2: "主管部门审核", 3: "人社部门审核"}
 
@@ -221,20 +254,33 @@ def _level(position: int, length: int) -> str:
     return LEVEL_NAMES[3] if position == length else LEVEL_NAMES[min(position, 2)]
 
 
-def generate(*, claims: int, seed: int = 20260101, people_per_claim: float = 0.1) -> dict[str, Any]:
-    """Create the whole data set in an empty database; returns counts and timings."""
+def generate(
+    *,
+    claims: int,
+    seed: int = 20260101,
+    people_per_claim: float = 0.1,
+    people: int | None = None,
+    units: int | None = None,
+) -> dict[str, Any]:
+    """Create the whole data set in an empty database; returns counts and timings.
+
+    `people` and `units` (province-wide totals) default to a tenth of the claims and up to
+    1,000 units; units are spread over the five regions, people over units by size."""
     started = time.perf_counter()
     rng = random.Random(seed)  # noqa: S311 (synthetic data, reproducible on purpose)
     tz = timezone.get_current_timezone()
     user = User.objects.create(username="bench", full_name="基准测试")
-    units_per_region = max(4, min(200, claims // 5000))
-    units = _build_organizations(rng, units_per_region)
-    person_count = max(len(units), int(claims * people_per_claim))
+    if units is None:
+        units_per_region = max(4, min(200, claims // 5000))
+    else:
+        units_per_region = max(1, units // len(REGIONS))
+    supervisors = max(4, units_per_region // 50)  # about 50 units under each supervisor
+    unit_rows = _build_organizations(rng, units_per_region, supervisors)
+    person_count = people if people is not None else int(claims * people_per_claim)
+    person_count = max(len(unit_rows), person_count)
     first_person = (Person.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-    person_units: list[dict[str, Any]] = [
-        units[offset % len(units)] for offset in range(person_count)
-    ]
-    _copy_or_bulk(Person, PERSON_COLUMNS, _people(rng, units, person_count, first_person))
+    person_units = _unit_of_each_person(rng, unit_rows, person_count)
+    _copy_or_bulk(Person, PERSON_COLUMNS, _people(rng, person_units, first_person))
     _reset_sequence(Person)
 
     steps: list[tuple[Any, ...]] = []
@@ -275,6 +321,11 @@ def generate(*, claims: int, seed: int = 20260101, people_per_claim: float = 0.1
                 "l1", "按主办单位认定的学时申报", f"继续教育学习活动{pk}", "", "", "{}", year,
                 hours, "", granted, True, status, position, 1 if submitted else None,
                 submitted, decided, created, decided or submitted or created,
+                # Pending: where it waits (as the lifecycle keeps current_organization and
+                # status_level).
+                chain[position - 1] if position else None,
+                _level(position, len(chain)) if position else "",
+                False,
             )  # fmt: skip
             if submitted is None:
                 continue
@@ -301,11 +352,11 @@ def generate(*, claims: int, seed: int = 20260101, people_per_claim: float = 0.1
                     (
                         trail_id, pk, action, _level(index, len(chain)), chain[index - 1],
                         user.pk, "unit_admin", "pending", status if last else "pending", "",
-                        granted if last and status == "approved" else None, at,
+                        granted if last and status == "approved" else None, at, "",
                     )
                 )  # fmt: skip
 
-    counts: dict[str, Any] = {"people": person_count, "units": len(units)}
+    counts: dict[str, Any] = {"people": person_count, "units": len(unit_rows)}
     counts.update(declarations=0, chain_steps=0, trail_entries=0)
     chunk = 50_000  # claims per round: steps and verdicts of one round are held in memory
     for first in range(1, claims + 1, chunk):

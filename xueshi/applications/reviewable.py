@@ -156,6 +156,9 @@ class ApplicationReviewable:
         item.delete()
         delete_files_on_commit(files)
 
+    def placed(self, item: Application, organization_id: int | None) -> None:
+        pass  # its queue joins its own steps (few items); nothing kept on the item
+
     def publish(self, event: str, item: Application, **kwargs: Any) -> None:
         if event == "approved":
             hours: dict[str, Decimal] = {}

@@ -107,6 +107,18 @@ class Declaration(models.Model):
     is_supplement = models.BooleanField("增补", default=False)
     # Position in the chain (review.ChainStep.position) that must act now; None unless pending.
     current_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # The organisation of the step that must act now (None unless pending), kept by the
+    # lifecycle with `current_position`: a reviewer's queue is then one index range
+    # ("pending at X, by submission") instead of a join through every pending claim's chain.
+    current_organization = models.ForeignKey(
+        Organization,
+        verbose_name="当前审核机构",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Where the claim entered the chain; while current == entry nobody has acted yet.
     entry_position = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # The review level the state refers to: where a pending claim waits, or which level returned
@@ -126,6 +138,12 @@ class Declaration(models.Model):
             models.Index(fields=["status", "current_position"]),
             models.Index(fields=["person", "credit_year"]),
             models.Index(fields=["credit_year", "status"]),
+            # The review queue: pending at one organisation, oldest submission first.
+            models.Index(
+                fields=["current_organization", "submitted_at", "id"],
+                condition=Q(status=DeclarationStatus.PENDING),
+                name="declaration_review_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -147,12 +147,17 @@ def stale_reminders_send(
         if recorded is not None:
             fresh.append(claim)
     report.stale = len(fresh)
-    organizations = {claim.current_organization_id for claim in fresh}  # type: ignore[attr-defined]
+    # A pending claim always waits at an organisation (the lifecycle sets it with the step).
+    organizations = {
+        claim.current_organization_id for claim in fresh if claim.current_organization_id
+    }
     reviewers = _reviewers(organizations)
     names = Organization.objects.in_bulk(list(organizations))
     batches: dict[tuple[int, int], _Batch] = {}
     for claim in fresh:
-        organization_id = claim.current_organization_id  # type: ignore[attr-defined]
+        organization_id = claim.current_organization_id
+        if organization_id is None:
+            continue
         for role in reviewers.get(organization_id, []):
             if _concerns(role, claim):
                 batch = batches.setdefault(

@@ -5,6 +5,14 @@ come back), and Python only attaches labels. The organisation table rolls the cl
 whole subtree up to the direct children of the current node in SQL, by cutting the child's id
 out of the unit's materialised path (``/1/7/42/`` → under ``/1/`` the child is ``7``).
 
+The count-and-hours tables and the filter choices read the summaries (``DeclarationSummary``,
+kept by triggers: ``reports/summaries.py``) when the database keeps them (PostgreSQL) and the
+filters can be answered from them (no submitted-date range, a role whose scope is a set of
+organisations): a few thousand summary rows are summed instead of a million claims grouped.
+A supervisor's or authority's scope is its subtree and the claims it declared (summary rows
+keyed by unit and by declaring organisation), plus the few claims routed to it from outside
+(``RoutedStep``), counted directly and added.
+
 Compliance per unit (达标) is the ledger's one rule (``ledger.selectors.people_year_hours``:
 category caps, the professional share and the general minimum), counted per unit in SQL.
 """
@@ -50,6 +58,9 @@ from xueshi.policy.resolver import resolve_version
 from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 from xueshi.review.selectors import region_status_word
 from xueshi.review.waiting import arrived_at
+
+from .models import DeclarationSummary, RoutedStep
+from .summaries import summaries_in_use
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal(0)
@@ -159,6 +170,150 @@ def filtered_declarations(
     return apply_filters(scoped_declarations(role), filters, skip=skip)
 
 
+# Roles whose scope the summaries' keys (unit, declaring organisation) can express.
+SUMMARY_ROLES = (
+    RoleKind.PLATFORM_ADMIN,
+    RoleKind.AUTHORITY_ADMIN,
+    RoleKind.SUPERVISOR_ADMIN,
+    RoleKind.UNIT_ADMIN,
+    RoleKind.TRAINING_BASE_ADMIN,
+)
+ROUTED_ROLES = (RoleKind.AUTHORITY_ADMIN, RoleKind.SUPERVISOR_ADMIN)
+
+
+def reads_summaries(role: RoleAssignment | None, filters: Filters) -> bool:
+    """Whether the count tables come from the summaries (same figures, far fewer rows)."""
+    return (
+        summaries_in_use()
+        and role is not None
+        and role.kind in SUMMARY_ROLES
+        and (role.kind == RoleKind.PLATFORM_ADMIN or role.organization is not None)
+        and filters.submitted_from is None
+        and filters.submitted_to is None
+    )
+
+
+def _summary_scope(role: RoleAssignment) -> QuerySet[DeclarationSummary]:
+    rows = DeclarationSummary.objects.all()
+    organization = role.organization
+    if role.kind == RoleKind.PLATFORM_ADMIN or organization is None:
+        return rows
+    if role.kind in ROUTED_ROLES:
+        return rows.filter(
+            Q(unit__path__startswith=organization.path) | Q(registered_by_organization=organization)
+        )
+    if role.kind == RoleKind.UNIT_ADMIN:
+        return rows.filter(Q(unit=organization) | Q(registered_by_organization=organization))
+    return rows.filter(registered_by_organization=organization)  # a training base
+
+
+def summary_rows(
+    role: RoleAssignment, filters: Filters, *, skip: Iterable[str] = ()
+) -> QuerySet[DeclarationSummary]:
+    """The summary rows of the role's scope matching the filters (as `apply_filters`)."""
+    skipped = set(skip)
+    rows = _summary_scope(role)
+    if filters.credit_year and "credit_year" not in skipped:
+        rows = rows.filter(credit_year=filters.credit_year)
+    if filters.status and "status" not in skipped:
+        rows = rows.filter(status=filters.status)
+    if filters.category_code and "category_code" not in skipped:
+        rows = rows.filter(category_code=filters.category_code)
+    if filters.organization is not None and "organization" not in skipped:
+        rows = rows.filter(unit__path__startswith=filters.organization.path)
+    if filters.region_code and "region_code" not in skipped:
+        rows = rows.filter(unit__region_code__startswith=region_prefix(filters.region_code))
+    if filters.track and "track" not in skipped:
+        rows = rows.filter(track="" if filters.track == NO_TRACK else filters.track)
+    return rows
+
+
+def routed_declarations(
+    role: RoleAssignment, filters: Filters, *, skip: Iterable[str] = ()
+) -> QuerySet[Declaration] | None:
+    """A supervisor's or authority's claims that no summary row of its scope holds: routed
+    to its subtree from a unit outside it, not declared by it (few; counted directly)."""
+    organization = role.organization
+    if role.kind not in ROUTED_ROLES or organization is None:
+        return None
+    routed = (
+        Declaration.objects.exclude(status__in=(DeclarationStatus.DRAFT, DeclarationStatus.DELETED))
+        .filter(
+            pk__in=RoutedStep.objects.filter(
+                organization__path__startswith=organization.path
+            ).values("declaration_id")
+        )
+        .exclude(unit__path__startswith=organization.path)
+        .exclude(registered_by_organization=organization)
+    )
+    return apply_filters(routed, filters, skip=skip)
+
+
+def _summary_measures() -> dict[str, Any]:
+    return {
+        "n": Coalesce(Sum("declarations"), Value(0)),
+        "approved": Coalesce(
+            Sum("declarations", filter=Q(status=DeclarationStatus.APPROVED)), Value(0)
+        ),
+        "claimed": Coalesce(Sum("hours_claimed"), Value(ZERO), output_field=HOURS),
+        "granted": Coalesce(Sum("hours_granted"), Value(ZERO), output_field=HOURS),
+    }
+
+
+def _counts(
+    role: RoleAssignment | None,
+    filters: Filters,
+    keys: tuple[str, ...] = (),
+    expressions: Mapping[str, Any] | None = None,
+    *,
+    summary_keys: tuple[str, ...] | None = None,
+    sent_only: bool = False,
+) -> list[dict]:
+    """One table's groups: from the summaries (plus the routed claims) when they can answer,
+    else one GROUP BY over the claims. `summary_keys` names the summary's own columns for
+    keys computed from the claims (`track`, `month`); the rows come back under the same names."""
+    expressions = dict(expressions or {})
+    if role is None or not reads_summaries(role, filters):
+        declarations = filtered_declarations(role, filters)
+        if sent_only:
+            declarations = declarations.filter(submitted_at__isnull=False)
+        return _grouped(declarations, *keys, **expressions)
+    rows = summary_rows(role, filters)
+    if sent_only:
+        rows = rows.filter(month__isnull=False)
+    names = summary_keys if summary_keys is not None else (*keys, *expressions)
+    if summary_keys is None and expressions:
+        rows = rows.annotate(**expressions)
+    grouped = list(rows.order_by().values(*names).annotate(**_summary_measures()).order_by())
+    routed = routed_declarations(role, filters)
+    if routed is not None:
+        if sent_only:
+            routed = routed.filter(submitted_at__isnull=False)
+        grouped = _merged(grouped, _grouped(routed, *keys, **expressions), names)
+    return [row for row in grouped if row["n"]]
+
+
+def _merged(first: list[dict], second: list[dict], names: Iterable[str]) -> list[dict]:
+    names = tuple(names)
+
+    def key_of(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        # TruncMonth gives a local datetime where the summary keeps the month's date.
+        return tuple(
+            row[name].date() if isinstance(row[name], datetime.datetime) else row[name]
+            for name in names
+        )
+
+    merged = {key_of(row): dict(row) for row in first}
+    for row in second:
+        key = key_of(row)
+        if key not in merged:
+            merged[key] = {**row, **dict(zip(names, key, strict=True))}
+            continue
+        for measure in ("n", "approved", "claimed", "granted"):
+            merged[key][measure] += row[measure]
+    return list(merged.values())
+
+
 def default_node(role: RoleAssignment | None) -> Organization | None:
     """Where the organisation table starts: the role's own organisation (platform: the roots)."""
     if role is None or role.kind == RoleKind.PLATFORM_ADMIN:
@@ -253,7 +408,7 @@ def by_organization(
     role: RoleAssignment | None, filters: Filters, node: Organization | None
 ) -> StatTable:
     """Direct children of `node`, each with its whole subtree's claims; drill down by clicking."""
-    grouped = _grouped(filtered_declarations(role, filters), child=child_key_expression(node))
+    grouped = _counts(role, filters, expressions={"child": child_key_expression(node)})
     in_scope = organizations_in_scope(role)
     children = (
         in_scope.filter(parent=node) if node is not None else in_scope.filter(parent__isnull=True)
@@ -288,7 +443,7 @@ def by_organization(
 
 
 def by_region(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _grouped(filtered_declarations(role, filters), "unit__region_code")
+    grouped = _counts(role, filters, ("unit__region_code",))
     rows = [
         _row(
             row["unit__region_code"] or "",
@@ -301,7 +456,7 @@ def by_region(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 
 def by_category(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _grouped(filtered_declarations(role, filters), "category_code", "category_name")
+    grouped = _counts(role, filters, ("category_code", "category_name"))
     grouped.sort(key=lambda item: (-item["n"], item["category_name"]))
     rows = [_row(row["category_code"], row["category_name"], row) for row in grouped]
     return StatTable("category", "按申报类型统计", "申报类型", rows)
@@ -314,7 +469,7 @@ def by_status(role: RoleAssignment | None, filters: Filters) -> StatTable:
     word = region_status_word(role)
     order = {status: index for index, (status, _label) in enumerate(DeclarationStatus.choices)}
     grouped = sorted(
-        _grouped(filtered_declarations(role, filters), "status", "status_level"),
+        _counts(role, filters, ("status", "status_level")),
         key=lambda row: (order.get(row["status"], len(order)), row["status_level"] or ""),
     )
     merged: dict[str, dict[str, Any]] = {}
@@ -331,7 +486,7 @@ def by_status(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 
 def by_year(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _grouped(filtered_declarations(role, filters), "credit_year")
+    grouped = _counts(role, filters, ("credit_year",))
     rows = [
         _row(row["credit_year"], f"{row['credit_year']}年度", row)
         for row in sorted(grouped, key=lambda item: item["credit_year"])
@@ -340,7 +495,9 @@ def by_year(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 
 def by_track(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _grouped(filtered_declarations(role, filters), track=track_expression())
+    grouped = _counts(
+        role, filters, expressions={"track": track_expression()}, summary_keys=("track",)
+    )
     grouped.sort(key=lambda item: (-item["n"], item["track"] or ""))
     rows = [_row(row["track"] or NO_TRACK, row["track"] or NO_TRACK, row) for row in grouped]
     return StatTable("track", "按职称系列统计", "职称系列", rows)
@@ -348,9 +505,12 @@ def by_track(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 def by_month(role: RoleAssignment | None, filters: Filters) -> StatTable:
     """Submissions per month (by the date the claim was sent)."""
-    grouped = _grouped(
-        filtered_declarations(role, filters).filter(submitted_at__isnull=False),
-        month=TruncMonth("submitted_at"),
+    grouped = _counts(
+        role,
+        filters,
+        expressions={"month": TruncMonth("submitted_at")},
+        summary_keys=("month",),
+        sent_only=True,
     )
     rows = [
         _row(f"{row['month']:%Y-%m}", f"{row['month']:%Y年%m月}", row)
@@ -628,28 +788,30 @@ ORGANIZATION_CHOICES_LIMIT = 500
 
 
 def filter_choices(role: RoleAssignment | None) -> FilterChoices:
-    """What the filter selects offer: values present in the role's claims (a query each)."""
-    declarations = scoped_declarations(role).order_by()
-    years = sorted(set(declarations.values_list("credit_year", flat=True).distinct()), reverse=True)
-    categories = sorted(
-        set(declarations.values_list("category_code", "category_name").distinct()),
-        key=lambda item: (item[1], item[0]),
-    )
-    region_codes = sorted(
-        {
-            code
-            for code in declarations.values_list("unit__region_code", flat=True).distinct()
-            if code
-        }
-    )
-    tracks = sorted(
-        {
-            track or NO_TRACK
-            for track in declarations.annotate(track=track_expression())
+    """What the filter selects offer: values present in the role's claims (a query each; from
+    the summaries where the count tables read them)."""
+    if role is not None and reads_summaries(role, Filters()):
+        years_found, categories_found, region_codes_found, tracks_found = _choices_from_summaries(
+            role
+        )
+    else:
+        declarations = scoped_declarations(role).order_by()
+        years_found = set(declarations.values_list("credit_year", flat=True).distinct())
+        categories_found = set(
+            declarations.values_list("category_code", "category_name").distinct()
+        )
+        region_codes_found = set(
+            declarations.values_list("unit__region_code", flat=True).distinct()
+        )
+        tracks_found = set(
+            declarations.annotate(track=track_expression())
             .values_list("track", flat=True)
             .distinct()
-        }
-    )
+        )
+    years = sorted(years_found, reverse=True)
+    categories = sorted(categories_found, key=lambda item: (item[1], item[0]))
+    region_codes = sorted({code for code in region_codes_found if code})
+    tracks = sorted({track or NO_TRACK for track in tracks_found})
     organizations = [
         (organization.pk, "　" * organization.depth + organization.name)
         for organization in organizations_in_scope(role).order_by("path")[
@@ -663,6 +825,26 @@ def filter_choices(role: RoleAssignment | None) -> FilterChoices:
         tracks=tracks,
         organizations=organizations,
     )
+
+
+def _choices_from_summaries(
+    role: RoleAssignment,
+) -> tuple[set[int], set[tuple[str, str]], set[str | None], set[str | None]]:
+    rows = _summary_scope(role).filter(declarations__gt=0).order_by()
+    years = set(rows.values_list("credit_year", flat=True).distinct())
+    categories = set(rows.values_list("category_code", "category_name").distinct())
+    regions: set[str | None] = set(rows.values_list("unit__region_code", flat=True).distinct())
+    tracks: set[str | None] = set(rows.values_list("track", flat=True).distinct())
+    routed = routed_declarations(role, Filters())
+    if routed is not None:
+        routed = routed.order_by()
+        years |= set(routed.values_list("credit_year", flat=True).distinct())
+        categories |= set(routed.values_list("category_code", "category_name").distinct())
+        regions |= set(routed.values_list("unit__region_code", flat=True).distinct())
+        tracks |= set(
+            routed.annotate(track=track_expression()).values_list("track", flat=True).distinct()
+        )
+    return years, categories, regions, tracks
 
 
 def breadcrumbs(role: RoleAssignment | None, node: Organization | None) -> list[Organization]:

@@ -155,6 +155,9 @@ class Reviewable(Protocol):
     def trail(self, item: Any, **kwargs: Any) -> Any: ...
     def discard(self, item: Any, *, actor: Any, role: RoleAssignment, request: Any) -> None: ...
     def publish(self, event: str, item: Any, **kwargs: Any) -> None: ...
+    # Called once the new state and position are set, before the item is saved, with the
+    # organisation of the step that must act now (None unless pending).
+    def placed(self, item: Any, organization_id: int | None) -> None: ...
 
 
 _ADAPTERS: dict[type[models.Model], Reviewable] = {}
@@ -427,7 +430,8 @@ def transition(
         item.decided_at = timezone.now()
         trail = {"organization": role.organization, "comment": reason, "hours_granted": Decimal(0)}
     item.status = row.target
-    item.status_level = _status_level(move, row)
+    item.status_level, waiting_at = _placement(move, row)
+    adapter.placed(item, waiting_at)
     item.save()
     adapter.trail(
         item,
@@ -444,16 +448,23 @@ def transition(
     return item
 
 
-def _status_level(move: Move, row: Transition) -> str:
-    """The review level the new state refers to: where it now waits, or which level turned it
-    down; the region's status words may depend on it."""
+def _placement(move: Move, row: Transition) -> tuple[str, int | None]:
+    """The review level the new state refers to (where it now waits, or which level turned it
+    down; the region's status words may depend on it) and, while pending, the organisation
+    that must act now."""
     item = move.item
     if row.target == S.PENDING:
         steps = move.adapter.steps(item).filter(position=item.current_position)
-        return steps.values_list("level_code", flat=True).first() or ""
+        level_code, organization_id = steps.values_list(
+            "level_code", "organization_id"
+        ).first() or (
+            "",
+            None,
+        )
+        return level_code, organization_id
     if row.target in (S.RETURNED, S.REJECTED) and move.step is not None:
-        return move.step.level_code
-    return ""
+        return move.step.level_code, None
+    return "", None
 
 
 TRAIL_ACTIONS = {
@@ -644,6 +655,9 @@ class DeclarationReviewable:
 
     def publish(self, event: str, item: Declaration, **kwargs: Any) -> None:
         events.publish(self.EVENTS[event], declaration=item, **kwargs)
+
+    def placed(self, item: Declaration, organization_id: int | None) -> None:
+        item.current_organization_id = organization_id
 
 
 def audit_discard(item: Declaration, *, actor: Any, role: RoleAssignment, request: Any) -> None:

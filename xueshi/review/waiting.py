@@ -24,7 +24,7 @@ from xueshi.policy.loader import profile_keys
 from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OversightRules
 
-from .models import ChainStep, TrailAction, TrailEntry
+from .models import TrailAction, TrailEntry
 
 DAY = datetime.timedelta(days=1)
 # Trail actions after which a claim waits at a (new) step.
@@ -107,8 +107,7 @@ def overdue_label(
 
 
 def current_organization(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """Annotate `current_organization_id`: the organisation of the step that must act now."""
-    step = ChainStep.objects.filter(
-        declaration=OuterRef("pk"), position=OuterRef("current_position")
-    )
-    return queryset.annotate(current_organization_id=Subquery(step.values("organization_id")[:1]))
+    """The organisation of the step that must act now is `Declaration.current_organization`,
+    kept by the lifecycle's one place (`review/lifecycle.py: _placement`); kept as a function so
+    callers read the same whatever stores it."""
+    return queryset

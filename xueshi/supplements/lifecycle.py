@@ -157,6 +157,9 @@ class SupplementRequestReviewable:
         )
         item.delete()
 
+    def placed(self, item: SupplementRequest, organization_id: int | None) -> None:
+        pass  # its queue joins its own steps (few items); nothing kept on the item
+
     def publish(self, event: str, item: SupplementRequest, **kwargs: Any) -> None:
         """The unit decided: the person's bell says so, once the decision is committed."""
         words = item.words

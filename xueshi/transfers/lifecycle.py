@@ -187,6 +187,9 @@ class TransferRequestReviewable:
         item.delete()
         delete_files_on_commit(files)
 
+    def placed(self, item: TransferRequest, organization_id: int | None) -> None:
+        pass  # its queue joins its own steps (few items); nothing kept on the item
+
     def publish(self, event: str, item: TransferRequest, **kwargs: Any) -> None:
         """Approved: the hours enter the ledger (once); the person's bell hears every verdict."""
         if event == "approved":

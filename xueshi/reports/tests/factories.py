@@ -74,6 +74,10 @@ def make_claim(
         submitted_at=submitted,
         pledge=True,
     )
+    if status == DeclarationStatus.PENDING:
+        # As the lifecycle keeps it: the organisation of the step that must act now.
+        declaration.current_organization = steps[pending_at - 1][0]
+        declaration.save(update_fields=["current_organization"])
     if submitted is not None:
         ChainStep.objects.bulk_create(
             ChainStep(

@@ -1,0 +1,172 @@
+"""The statistics summaries equal a full GROUP BY after every kind of write, and the page's
+figures from the summaries equal those counted from the claims (PostgreSQL: the triggers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from xueshi.declarations.models import Declaration, DeclarationStatus
+from xueshi.imports.models import ImportKind
+from xueshi.imports.services import import_start
+from xueshi.imports.tests.helpers import claim_row, fill_template, upload
+from xueshi.reports import selectors
+from xueshi.reports.models import DeclarationSummary, RoutedStep
+from xueshi.reports.selectors import Filters
+from xueshi.reports.summaries import summaries_in_use, summaries_match, summaries_rebuild
+from xueshi.review.models import ChainStep
+from xueshi.review.services import (
+    approved_declaration_delete,
+    declaration_approve,
+    declaration_delete,
+    declaration_reject,
+    declaration_return,
+    declaration_submit,
+    declaration_submit_many,
+    declaration_withdraw,
+)
+from xueshi.review.tests.test_services import THIS_YEAR, anyang_degree
+from xueshi.review.tests.test_views import guangxi_claim
+
+from .factories import guangxi_claims
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if not summaries_in_use():
+        pytest.skip("the summaries are kept by PostgreSQL triggers")
+
+
+def _submit(demo: Any, declaration: Declaration, name: str = "李明") -> Declaration:
+    role = demo.professional(name)
+    return declaration_submit(declaration_id=declaration.pk, actor=role.user, role=role)
+
+
+def mixed_scenario(demo: Any) -> None:
+    """Declare, submit, approve, return, reject, withdraw, delete, import, submit in a batch,
+    route a claim outside its unit's subtree, change a title series."""
+    claims = guangxi_claims(demo)
+    unit, supervisor, association = (demo.role(u) for u in ("ay_yiyuan", "ay_weijian", "ay_xiehui"))
+    approved = _submit(demo, anyang_degree(demo))
+    for reviewer in (unit, supervisor, association):
+        declaration_approve(declaration_id=approved.pk, actor=reviewer.user, role=reviewer)
+    returned = _submit(demo, anyang_degree(demo, courses=3))
+    declaration_return(declaration_id=returned.pk, actor=unit.user, role=unit, reason="请补充证书")
+    rejected = guangxi_claim(demo, title="拒绝的培训")  # declared and sent
+    gxu = demo.role("gx_gxu")
+    declaration_reject(declaration_id=rejected.pk, actor=gxu.user, role=gxu, reason="不符")
+    withdrawn = _submit(demo, anyang_degree(demo, courses=5))
+    professional = demo.professional("李明")
+    declaration_withdraw(declaration_id=withdrawn.pk, actor=professional.user, role=professional)
+    draft = anyang_degree(demo, courses=6)
+    declaration_delete(declaration_id=draft.pk, actor=professional.user, role=professional)
+    waiting = _submit(demo, anyang_degree(demo, courses=7))
+    declaration_approve(declaration_id=waiting.pk, actor=unit.user, role=unit)
+    removed = _submit(demo, anyang_degree(demo, courses=8))
+    for reviewer in (unit, supervisor, association):
+        declaration_approve(declaration_id=removed.pk, actor=reviewer.user, role=reviewer)
+    admin = demo.role("admin")
+    approved_declaration_delete(
+        declaration_id=removed.pk, actor=admin.user, role=admin, reason="重复登记"
+    )
+    # The importer's COPY path, then the drafts submitted in a batch.
+    people = [demo.person(name) for name in ("覃海燕", "蒙丽", "莫新")]
+    content = fill_template(
+        gxu,
+        [
+            claim_row(person.id_number, person.name, 认定内容=f"导入培训{index}")
+            for index, person in enumerate(people)
+        ],
+    )
+    batch = import_start(
+        kind=ImportKind.CLAIMS, upload=upload(content, "培训.xlsx"), role=gxu, actor=gxu.user
+    )
+    assert batch.created_count == 3
+    imported = Declaration.objects.filter(registered_by_organization=gxu.organization)
+    declaration_submit_many(
+        declaration_ids=list(imported.values_list("pk", flat=True)), actor=gxu.user, role=gxu
+    )
+    # Sent straight to a supervisor outside the unit's subtree (南宁市教育局).
+    ChainStep.objects.create(
+        declaration=claims["qin_pending"],
+        position=9,
+        level_code="direct",
+        level_name="直报审核",
+        organization=demo.organization("南宁市教育局"),
+    )
+    qin = demo.person("覃海燕")
+    qin.specialty = "会计系列/会计/中级会计师"
+    qin.save()
+
+
+def test_summaries_equal_a_full_group_by_after_a_mixed_scenario(demo):
+    mixed_scenario(demo)
+    assert summaries_match() == []
+    # Something was counted, and the drafts, the deleted and the withdrawn were not.
+    counted = Declaration.objects.exclude(
+        status__in=(DeclarationStatus.DRAFT, DeclarationStatus.DELETED)
+    ).count()
+    assert sum(DeclarationSummary.objects.values_list("declarations", flat=True)) == counted
+    assert RoutedStep.objects.filter(organization__name="南宁市教育局").count() == 1
+    call_command("stats_check")
+
+
+def test_stats_check_fails_on_a_difference_and_stats_rebuild_repairs_it(demo):
+    mixed_scenario(demo)
+    DeclarationSummary.objects.filter(status=DeclarationStatus.APPROVED).update(declarations=0)
+    assert summaries_match()
+    with pytest.raises(CommandError, match="不一致"):
+        call_command("stats_check")
+    call_command("stats_rebuild")
+    assert summaries_match() == []
+    assert summaries_rebuild()["routed"] == 1
+
+
+ROLES = ("admin", "gx_rst", "gx_jyt", "gx_nnjyj", "gx_gxu", "ay_weijian", "ay_yiyuan")
+FILTERS = (
+    Filters(),
+    Filters(credit_year=THIS_YEAR),
+    Filters(status=DeclarationStatus.PENDING),
+    Filters(track="教师系列"),
+    Filters(region_code="450100"),
+    Filters(category_code="training"),
+)
+
+
+def _figures(role: Any, filters: Filters) -> dict[str, list[tuple[Any, ...]]]:
+    node = filters.organization or selectors.default_node(role)
+    tables = selectors.count_tables(role, filters, node)
+    return {
+        key: sorted(
+            (row.key, row.label, row.count, row.approved, row.hours_claimed, row.hours_granted)
+            for row in table.rows
+        )
+        for key, table in tables.items()
+    }
+
+
+def test_the_page_gives_the_same_figures_from_summaries_as_from_the_claims(demo, monkeypatch):
+    mixed_scenario(demo)
+    from_summaries = {}
+    for username in ROLES:
+        role = demo.role(username)
+        for filters in FILTERS:
+            assert selectors.reads_summaries(role, filters)
+            from_summaries[username, filters] = (
+                _figures(role, filters),
+                selectors.filter_choices(role),
+            )
+    # The same figures counted from the claims, as the page did before the summaries.
+    monkeypatch.setattr(selectors, "reads_summaries", lambda role, filters: False)
+    for (username, filters), (figures, choices) in from_summaries.items():
+        role = demo.role(username)
+        assert figures == _figures(role, filters), (username, filters)
+        assert choices == selectors.filter_choices(role), username
+    # 南宁市教育局 sees the claim routed to it although 广西大学 is not in its subtree.
+    routed = from_summaries["gx_nnjyj", Filters()][0]["status"]
+    assert sum(row[2] for row in routed) >= 1
