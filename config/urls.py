@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/", include("xueshi.imports.urls")),
     path("reports/", include("xueshi.reports.urls")),
     path("supplements/", include("xueshi.supplements.urls")),
+    path("recognition/", include("xueshi.recognition.urls")),
     path("", include("xueshi.certificates.urls")),
     path("captcha/", include("captcha.urls")),
     path("api/", include(api_urls.api_urlpatterns)),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "xueshi.reports",
     "xueshi.supplements",
     "xueshi.certificates",
+    "xueshi.recognition",
     "xueshi.units",
     "xueshi.plans",
     "xueshi.notices",

@@ -22,6 +22,9 @@ declaration_rejected = Signal()
 # An approved claim removed by an administrator (`reason`): its hours leave the ledger and
 # every certificate that relied on them becomes void.
 approved_declaration_deleted = Signal()
+# An evidence file was added to a claim being drafted (`attachment`); the recognition app reads
+# it in the background. Sent by ``attachment_add``, not by the lifecycle.
+evidence_attached = Signal()
 
 
 def publish(signal: Signal, **kwargs: Any) -> None:

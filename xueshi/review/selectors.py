@@ -18,6 +18,7 @@ from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OUTCOMES, ProfileVersion
 from xueshi.policy.words import status_word
 
+from .flags import flagged_condition
 from .models import ChainStep, TrailAction, TrailEntry
 from .permissions import REVIEWER_ROLES
 
@@ -31,6 +32,8 @@ class QueueFilters:
     registered_by: str = ""  # 登记机构 name contains
     submitted_from: datetime.date | None = None
     submitted_to: datetime.date | None = None
+    # Only claims a flag provider flags (review/flags.py: 证书不一致、重复使用).
+    flagged: bool = False
 
 
 def review_queue(
@@ -74,6 +77,9 @@ def _filtered(queue: QuerySet[Declaration], filters: QueueFilters) -> QuerySet[D
         queue = queue.filter(submitted_at__date__gte=filters.submitted_from)
     if filters.submitted_to:
         queue = queue.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.flagged:
+        condition = flagged_condition()
+        queue = queue.filter(condition).distinct() if condition is not None else queue.none()
     return queue
 
 

@@ -33,7 +33,8 @@ from xueshi.declarations.services import AlreadyHandled, BatchResult
 from xueshi.policy.hours import fmt
 from xueshi.policy.words import level_outcomes
 
-from . import selectors, services
+from . import flags, selectors, services
+from .flags import Flag
 from .forms import (
     BATCH_APPROVE,
     BATCH_DONE,
@@ -133,6 +134,8 @@ class QueueRow:
     done: bool = False
     # Set for the reviewer's own claim: no verdicts, only who must act instead.
     own_note: str = ""
+    # Raised by apps above (review/flags.py): 证书与申报不一致, 证书重复使用.
+    flags: list[Flag] = field(default_factory=list)
 
 
 def own_claim_note(role: RoleAssignment) -> str:
@@ -172,7 +175,9 @@ def _queue_response(
     status: int = 200,
 ) -> HttpResponse:
     categories = selectors.category_choices(role)
-    filter_form = QueueFilterForm(request.GET or None, categories=categories)
+    filter_form = QueueFilterForm(
+        request.GET or None, categories=categories, flags=flags.any_provider()
+    )
     page = _page(request, selectors.review_queue_page(role, filter_form.filters()))
     audit_id_search(request, request.GET.get("id_number", ""), where="review.queue")
     # After a refused batch (a POST to review:batch), "back" means the queue, not the POST URL.
@@ -182,6 +187,9 @@ def _queue_response(
         else _safe_next(request, reverse("review:queue"))
     )
     rows = [_queue_row(role, declaration, next_url) for declaration in page.object_list]
+    found = flags.flags_for(role, [row.declaration for row in rows])
+    for row in rows:
+        row.flags = found.get(row.declaration.pk, [])
     levels = selectors.review_levels(role)
     outcomes = selectors.review_outcomes(role)
     selected = set(request.POST.getlist("ids")) if batch_form is not None else set()
@@ -263,6 +271,7 @@ def _detail_response(
             "own_note": own_claim_note(role),
             "guidance": GUIDANCE,
             "back_url": next_url,
+            "flag_panels": flags.panels(request, role, declaration),
         },
         status=status,
     )
@@ -387,10 +396,14 @@ def batch(request: HttpRequest) -> HttpResponse:
         kwargs["comment"] = data["reason"]
     else:
         kwargs["reason"] = data["reason"]
+    ids = _visible_ids(role, data["ids"])
+    # A flagged claim (the certificate disagrees, or is used in another claim) is approved only
+    # one by one, from its own page, after the reviewer has looked.
+    left_out = flags.flagged_ids(ids) if action == BATCH_APPROVE else set()
     results = services.review_many(
-        VERDICTS[action][0], declaration_ids=_visible_ids(role, data["ids"]), **kwargs
+        VERDICTS[action][0], declaration_ids=[pk for pk in ids if pk not in left_out], **kwargs
     )
-    missing = len(data["ids"]) - len(results)
+    missing = len(data["ids"]) - len(results) - len(left_out)
     done = sum(1 for result in results if result.ok)
     if done:
         messages.success(request, f"已{BATCH_DONE[action]} {done} 条申报。")
@@ -404,6 +417,12 @@ def batch(request: HttpRequest) -> HttpResponse:
         messages.warning(request, f"另有 {len(failed) - 10} 条未处理，请刷新后查看。")
     if missing:
         messages.warning(request, f"{missing} 条申报不存在或不在您的管理范围内，未处理。")
+    if left_out:
+        messages.warning(
+            request,
+            f"{len(left_out)} 条申报的证书存疑（与申报不一致或重复使用），未批量通过，"
+            "请逐条打开核对后审核：" + "、".join(f"#{pk}" for pk in ids if pk in left_out),
+        )
     return redirect(_safe_next(request, reverse("review:queue")))
 
 
