@@ -19,7 +19,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from xueshi.accounts.permissions import role_may
-from xueshi.recognition.engine import available as recognition_available
+from xueshi.recognition import engine as recognition_engine
 
 
 def organization_pk(role: Any) -> tuple[Any, ...]:
@@ -76,7 +76,7 @@ MENU: list[Entry] = [
         "recognition:from_photo",
         "camera",
         "declarations.create",
-        shown=recognition_available,
+        shown=lambda: recognition_engine.available(),
     ),
     # Where a region certifies hours by one yearly application (Xinjiang), instead of 学时登记.
     Entry(

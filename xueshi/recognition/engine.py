@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import io
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,8 @@ from PIL import Image, ImageOps
 MAX_SIDE = 2000
 # A PDF of 300 pages: only the first ones are read.
 MAX_PDF_PAGES = 3
-# Pillow refuses (DecompressionBombError) above twice its limit; a larger image is not read.
-MAX_PIXELS = 120_000_000
+# Above Pillow's decompression-bomb limit (89 million pixels) an image is not read at all.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 PDF_RENDER_SCALE = 2.0  # 144 dpi: a printed certificate's small print is still legible
 
 _MODULES = ("rapidocr_onnxruntime", "pypdfium2", "imagehash")
@@ -91,7 +92,9 @@ def open_image(data: bytes) -> Image.Image:
     A huge picture is decoded at a reduced scale (JPEG ``draft``) so its full size never sits
     in memory."""
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise Unreadable("图片像素过多")
@@ -101,7 +104,13 @@ def open_image(data: bytes) -> Image.Image:
         return _downscaled(image)
     except Unreadable:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
         raise Unreadable(str(error)) from error
 
 
