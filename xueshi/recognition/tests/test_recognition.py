@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
+from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import DeclarationInput, attachment_add, declaration_save
 from xueshi.orgs.tests.factories import act_as
 from xueshi.portal.menu import menu_for
@@ -338,7 +338,6 @@ def test_feature_hidden_without_the_optional_packages(client, demo, monkeypatch)
 
 def test_note_is_a_404_outside_the_scope(client, demo, django_capture_on_commit_callbacks):
     declaration, role = zhejiang_claim(demo, "钱伟", 24)
-    attachment = Attachment.objects.none()
     with django_capture_on_commit_callbacks(execute=False):
         attachment = attachment_add(
             declaration=declaration,
