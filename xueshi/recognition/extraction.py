@@ -37,6 +37,10 @@ _COURSE_LABEL_RE = re.compile(
     rf"(?:课程名称|培训项目|培训名称|项目名称|培训内容|课程|培训班){_COLON}(.{{2,80}})"
 )
 _QUOTED_RE = re.compile(r"[“\"《「]([^”\"》」]{2,80})[”\"》」]")
+# The quotes lost by the engine: "建筑工程质量安全管理培训，" on a line of its own.
+_TRAINING_LINE_RE = re.compile(
+    r"^[“\"《「]?([^：:，,。]{4,40}?)[”\"》」]?(?:培训班|研修班|培训)[，,。]?$"
+)
 _ISSUER_LABEL_RE = re.compile(
     rf"(?:颁发单位|发证单位|发证机构|发证机关|颁证单位|主办单位|培训机构|培训单位){_COLON}(.{{2,60}})"
 )
@@ -126,6 +130,10 @@ def _course(lines: Sequence[str]) -> str | None:
             return _clean(match.group(1))
     for line in lines:
         match = _QUOTED_RE.search(line)
+        if match:
+            return _clean(match.group(1))
+    for line in lines:
+        match = _TRAINING_LINE_RE.match(line.replace(" ", ""))
         if match:
             return _clean(match.group(1))
     return None

@@ -93,3 +93,10 @@ def test_impossible_dates_are_not_taken():
 def test_json_round_trip():
     fields = extract_fields(["学员：钱伟", "2024年3月1日至2024年3月3日", "完成24学时"])
     assert CertificateFields.from_json(fields.as_json()) == fields
+
+
+def test_course_title_when_the_quotes_were_not_read():
+    fields = extract_fields(
+        ["学员：钱伟", "于2024年3月1日至2024年3月3日参加", "建筑工程质量安全管理培训，"]
+    )
+    assert fields.course_title == "建筑工程质量安全管理"
