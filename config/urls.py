@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sample-audits/", include("xueshi.sample_audits.urls")),
     path("transfers/", include("xueshi.transfers.urls")),
     path("oversight/", include("xueshi.oversight.urls")),
+    path("recognition/", include("xueshi.recognition.urls")),
     path("", include("xueshi.certificates.urls")),
     path("captcha/", include("captcha.urls")),
     path("api/", include(api_urls.api_urlpatterns)),

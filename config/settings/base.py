@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "xueshi.certificates",
     "xueshi.sample_audits",
     "xueshi.oversight",
+    "xueshi.recognition",
     "xueshi.units",
     "xueshi.plans",
     "xueshi.notices",

@@ -28,6 +28,9 @@ approved_declaration_corrected = Signal()
 # A sample audit revoked an approved claim (`reason`, now 不予认定): its hours leave the ledger
 # and the certificates that relied on them become void.
 approved_declaration_revoked = Signal()
+# An evidence file was added to a claim being drafted (`attachment`); the recognition app reads
+# it in the background. Sent by ``attachment_add``, not by the lifecycle.
+evidence_attached = Signal()
 
 
 def publish(signal: Signal, **kwargs: Any) -> None:

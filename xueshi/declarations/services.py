@@ -44,6 +44,7 @@ from xueshi.policy.hours import (
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import AttachmentRules, ProfileVersion
 
+from .events import evidence_attached, publish
 from .evidence import check_upload
 from .models import Attachment, AttachmentPurpose, Declaration
 from .permissions import is_declarant
@@ -592,6 +593,7 @@ def attachment_add(
     audit_record(
         action="attachment.add", actor=actor, role=role.kind, request=request, target=attachment
     )
+    publish(evidence_attached, attachment=attachment, actor=actor)
     return attachment
 
 

@@ -43,6 +43,7 @@ from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import DECLARANT_LABELS, ProfileVersion
 
 from . import services
+from .evidence import with_evidence_notes
 from .form_selectors import (
     may_declare_for_others,
     organization_profile_key,
@@ -64,6 +65,7 @@ from .forms import (
 )
 from .models import Attachment, AttachmentPurpose, Declaration
 from .permissions import declarations_in_scope, is_declarant
+from .prefill import prefill_clear, prefill_mark, prefill_values
 from .richtext import image_url
 from .rules import profile_key_for
 
@@ -154,7 +156,7 @@ def _attachments_context(declaration: Declaration, version: ProfileVersion) -> d
     rules = version.attachments_for(declaration.category_code)
     return {
         "declaration": declaration,
-        "attachments": list(declaration.evidence()),
+        "attachments": with_evidence_notes(declaration.evidence()),
         "accept": accept_for(rules),
         "upload_rules": attachment_rules_text(rules),
         "caption_spec": rules.caption,  # Zhejiang 附件说明 (issue 13 item 10)
@@ -182,6 +184,8 @@ def _form_page(
     )
     if supplement is not None:
         _fix_supplement_choices(form, *supplement)
+    if page.mode == "create":
+        prefill_mark(request, form)
     if request.method == "POST" and form.is_valid():
         data = form.declaration_input()
         if supplement is not None:
@@ -248,6 +252,7 @@ def _after_save(
     request: HttpRequest, role: RoleAssignment, saved: Declaration, submit: Submit
 ) -> HttpResponse:
     edit_url = reverse("declarations:edit", args=[saved.pk])
+    prefill_clear(request)
     if request.POST.get("action") != "submit":
         messages.success(
             request,
@@ -297,7 +302,7 @@ def declaration_create(request: HttpRequest, submit: Submit) -> HttpResponse:
         if not access.allowed:
             messages.warning(request, access.reason)
             return redirect("core:home")
-        return _form_page(request, role, page, initial=None, submit=submit)
+        return _form_page(request, role, page, initial=prefill_values(request), submit=submit)
 
 
 @login_required
@@ -363,6 +368,7 @@ def form_fields(request: HttpRequest) -> HttpResponse:
     preview = form.hours_preview(request.GET)
     if preview.fill is not None:
         form.initial[HOURS_FIELD] = preview.fill
+    prefill_mark(request, form)
     context = {
         "form": form,
         "preview": preview,

@@ -19,6 +19,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from xueshi.accounts.permissions import role_may
+from xueshi.recognition import engine as recognition_engine
 
 
 def organization_pk(role: Any) -> tuple[Any, ...]:
@@ -28,6 +29,10 @@ def organization_pk(role: Any) -> tuple[Any, ...]:
 
 def no_args(role: Any) -> tuple[Any, ...]:
     return ()
+
+
+def always() -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class Entry:
     icon: str  # a Bootstrap Icons name without the "bi-" prefix
     permission: str  # a name in accounts.permissions.PERMISSIONS
     args: Callable[[Any], tuple[Any, ...]] = no_args
+    # An optional feature's entry: shown only while it is installed (从证书照片开始: OCR).
+    shown: Callable[[], bool] = always
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,14 @@ MENU: list[Entry] = [
     Entry("", "首页", "core:home", "house-door", "home.view"),
     # 专业技术人员
     Entry("我的学时", "学时登记", "declarations:create", "pencil-square", "declarations.create"),
+    Entry(
+        "我的学时",
+        "从证书照片开始",
+        "recognition:from_photo",
+        "camera",
+        "declarations.create",
+        shown=lambda: recognition_engine.available(),
+    ),
     # Where a region certifies hours by one yearly application (Xinjiang), instead of 学时登记.
     Entry(
         "我的学时", "学时认定申请", "applications:mine", "journal-richtext", "applications.apply"
@@ -193,7 +208,7 @@ def menu_for(
         return []
     resolved: list[tuple[str, MenuItem]] = []
     for entry in MENU if entries is None else entries:
-        if not role_may(role, entry.permission):
+        if not role_may(role, entry.permission) or not entry.shown():
             continue
         url = _resolve(entry, role)
         if url is None:

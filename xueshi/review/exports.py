@@ -14,6 +14,7 @@ from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.policy.words import row_status_word
 
 from . import selectors as review_selectors
+from .flags import any_provider
 from .forms import QueueFilterForm, ResultFilterForm
 
 # 审核 (review:queue): the claims waiting for the role's level.
@@ -60,6 +61,7 @@ def review_queue_rows(role: RoleAssignment | None, params: Mapping[str, str]) ->
     form = QueueFilterForm(
         form_data(QueueFilterForm, params) or None,
         categories=review_selectors.category_choices(role),
+        flags=any_provider(),
     )
     return review_selectors.review_queue_page(role, form.filters()).values(*REVIEW_QUEUE_FIELDS)
 

@@ -39,11 +39,16 @@ class QueueFilterForm(StyledForm):
     submitted_from = forms.DateField(label="提交开始日期", required=False, widget=DATE_INPUT)
     submitted_to = forms.DateField(label="提交结束日期", required=False, widget=DATE_INPUT)
     overdue_only = forms.BooleanField(label="只看超期", required=False)
+    flagged = forms.BooleanField(label="仅看证书存疑（不一致或重复使用）", required=False)
 
-    def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, categories: list[tuple[str, str]], flags: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["category_code"])
         field.choices = [("", "全部类型"), *categories]
+        if not flags:  # nobody raises flags (the recognition feature is off): no such filter
+            del self.fields["flagged"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -66,6 +71,7 @@ class QueueFilterForm(StyledForm):
             submitted_from=data["submitted_from"],
             submitted_to=data["submitted_to"],
             overdue_only=bool(data["overdue_only"]),
+            flagged=bool(data.get("flagged")),
         )
 
 

@@ -19,6 +19,7 @@ from xueshi.policy.resolver import try_resolve_version
 from xueshi.policy.schema import OUTCOMES, ProfileVersion
 from xueshi.policy.words import status_word
 
+from .flags import flagged_condition
 from .models import ChainStep, EvidenceCheck, EvidenceVerdict, TrailAction, TrailEntry
 from .permissions import REVIEWER_ROLES
 from .waiting import stale_condition, with_waiting_since
@@ -34,6 +35,8 @@ class QueueFilters:
     submitted_from: datetime.date | None = None
     submitted_to: datetime.date | None = None
     overdue_only: bool = False  # 只看超期: past the region's limit at this level
+    # Only claims a flag provider flags (review/flags.py: 证书不一致、重复使用).
+    flagged: bool = False
 
 
 def review_queue(
@@ -76,6 +79,9 @@ def _filtered(queue: QuerySet[Declaration], filters: QueueFilters) -> QuerySet[D
         queue = queue.filter(submitted_at__date__gte=filters.submitted_from)
     if filters.submitted_to:
         queue = queue.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.flagged:
+        condition = flagged_condition()
+        queue = queue.filter(condition).distinct() if condition is not None else queue.none()
     return queue
 
 

@@ -34,7 +34,8 @@ from xueshi.declarations.services import AlreadyHandled, BatchResult
 from xueshi.policy.hours import fmt
 from xueshi.policy.words import level_outcomes
 
-from . import selectors, services
+from . import flags, selectors, services
+from .flags import Flag
 from .forms import (
     BATCH_APPROVE,
     BATCH_DONE,
@@ -138,6 +139,8 @@ class QueueRow:
     own_note: str = ""
     # 已超期 N 天 past the region's limit at this level (review/waiting.py), else "".
     overdue: str = ""
+    # Raised by apps above (review/flags.py): 证书与申报不一致, 证书重复使用.
+    flags: list[Flag] = field(default_factory=list)
 
 
 def own_claim_note(role: RoleAssignment) -> str:
@@ -177,7 +180,9 @@ def _queue_response(
     status: int = 200,
 ) -> HttpResponse:
     categories = selectors.category_choices(role)
-    filter_form = QueueFilterForm(request.GET or None, categories=categories)
+    filter_form = QueueFilterForm(
+        request.GET or None, categories=categories, flags=flags.any_provider()
+    )
     now = timezone.now()
     rules = oversight_rules(timezone.localdate(now))
     page = _page(request, selectors.review_queue_page(role, filter_form.filters(), now=now))
@@ -189,8 +194,10 @@ def _queue_response(
         else _safe_next(request, reverse("review:queue"))
     )
     rows = [_queue_row(role, declaration, next_url) for declaration in page.object_list]
+    found = flags.flags_for(role, [row.declaration for row in rows])
     for row in rows:
         row.overdue = overdue_label(row.declaration, now, rules)
+        row.flags = found.get(row.declaration.pk, [])
     region_rule = (
         rules.get(role.organization.effective_policy_profile()) if role.organization else None
     )
@@ -281,6 +288,7 @@ def _detail_response(
             "own_note": own_claim_note(role),
             "guidance": GUIDANCE,
             "back_url": next_url,
+            "flag_panels": flags.panels(request, role, declaration),
         },
         status=status,
     )
@@ -470,10 +478,14 @@ def batch(request: HttpRequest) -> HttpResponse:
         kwargs["comment"] = data["reason"]
     else:
         kwargs["reason"] = data["reason"]
+    ids = _visible_ids(role, data["ids"])
+    # A flagged claim (the certificate disagrees, or is used in another claim) is approved only
+    # one by one, from its own page, after the reviewer has looked.
+    left_out = flags.flagged_ids(ids) if action == BATCH_APPROVE else set()
     results = services.review_many(
-        VERDICTS[action][0], declaration_ids=_visible_ids(role, data["ids"]), **kwargs
+        VERDICTS[action][0], declaration_ids=[pk for pk in ids if pk not in left_out], **kwargs
     )
-    missing = len(data["ids"]) - len(results)
+    missing = len(data["ids"]) - len(results) - len(left_out)
     done = sum(1 for result in results if result.ok)
     if done:
         messages.success(request, f"已{BATCH_DONE[action]} {done} 条申报。")
@@ -487,6 +499,12 @@ def batch(request: HttpRequest) -> HttpResponse:
         messages.warning(request, f"另有 {len(failed) - 10} 条未处理，请刷新后查看。")
     if missing:
         messages.warning(request, f"{missing} 条申报不存在或不在您的管理范围内，未处理。")
+    if left_out:
+        messages.warning(
+            request,
+            f"{len(left_out)} 条申报的证书存疑（与申报不一致或重复使用），未批量通过，"
+            "请逐条打开核对后审核：" + "、".join(f"#{pk}" for pk in ids if pk in left_out),
+        )
     return redirect(_safe_next(request, reverse("review:queue")))
 
 

@@ -27,6 +27,7 @@ from xueshi.accounts.permissions import NO_ACTIVE_ROLE, active_role, require_rol
 from xueshi.core.audit import audit_id_search
 from xueshi.core.errors import error_text
 from xueshi.declarations import picker, selectors, services
+from xueshi.declarations.evidence import with_evidence_notes
 from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
 from xueshi.declarations.permissions import declarations_in_scope, is_declarant
 from xueshi.orgs.models import Organization
@@ -319,7 +320,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "admin": _is_admin(role),
         "chain": chain,
         "trail": list(review_selectors.trail_of(declaration)),
-        "attachments": declaration.evidence_list(),
+        "attachments": with_evidence_notes(declaration.evidence_list()),
         # After a return: which file a reviewer found 不充分, and why.
         "insufficient": (
             review_selectors.insufficient_evidence(declaration)
