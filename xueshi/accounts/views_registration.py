@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xueshi.core.audit import audit_record
 from xueshi.orgs import selectors as org_selectors
 from xueshi.orgs.models import Organization
+from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 
 from . import registration, selectors
 from .forms import RegistrationForm, RegistrationRefuseForm
@@ -69,8 +70,26 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/register.html",
-        {"form": form, "regions": regions, "region": region},
+        {
+            "form": form,
+            "regions": regions,
+            "region": region,
+            # The region's own name for the platform, as on its public home.
+            "platform_name": _platform_name(region),
+            "region_needs_supervisor": (
+                region is not None and registration.registration_rules(region).supervisor_approval
+            ),
+        },
     )
+
+
+def _platform_name(region: Organization | None) -> str:
+    if region is None:
+        return ""
+    try:
+        return get_profile(region.policy_profile).name
+    except (ProfileNotFound, ProfileError):
+        return ""
 
 
 @require_GET
