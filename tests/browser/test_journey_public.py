@@ -77,21 +77,31 @@ def test_a_visitor_reads_registers_the_unit_approves_and_the_person_logs_in(
     visitor.fill("身份证号", id_number).fill("姓名", "热依拉").fill("手机号", "13909912345")
     visitor.fill("电子邮箱", "reyila@example.cn").fill("密码", PASSWORD).fill("确认密码", PASSWORD)
     visitor.page.get_by_role("textbox", name="验证码").fill("PASSED")
-    visitor.shot("register-filled", publish="register-form", group=GROUP, caption="个人注册")
+    visitor.shot(
+        "register-filled", publish="register-form", group=GROUP, caption="个人注册", phone_too=True
+    )
     visitor.click("提交注册")
     visitor.expect_text("注册已提交，等待“新疆大学”审核")
 
     # Waiting: the right password is told why; the login page stays.
     fill_login_form(visitor.page, id_number, PASSWORD)
     visitor.expect_text("账号待单位审核，审核通过后即可登录。")
-    visitor.shot("pending-login", publish="register-pending", group=GROUP, caption="待单位审核")
+    visitor.shot(
+        "pending-login",
+        publish="register-pending",
+        group=GROUP,
+        caption="待单位审核",
+        phone_too=True,
+    )
 
     # The unit admin of 新疆大学 approves in 个人注册审核.
     admin = as_user("xj_xju")
     admin.open_menu("个人注册审核").expect_heading("个人注册审核")
     row = admin.page.locator("tr", has_text="热依拉")
     expect(row).to_contain_text(id_number[:6] + "********" + id_number[-4:])
-    admin.shot("queue", publish="register-queue", group=GROUP, caption="单位审核个人注册")
+    admin.shot(
+        "queue", publish="register-queue", group=GROUP, caption="单位审核个人注册", phone_too=True
+    )
     row.get_by_role("button", name="通过", exact=True).click()
     admin.page.wait_for_load_state()
     admin.expect_text("已通过“热依拉”的注册申请。")
@@ -133,7 +143,13 @@ def test_a_person_recovers_a_password_by_a_code_sent_by_email(
     assert match is not None
     form_field(ui.page, "验证码（短信或邮件）").fill(match.group(1))
     ui.fill("新密码", NEW_PASSWORD).fill("再次输入新密码", NEW_PASSWORD)
-    ui.shot("reset", publish="recover-reset", group=GROUP, caption="找回密码：输入邮件中的验证码")
+    ui.shot(
+        "reset",
+        publish="recover-reset",
+        group=GROUP,
+        caption="找回密码：输入邮件中的验证码",
+        phone_too=True,
+    )
     ui.click("设置新密码")
     ui.expect_text("密码已重新设置，请用新密码登录。")
 
