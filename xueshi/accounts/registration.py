@@ -168,7 +168,9 @@ def _register_new(
         phone=phone,
         birth_date=id_number_birth_date(id_number),
         sex=id_number_sex(id_number),
-        unit=unit,
+        # Joins the unit's staff only once approved (see registration_approve): until then
+        # the unit's lists, scopes and declaring for others do not see a stranger.
+        unit=None,
     )
     _check_password(password, id_number=id_number, name=name, email=email)
     user.set_password(password)
@@ -206,7 +208,7 @@ def _register_again(
     user.email = email
     user.is_active = False
     user.save(update_fields=["password", "full_name", "email", "is_active"])
-    person.name, person.phone, person.unit, person.department = name, phone, unit, None
+    person.name, person.phone, person.unit, person.department = name, phone, None, None
     person.save(update_fields=["name", "phone", "unit", "department"])
     registration.unit = unit
     registration.supervisor = supervising_department(unit) if rules.supervisor_approval else None
@@ -270,10 +272,12 @@ def registration_approve(
     locked.status = RegistrationStatus.SUPERVISOR_REVIEW if forward else RegistrationStatus.APPROVED
     locked.save()
     if not forward:
-        user = locked.person.user
-        if user is not None:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+        person = locked.person
+        person.unit = locked.unit
+        person.save(update_fields=["unit"])
+        if person.user is not None:
+            person.user.is_active = True
+            person.user.save(update_fields=["is_active"])
     audit_record(
         action="registration.approve",
         actor=actor,

@@ -127,7 +127,8 @@ def test_the_public_form_registers_a_pending_account_with_encrypted_id_and_phone
 
     assert response.status_code == 302 and response["Location"] == LOGIN_URL
     person = Person.objects.by_id_number(_id_number(7)).get()
-    assert person.unit == unit and person.phone == "13912345670"
+    assert person.registration.unit == unit and person.phone == "13912345670"
+    assert person.unit is None  # not on the unit's staff before it approves
     assert person.user is not None and not person.user.is_active
     assert person.user.check_password(PASSWORD) and not person.user.must_change_password
     assert person.registration.status == RegistrationStatus.UNIT_REVIEW
@@ -269,6 +270,7 @@ def test_xinjiang_the_unit_approves_and_the_person_logs_in(client, xinjiang):
     assert registration.status == RegistrationStatus.APPROVED
     assert registration.unit_decided_by == admin.user
     assert registration.person.user.is_active
+    assert registration.person.unit == unit
     audit = AuditLog.objects.get(action="registration.approve")
     assert (audit.from_state, audit.to_state) == ("unit_review", "approved")
     person_client = Client()
