@@ -346,6 +346,8 @@ RATELIMITS = {
     "login": env("RATELIMIT_LOGIN", default="20/300"),
     "captcha": env("RATELIMIT_CAPTCHA", default="60/300"),
     "public": env("RATELIMIT_PUBLIC", default="60/300"),
+    # 个人注册: each POST registers (or tries to) an account; far fewer than a search.
+    "registration": env("RATELIMIT_REGISTRATION", default="10/3600"),
 }
 
 # Health (/health/): the worker is alive when its heartbeat is younger than this.

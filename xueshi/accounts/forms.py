@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from xueshi.core.forms import StyledFormMixin
-from xueshi.core.identifiers import clean_phone
-from xueshi.orgs.models import Department
+from xueshi.core.identifiers import clean_id_number, clean_phone
+from xueshi.orgs.models import Department, Organization, OrganizationKind
 
 from .models import ETHNICITIES, Degree, Education, TitleGrade
+from .registration import registration_login_message
 from .services import initial_password
 
 
@@ -64,7 +65,17 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
         # read the image learns nothing and does not count toward the lockout either.
         if "captcha" in self.errors:
             return self.cleaned_data
-        return super().clean()
+        try:
+            return super().clean()
+        except ValidationError as error:
+            # A registered account waiting for approval (or refused) says so, but only to
+            # someone who typed its password; anyone else reads "账号或密码错误".
+            waiting = registration_login_message(
+                self.cleaned_data.get("username", ""), self.cleaned_data.get("password", "")
+            )
+            if waiting:
+                raise ValidationError(waiting, code="registration_waiting") from error
+            raise
 
 
 class ChangePasswordForm(StyledFormMixin, PasswordChangeForm):
@@ -237,3 +248,94 @@ class DetailsForm(StyledFormMixin, forms.Form):
         else:
             del self.fields["declaring_region"]
             del self.fields["specialty"]
+
+
+class RegistrationForm(StyledFormMixin, forms.Form):
+    """个人注册: ID number, name, phone, e-mail (optional), password twice, unit, captcha."""
+
+    id_number = forms.CharField(
+        label="身份证号",
+        max_length=30,
+        error_messages={"required": "请输入身份证号。", "max_length": "身份证号应为 18 位。"},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="18 位居民身份证号，注册后作为登录账号",
+    )
+    name = forms.CharField(label="姓名", max_length=50, error_messages={"required": "请输入姓名。"})
+    phone = forms.CharField(
+        label="手机号",
+        max_length=20,
+        error_messages={"required": "请输入手机号。"},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text="审核结果以短信告知，也用于找回密码",
+    )
+    email = forms.EmailField(
+        label="电子邮箱",
+        required=False,
+        error_messages={"invalid": "请输入有效的电子邮箱地址。"},
+        help_text="选填；填写后审核结果同时发送邮件",
+    )
+    password1 = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请设置密码。"},
+        help_text="至少 8 位，含大写字母、小写字母、数字、符号中的三类",
+    )
+    password2 = forms.CharField(
+        label="确认密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "请再次输入密码。"},
+    )
+    unit = forms.CharField(
+        label="工作单位",
+        widget=forms.HiddenInput,
+        error_messages={"required": "请先搜索并选择工作单位。"},
+    )
+    captcha = LoginForm.base_fields["captcha"]
+
+    def clean_id_number(self) -> str:
+        value: str = self.cleaned_data["id_number"]
+        return clean_id_number(value)
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data.get("phone", "")
+        return clean_phone(phone)
+
+    def clean_unit(self) -> Organization:
+        value = self.cleaned_data["unit"].strip()
+        unit = (
+            Organization.objects.filter(kind=OrganizationKind.UNIT, pk=value).first()
+            if value.isascii() and value.isdigit() and len(value) < 19
+            else None
+        )
+        if unit is None:
+            raise ValidationError("所选单位不存在，请重新搜索选择。")
+        return unit
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("password1")
+            and data.get("password2")
+            and data["password1"] != data["password2"]
+        ):
+            self.add_error("password2", "两次输入的密码不一致。")
+        return data
+
+    @property
+    def chosen_label(self) -> str:
+        value = (self.data.get("unit") or "").strip() if self.is_bound else ""
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            unit = Organization.objects.filter(pk=value).only("name").first()
+            return unit.name if unit else ""
+        return ""
+
+
+class RegistrationRefuseForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="不通过原因",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写不通过的原因。"},
+    )

@@ -437,3 +437,85 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RegistrationStatus(models.TextChoices):
+    UNIT_REVIEW = "unit_review", "待单位审核"
+    SUPERVISOR_REVIEW = "supervisor_review", "待主管部门审批"
+    APPROVED = "approved", "已通过"
+    REFUSED = "refused", "未通过"
+
+
+# The states in which the account waits for someone (and cannot log in).
+REGISTRATION_WAITING = (RegistrationStatus.UNIT_REVIEW, RegistrationStatus.SUPERVISOR_REVIEW)
+
+
+class Registration(models.Model):
+    """A person's own registration (注册, issue 17 item 3): the login stays inactive until the
+    unit admin approves it, and where the region's profile says
+    (``registration.supervisor_approval``) the supervising department afterwards.
+
+    One per person (the person's ID number digest is unique, so one ID number never gets a
+    second account); a refused registration is reused when the person registers again."""
+
+    person = models.OneToOneField(
+        Person, verbose_name="专业技术人员", on_delete=models.CASCADE, related_name="registration"
+    )
+    unit = models.ForeignKey(
+        Organization,
+        verbose_name="工作单位",
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    # The supervising department that approves after the unit; None where the profile asks
+    # only the unit.
+    supervisor = models.ForeignKey(
+        Organization,
+        verbose_name="主管部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_registrations",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.UNIT_REVIEW,
+    )
+    reason = models.CharField("不通过原因", max_length=300, blank=True)
+    unit_decided_by = models.ForeignKey(
+        User,
+        verbose_name="单位审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unit_decided_at = models.DateTimeField("单位审核时间", null=True, blank=True)
+    supervisor_decided_by = models.ForeignKey(
+        User,
+        verbose_name="主管部门审批人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    supervisor_decided_at = models.DateTimeField("主管部门审批时间", null=True, blank=True)
+    created_at = models.DateTimeField("注册时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "个人注册"
+        verbose_name_plural = "个人注册"
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["supervisor", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_status_display()}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.status in REGISTRATION_WAITING

@@ -55,6 +55,12 @@ REGION_FEATURES: dict[str, Callable[[ProfileVersion], bool]] = {
     # 14: "培训项目列入年度计划，并报人社部门备案", issue 13 item 9).
     # Hours certified by a yearly application (学时认定申请书, Xinjiang, issue 14).
     "yearly_application": lambda version: version.yearly_application.enabled,
+    # 个人注册 (issue 17 item 3): the unit approves a person who registered; where the profile
+    # says, the supervising department afterwards (Zhejiang's 主管部门).
+    "registration": lambda version: version.registration.person,
+    "registration_supervisor": lambda version: (
+        version.registration.person and version.registration.supervisor_approval
+    ),
     "plans": lambda version: any(
         leaf.category.training_plan is not None for leaf in version.leaf_categories()
     ),
@@ -179,11 +185,24 @@ PERMISSIONS: dict[str, Permission] = dict(
         ),
         _permission("unit.manage_staff", "专业技术人员管理", _UNIT_ADMINS),
         _permission("imports.staff", "导入人员信息", (RoleKind.UNIT_ADMIN,)),
+        # 个人注册审核: only where the region lets people register.
+        _permission(
+            "accounts.approve_registrations",
+            "个人注册审核",
+            (RoleKind.UNIT_ADMIN,),
+            feature="registration",
+        ),
         # Zhejiang: the enterprise admin reports (上报) its learners for 学时登记.
         _permission("unit.enable_staff", "上报学员开通学时登记", _UNIT_ADMINS, grants_access=True),
         # 机构管理
         _permission("orgs.view_own", "本机构信息", _SUPERVISING, (RoleKind.TRAINING_BASE_ADMIN,)),
         _permission("orgs.approve_units", "单位注册与信息变更审批", _SUPERVISING, _PLATFORM),
+        _permission(
+            "accounts.approve_registrations_supervisor",
+            "个人注册审批（主管部门）",
+            _SUPERVISING,
+            feature="registration_supervisor",
+        ),
         # Zhejiang: the supervising department grants an enterprise 省属管理权限.
         _permission("orgs.grant_access", "开通单位学时登记权限", _SUPERVISING, grants_access=True),
         _permission(

@@ -9,9 +9,19 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from xueshi.core.models import AuditLog
-from xueshi.orgs.models import Department, Organization
+from xueshi.orgs.models import Department, Organization, OrganizationKind
+from xueshi.policy.loader import ProfileError, ProfileNotFound, get_profile
 
-from .models import UNIT_ROLE_KINDS, Person, RoleAssignment, RoleKind, User, id_number_q
+from .models import (
+    UNIT_ROLE_KINDS,
+    Person,
+    Registration,
+    RegistrationStatus,
+    RoleAssignment,
+    RoleKind,
+    User,
+    id_number_q,
+)
 from .permissions import people_in_scope, role_may
 
 # The department filter's value for people without a department.
@@ -146,3 +156,39 @@ def security_user_search(text: str = "") -> QuerySet[User]:
 
 def security_user(user_id: int) -> User | None:
     return security_user_search().filter(pk=user_id).first()
+
+
+# ---- 个人注册 (issue 17 item 3) ---------------------------------------------------------------
+
+
+def registrations_waiting(role: RoleAssignment | None) -> QuerySet[Registration]:
+    """The registrations the role must decide now, oldest first: a unit admin's unit's, or a
+    supervising department's after its units approved. Nothing for any other role."""
+    registrations = Registration.objects.select_related("person", "unit", "supervisor")
+    if role is None or role.organization_id is None:
+        return registrations.none()
+    if role.kind == RoleKind.UNIT_ADMIN:
+        return registrations.filter(
+            unit_id=role.organization_id, status=RegistrationStatus.UNIT_REVIEW
+        ).order_by("created_at", "id")
+    if role.kind in (RoleKind.SUPERVISOR_ADMIN, RoleKind.AUTHORITY_ADMIN):
+        return registrations.filter(
+            supervisor_id=role.organization_id, status=RegistrationStatus.SUPERVISOR_REVIEW
+        ).order_by("created_at", "id")
+    return registrations.none()
+
+
+def registration_regions() -> list[Organization]:
+    """The regions (top authorities with a profile) whose profile lets a person register today."""
+    found = []
+    authorities = Organization.objects.filter(
+        kind=OrganizationKind.AUTHORITY, parent__isnull=True
+    ).exclude(policy_profile="")
+    for authority in authorities.order_by("region_code", "id"):
+        try:
+            version = get_profile(authority.policy_profile).version_on(timezone.localdate())
+        except (ProfileNotFound, ProfileError):
+            continue
+        if version is not None and version.registration.person:
+            found.append(authority)
+    return found

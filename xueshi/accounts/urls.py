@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_otp, views_recovery, views_security, views_sso
+from . import views, views_otp, views_recovery, views_registration, views_security, views_sso
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,6 +17,19 @@ urlpatterns = [
     # Single sign-on with the region's unified identity service (accounts/sso.py).
     path("sso/callback/", views_sso.SsoCallbackView.as_view(), name="sso_callback"),
     path("sso/<slug:key>/", views_sso.SsoStartView.as_view(), name="sso_start"),
+    # 个人注册 (public) and its approval queue
+    path("register/", views_registration.register, name="register"),
+    path(
+        "register/units/",
+        views_registration.register_unit_search,
+        name="register_unit_search",
+    ),
+    path("registrations/", views_registration.registration_queue, name="registrations"),
+    path(
+        "registrations/<int:pk>/<str:action>/",
+        views_registration.registration_decide,
+        name="registration_decide",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("role/switch/", views.role_switch, name="role_switch"),

@@ -49,6 +49,9 @@ LIMITED: dict[str, Limited] = {
     "accounts:recover": Limited("login", frozenset({"POST"})),
     "accounts:recover_username": Limited("login", frozenset({"POST"})),
     "accounts:recover_reset": Limited("login", frozenset({"POST"})),
+    # 个人注册: the POST per address; the unit search of the registration page as a search.
+    "accounts:register": Limited("registration", frozenset({"POST"})),
+    "accounts:register_unit_search": Limited("public", ALL),
 }
 
 

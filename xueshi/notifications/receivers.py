@@ -9,12 +9,14 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 
+from xueshi.accounts import events as account_events
+from xueshi.accounts.models import Registration
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
 from xueshi.policy.hours import fmt
 from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
 
-from .services import notify
+from .services import notify, notify_registrant
 
 
 def _link(declaration: Declaration) -> str:
@@ -70,3 +72,47 @@ def on_audit_corrected(sender: Any, declaration: Declaration, reason: str, **kwa
 @receiver(events.approved_declaration_revoked)
 def on_audit_revoked(sender: Any, declaration: Declaration, reason: str, **kwargs: Any) -> None:
     _tell(declaration, f"您的学时申报“{declaration.title}”经抽查撤销认定：{reason}。")
+
+
+# ---- 个人注册: the person is told at each step (issue 17 item 3) ---------------------------
+
+
+def _tell_registrant(registration: Registration, message: str) -> None:
+    recipient = registration.person.user
+    transaction.on_commit(lambda: notify_registrant(recipient=recipient, message=message))
+
+
+@receiver(account_events.registration_submitted)
+def on_registration_submitted(sender: Any, registration: Registration, **kwargs: Any) -> None:
+    then = "，再报主管部门审批" if registration.supervisor_id else ""
+    _tell_registrant(
+        registration,
+        f"您在学时平台的注册已提交，等待“{registration.unit.name}”审核{then}。",
+    )
+
+
+@receiver(account_events.registration_forwarded)
+def on_registration_forwarded(sender: Any, registration: Registration, **kwargs: Any) -> None:
+    supervisor = registration.supervisor.name if registration.supervisor else "主管部门"
+    _tell_registrant(
+        registration,
+        f"您的注册已通过“{registration.unit.name}”审核，等待“{supervisor}”审批。",
+    )
+
+
+@receiver(account_events.registration_approved)
+def on_registration_approved(sender: Any, registration: Registration, **kwargs: Any) -> None:
+    _tell_registrant(
+        registration,
+        "您的注册已审核通过，现在可以用身份证号和注册时设置的密码登录学时平台。",
+    )
+
+
+@receiver(account_events.registration_refused)
+def on_registration_refused(
+    sender: Any, registration: Registration, reason: str, **kwargs: Any
+) -> None:
+    _tell_registrant(
+        registration,
+        f"您的注册未通过审核：{reason}。请核实后重新注册或联系所在单位管理员。",
+    )

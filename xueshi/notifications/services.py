@@ -22,6 +22,21 @@ def notify(*, recipient: Any, message: str, url: str = "") -> Notification | Non
     return notification
 
 
+def notify_registrant(*, recipient: Any, message: str) -> Notification | None:
+    """A step of the person's own registration: the bell (read once they can log in), and
+    the same text to the phone and e-mail they gave when registering, whatever their
+    preferences (they have not been able to set any yet)."""
+    if recipient is None:
+        return None
+    notification = Notification.objects.create(recipient=recipient, message=message[:300])
+    person = Person.objects.filter(user=recipient).first()
+    if person is not None and person.phone:
+        send_text("sms", person.phone, message)
+    if recipient.email:
+        send_text("email", recipient.email, message)
+    return notification
+
+
 def channels(user: Any, preference: NotificationPreference) -> list[tuple[str, str]]:
     chosen: list[tuple[str, str]] = []
     if preference.by_email and user.email:

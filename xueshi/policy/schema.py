@@ -437,6 +437,17 @@ class PlatformAccess(StrictModel):
         return self.mode == "enabled_by_unit"
 
 
+class RegistrationRules(StrictModel):
+    """Whether a person may register (注册) on the public site (issue 17 item 3).
+
+    ``person``: the public home offers 注册; the account waits until the unit admin approves
+    it, and where ``supervisor_approval`` then the supervising department (Zhejiang's 主管部门)."""
+
+    person: bool = False
+    supervisor_approval: bool = False
+    note: str = ""
+
+
 class DeclaringWindow(StrictModel):
     credit_years: list[Literal["current", "previous"]] = Field(min_length=1)
     opens: MonthDay = "01-01"
@@ -664,6 +675,7 @@ class ProfileVersion(StrictModel):
     review: ReviewRules
     declarants: list[DeclarantKind] = Field(min_length=1)
     access: PlatformAccess = PlatformAccess()
+    registration: RegistrationRules = RegistrationRules()
     windows: Windows
     region_tiers: list[RegionTier] = Field(default_factory=list)
     title_tracks: list[TitleSeries] = Field(default_factory=list)

@@ -153,6 +153,13 @@ MENU: list[Entry] = [
     Entry("单位管理", "单位管理员管理", "orgs:unit_admin_list", "person-gear", "unit.manage"),
     Entry("单位管理", "学时登记开放", "orgs:declaring_windows", "calendar-range", "unit.manage"),
     Entry("单位管理", "导入人员信息", "imports:staff", "person-lines-fill", "imports.staff"),
+    Entry(
+        "单位管理",
+        "个人注册审核",
+        "accounts:registrations",
+        "person-check",
+        "accounts.approve_registrations",
+    ),
     # 主管部门 / 认定机构 / 平台
     Entry("机构管理", "待审批单位", "orgs:pending_units", "hourglass-split", "orgs.approve_units"),
     Entry(
@@ -161,6 +168,13 @@ MENU: list[Entry] = [
         "orgs:unit_change_requests",
         "pencil-square",
         "orgs.approve_units",
+    ),
+    Entry(
+        "机构管理",
+        "个人注册审批",
+        "accounts:registrations",
+        "person-check",
+        "accounts.approve_registrations_supervisor",
     ),
     Entry(
         "机构管理",

@@ -17,6 +17,14 @@ from xueshi.portal.menu import menu_for
 DECLARE_FOR = ("代为申报", "declarations:declare_for", "declarations.declare_for")
 IMPORT_CLAIMS = ("导入学员培训信息", "imports:claims", "imports.claims")
 BASE = ("统一申报", "declarations:training_base_declare", "declarations.training_base")
+# 个人注册 (issue 17 item 3): the unit approves where people may register (Xinjiang, Zhejiang);
+# the supervising department (here Zhejiang's 建设厅 above its enterprises) only in Zhejiang.
+REGISTRATIONS = ("个人注册审核", "accounts:registrations", "accounts.approve_registrations")
+SUPERVISED_REGISTRATIONS = (
+    "个人注册审批",
+    "accounts:registrations",
+    "accounts.approve_registrations_supervisor",
+)
 
 # (account, entry, may the role do it in its region?)
 CASES = [
@@ -36,6 +44,13 @@ CASES = [
     ("gx_gxu", IMPORT_CLAIMS, True),
     # Guangxi's supervisor reviews (提交至主管部门审核) but does not register hours.
     ("gx_jyt", DECLARE_FOR, False),
+    ("xj_xju", REGISTRATIONS, True),
+    ("zj_jiangong", REGISTRATIONS, True),
+    ("gx_gxu", REGISTRATIONS, False),
+    ("ha_zzu", REGISTRATIONS, False),
+    ("zj_jst", SUPERVISED_REGISTRATIONS, True),
+    ("xj_jyt", SUPERVISED_REGISTRATIONS, False),
+    ("gx_jyt", SUPERVISED_REGISTRATIONS, False),
 ]
 
 
