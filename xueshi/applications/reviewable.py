@@ -22,6 +22,7 @@ from xueshi.orgs.models import Organization, OrganizationStatus
 from xueshi.review.chain import PlannedStep
 from xueshi.review.lifecycle import register
 from xueshi.review.models import TrailAction
+from xueshi.review.trail import trail_write
 
 from . import events
 from .models import Application, ApplicationStep, ApplicationTrail, EntryEvidence
@@ -179,48 +180,25 @@ class ApplicationReviewable:
 def _trail_record(
     item: Application,
     *,
-    action: str,
-    actor: Any,
-    role: RoleAssignment,
-    from_status: str,
-    level_name: str = "",
-    organization: Organization | None = None,
-    comment: str = "",
-    hours_granted: Decimal | None = None,
     forwarded_to: Organization | None = None,
-    request: Any = None,
+    level_name: str = "",
+    **kwargs: Any,
 ) -> ApplicationTrail:
-    entry = ApplicationTrail.objects.create(
-        application=item,
-        action=action,
+    return trail_write(
+        ApplicationTrail,
+        item_field="application",
+        item=item,
+        audit_prefix="application",
         level_name=level_name,
-        organization=organization,
-        forwarded_to=forwarded_to,
-        actor=actor,
-        actor_role=role.kind,
-        from_status=from_status,
-        to_status=item.status,
-        to_level=item.status_level,
-        comment=comment,
-        hours_granted=hours_granted,
-    )
-    audit_record(
-        action=f"application.{action}",
-        actor=actor,
-        role=role.kind,
-        request=request,
-        target=item,
-        from_state=from_status,
-        to_state=item.status,
-        reason=comment,
         details={
             "number": item.number,
             "level": level_name,
-            "organization": organization.pk if organization else None,
             "forwarded_to": forwarded_to.pk if forwarded_to else None,
         },
+        forwarded_to=forwarded_to,
+        to_level=item.status_level,
+        **kwargs,
     )
-    return entry
 
 
 def register_application() -> None:

@@ -28,6 +28,7 @@ from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.policy.resolver import resolve_version
 from xueshi.review.chain import PlannedStep, resolve_chain
 from xueshi.review.lifecycle import register
+from xueshi.review.trail import trail_write
 
 from .models import SupplementRequest, SupplementStep, SupplementTrailEntry
 from .selectors import requests_in_scope
@@ -107,35 +108,14 @@ class SupplementRequestReviewable:
         return {}
 
     def trail(self, item: SupplementRequest, **kwargs: Any) -> SupplementTrailEntry:
-        role: RoleAssignment = kwargs["role"]
-        organization: Organization | None = kwargs.get("organization")
-        entry = SupplementTrailEntry.objects.create(
-            request=item,
-            action=str(kwargs["action"]),
-            level_name=kwargs.get("level_name", ""),
-            organization=organization,
-            actor=kwargs["actor"],
-            actor_role=role.kind,
-            from_status=kwargs["from_status"],
-            to_status=item.status,
-            comment=kwargs.get("comment", ""),
+        return trail_write(
+            SupplementTrailEntry,
+            item_field="request",
+            item=item,
+            audit_prefix="supplement",
+            details={"credit_year": item.credit_year, "category": item.category_code},
+            **kwargs,
         )
-        audit_record(
-            action=f"supplement.{kwargs['action']}",
-            actor=kwargs["actor"],
-            role=role.kind,
-            request=kwargs.get("request"),
-            target=item,
-            from_state=kwargs["from_status"],
-            to_state=item.status,
-            reason=kwargs.get("comment", ""),
-            details={
-                "credit_year": item.credit_year,
-                "category": item.category_code,
-                "organization": organization.pk if organization else None,
-            },
-        )
-        return entry
 
     def discard(
         self, item: SupplementRequest, *, actor: Any, role: RoleAssignment, request: Any

@@ -28,6 +28,7 @@ from xueshi.orgs.models import Organization, OrganizationKind, OrganizationStatu
 from xueshi.policy.resolver import try_resolve_version
 from xueshi.review.chain import PlannedStep
 from xueshi.review.lifecycle import register
+from xueshi.review.trail import trail_write
 
 from .models import TransferRequest, TransferStep, TransferTrailEntry
 from .selectors import region_of, transfers_in_scope
@@ -140,35 +141,14 @@ class TransferRequestReviewable:
         return {}
 
     def trail(self, item: TransferRequest, **kwargs: Any) -> TransferTrailEntry:
-        role: RoleAssignment = kwargs["role"]
-        organization: Organization | None = kwargs.get("organization")
-        entry = TransferTrailEntry.objects.create(
-            request=item,
-            action=str(kwargs["action"]),
-            level_name=kwargs.get("level_name", ""),
-            organization=organization,
-            actor=kwargs["actor"],
-            actor_role=role.kind,
-            from_status=kwargs["from_status"],
-            to_status=item.status,
-            comment=kwargs.get("comment", ""),
+        return trail_write(
+            TransferTrailEntry,
+            item_field="request",
+            item=item,
+            audit_prefix="transfer",
+            details={"person_id": item.person_id, "source_region": item.source_region_name},
+            **kwargs,
         )
-        audit_record(
-            action=f"transfer.{kwargs['action']}",
-            actor=kwargs["actor"],
-            role=role.kind,
-            request=kwargs.get("request"),
-            target=item,
-            from_state=kwargs["from_status"],
-            to_state=item.status,
-            reason=kwargs.get("comment", ""),
-            details={
-                "person_id": item.person_id,
-                "source_region": item.source_region_name,
-                "organization": organization.pk if organization else None,
-            },
-        )
-        return entry
 
     def discard(
         self, item: TransferRequest, *, actor: Any, role: RoleAssignment, request: Any
