@@ -32,6 +32,7 @@ from xueshi.accounts.models import Person, RoleAssignment, RoleKind, User
 from xueshi.accounts.services import person_create
 from xueshi.accounts.tests.factories import user_of
 from xueshi.core.models import AuditLog, AuditResult
+from xueshi.orgs.tests.factories import UnitFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -198,6 +199,20 @@ def test_a_tampered_state_is_refused(xueshi: str) -> None:
     assert me.status_code == 302 and "/accounts/login/" in me.headers["Location"]
     [row] = sso_audit_rows()
     assert row.details["reason"] == "refused" and row.result == AuditResult.FAILURE
+
+
+def test_a_person_of_another_region_is_not_let_in_by_this_regions_provider(xueshi: str) -> None:
+    person = person_create(id_number=KNOWN, name="阿依古丽")
+    person.unit = UnitFactory.create()  # a unit of a Guangxi authority
+    person.save(update_fields=["unit"])
+    User.objects.filter(pk=user_of(person).pk).update(must_change_password=False)
+    browser = requests.Session()
+    page = browser.get(to_provider_and_back(browser, xueshi, "known"), allow_redirects=False)
+    assert page.status_code == 403 and "该账号不属于此地区" in page.text
+    me = browser.get(f"{xueshi}/accounts/me/", allow_redirects=False)
+    assert me.status_code == 302 and "/accounts/login/" in me.headers["Location"]
+    [row] = sso_audit_rows()
+    assert row.details == {"provider": "xinjiang", "reason": "other_region"}
 
 
 def test_an_admin_still_gives_the_second_factor_after_sso(xueshi: str) -> None:

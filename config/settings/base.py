@@ -29,6 +29,9 @@ PREVIOUS_LOOKUP_KEYS = env.list("PREVIOUS_LOOKUP_KEYS", default=[])
 # to the database but does not hold this key cannot rebuild the chain after an edit.
 DEV_AUDIT_CHAIN_KEY = hashlib.sha256(b"xueshi dev audit chain").hexdigest()
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default=DEV_AUDIT_CHAIN_KEY)
+# A database with audit rows from before the chain was keyed: the last such row's id, fixed at
+# the upgrade (docs/security.md); 0 accepts no unkeyed row.
+AUDIT_CHAIN_LEGACY_UNTIL_ID = env.int("AUDIT_CHAIN_LEGACY_UNTIL_ID", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

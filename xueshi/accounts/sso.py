@@ -36,7 +36,7 @@ from xueshi.core.identifiers import clean_id_number
 from xueshi.core.ratelimit import limit_url
 from xueshi.policy.loader import profile_keys
 
-from .models import Person, User
+from .models import Person, RoleAssignment, User
 from .services import person_create
 
 # What the library reads from settings, fixed here for every region (one callback URL; PKCE
@@ -71,6 +71,9 @@ FAILURE_MESSAGES = {
         "统一身份认证返回的身份证号在本平台没有账号。请先注册，或联系所在单位管理员添加。"
     ),
     "inactive": "该账号尚未启用（待审核）或已停用，暂不能登录。请联系所在单位管理员。",
+    "other_region": (
+        "该账号不属于此地区，不能通过此地区的统一身份认证登录。请选择所在地区，或使用账号密码登录。"
+    ),
     "no_id_number": "统一身份认证未提供有效的身份证号，无法确认您的身份。",
     "denied": "您在统一身份认证平台取消了授权，未登录。",
     "refused": "登录请求已失效或不正确（可能已过期或被篡改），请重新登录。",
@@ -303,7 +306,24 @@ class RegionOIDCBackend(OIDCAuthenticationBackend):
             raise fail(request, "unknown_id_number")
         if not person.user.is_active:
             raise fail(request, "inactive")
+        if not belongs_to_region(person, self.provider.key):
+            # A region's identity service vouches for its own people only: a token from
+            # another region (a staging or looser service) must not open this account.
+            raise fail(request, "other_region")
         return person.user
+
+
+def belongs_to_region(person: Person, region_key: str) -> bool:
+    """Whether the person works in the region (their unit's profile) or holds a role there; a
+    person with no unit and no role (an account just made from this provider's claims) does."""
+    regions = {
+        role.organization.effective_policy_profile()
+        for role in RoleAssignment.objects.filter(user=person.user).select_related("organization")
+        if role.organization is not None
+    }
+    if person.unit is not None:
+        regions.add(person.unit.effective_policy_profile())
+    return not regions or region_key in regions
 
 
 def _person_from_claims(id_number: str, name: str) -> Person:

@@ -6,8 +6,10 @@ past its append-only trigger) still cannot recompute the chain after an edit. In
 serialised (PostgreSQL: an advisory transaction lock; SQLite: the database write lock) so two
 requests never chain onto the same predecessor. `audit_chain_verify` walks the chain.
 
-Rows written before the chain was keyed carry the plain SM3 of the same input; they are
-accepted only before the first keyed row (an unkeyed row after it is a forgery).
+Rows written before the chain was keyed carry the plain SM3 of the same input. They are accepted
+only up to `AUDIT_CHAIN_LEGACY_UNTIL_ID` (set once, at the upgrade, to the last such row's id;
+0, the default, accepts none) and only before the first keyed row: a chain rebuilt without the
+key after an edit does not verify.
 """
 
 from __future__ import annotations
@@ -211,12 +213,17 @@ def audit_chain_verify(rows: Iterable[AuditLog] | None = None) -> ChainReport:
     previous: str | None = None
     count = legacy = 0
     keyed_seen = False
+    legacy_until = int(getattr(settings, "AUDIT_CHAIN_LEGACY_UNTIL_ID", 0) or 0)
     for row in rows:
         if previous is None:
             previous = _chain_start()
         if row.digest == audit_digest(previous, row):
             keyed_seen = True
-        elif not keyed_seen and row.digest == legacy_audit_digest(previous, row):
+        elif (
+            not keyed_seen
+            and row.pk <= legacy_until
+            and row.digest == legacy_audit_digest(previous, row)
+        ):
             legacy += 1
         else:
             # Either this row was edited, or a row before it was removed or inserted (or it

@@ -85,17 +85,20 @@ def ledger_record_approval(*, declaration: Declaration) -> LedgerEntry:
 
 @transaction.atomic
 def ledger_record_deletion(*, declaration: Declaration) -> LedgerEntry | None:
-    """Removing an approved claim takes back exactly what its approval added."""
-    approval = LedgerEntry.objects.filter(
-        declaration=declaration, source=EntrySource.APPROVAL
-    ).first()
+    """Removing an approved claim takes back exactly what it still holds in the ledger: its
+    approval, less what a sample audit already took back (抽查核减)."""
+    entries = LedgerEntry.objects.filter(declaration=declaration)
+    approval = entries.filter(source=EntrySource.APPROVAL).first()
     if approval is None:
+        return None
+    held = entries.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+    if held == 0:
         return None
     return _post(
         person_id=approval.person_id,
         credit_year=approval.credit_year,
         subject=approval.subject,
-        hours=-approval.hours,
+        hours=-held,
         source=EntrySource.DELETION,
         category_code=approval.category_code,
         declaration=declaration,

@@ -163,35 +163,41 @@ def test_a_retention_below_184_days_fails_the_system_check(settings):
     assert check_audit_retention() == []
 
 
+def _rebuild_unkeyed(rows) -> None:
+    """What someone past the trigger but without the key can do: plain SM3 from genesis."""
+    previous = GENESIS_DIGEST
+    for row in rows:
+        previous = legacy_audit_digest(previous, row)
+        AuditLog.objects.filter(pk=row.pk).update(digest=previous)
+
+
 def test_the_chain_is_keyed_an_unkeyed_rebuild_after_an_edit_is_caught():
     first = audit_record(action="test.one", reason="原始")
     audit_record(action="test.two")
     first.refresh_from_db()
     # Without the key the digest cannot be recomputed: it is not the plain SM3 of the input.
     assert first.digest != legacy_audit_digest(GENESIS_DIGEST, first)
-    # Someone past the trigger edits a row and rebuilds the chain with plain SM3.
+    # Someone past the trigger edits a row and rebuilds the whole chain with plain SM3.
     with guards_lifted(connection, update=True):
         AuditLog.objects.filter(pk=first.pk).update(reason="改过")
-        previous = GENESIS_DIGEST
-        for row in AuditLog.objects.order_by("id"):
-            previous = legacy_audit_digest(previous, row)
-            AuditLog.objects.filter(pk=row.pk).update(digest=previous)
-    # Both rows now look like rows from before the chain was keyed: accepted as legacy only
-    # while no keyed row follows; the next keyed row does not chain onto the forgery's head...
-    audit_record(action="test.three")
+        _rebuild_unkeyed(AuditLog.objects.order_by("id"))
     report = audit_chain_verify()
-    assert report.ok and report.legacy_rows == 2  # the keyed row chained onto the forged head
-    # ...but once a keyed row exists, rebuilding the rows before it without the key breaks
-    # it: the forger cannot recompute a keyed digest. (A rebuild of the whole log as "legacy"
-    # is caught by the head kept outside the database: docs/security.md.)
+    assert not report.ok and report.broken_id == first.pk
+
+
+def test_rows_from_before_the_key_verify_up_to_the_configured_id_only(settings):
+    rows = [audit_record(action=f"test.{n}") for n in range(3)]
+    # A database upgraded from the unkeyed chain: its rows carry plain SM3 digests.
     with guards_lifted(connection, update=True):
-        AuditLog.objects.filter(action="test.two").update(reason="再改")
-        previous = GENESIS_DIGEST
-        for row in AuditLog.objects.exclude(action="test.three").order_by("id"):
-            previous = legacy_audit_digest(previous, row)
-            AuditLog.objects.filter(pk=row.pk).update(digest=previous)
+        _rebuild_unkeyed(AuditLog.objects.order_by("id"))
+    audit_record(action="test.keyed")  # the first row after the upgrade, keyed
+    settings.AUDIT_CHAIN_LEGACY_UNTIL_ID = rows[-1].pk
     report = audit_chain_verify()
-    assert not report.ok and report.broken_id == AuditLog.objects.get(action="test.three").pk
+    assert report.ok and report.legacy_rows == 3 and report.rows == 4
+    # Had the upgrade been at an earlier row, a later unkeyed row is a forgery.
+    settings.AUDIT_CHAIN_LEGACY_UNTIL_ID = rows[0].pk
+    report = audit_chain_verify()
+    assert report.broken_id == rows[1].pk
 
 
 def test_a_different_key_breaks_the_whole_chain():
@@ -202,7 +208,7 @@ def test_a_different_key_breaks_the_whole_chain():
     assert not report.ok and report.rows == 0
 
 
-def test_legacy_rows_are_accepted_only_before_the_first_keyed_row():
+def test_legacy_rows_are_accepted_only_before_the_first_keyed_row(settings):
     keyed = audit_record(action="test.keyed")
     legacy = audit_record(action="test.legacy")
     keyed.refresh_from_db()
@@ -210,5 +216,6 @@ def test_legacy_rows_are_accepted_only_before_the_first_keyed_row():
         AuditLog.objects.filter(pk=legacy.pk).update(
             digest=legacy_audit_digest(keyed.digest, legacy)
         )
+    settings.AUDIT_CHAIN_LEGACY_UNTIL_ID = legacy.pk
     report = audit_chain_verify()
     assert report.broken_id == legacy.pk and report.rows == 1

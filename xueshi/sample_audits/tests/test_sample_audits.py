@@ -22,6 +22,7 @@ from xueshi.declarations.tests.test_form_views import act_as
 from xueshi.ledger.models import EntrySource, LedgerEntry, YearTotal
 from xueshi.portal.menu import menu_for
 from xueshi.review.models import TrailAction, TrailEntry
+from xueshi.review.services import approved_declaration_delete
 from xueshi.sample_audits import views
 from xueshi.sample_audits.models import AuditVerdict, SampleAudit, SampledItem
 from xueshi.sample_audits.services import sampled_item_decide
@@ -191,6 +192,22 @@ def test_a_claim_corrected_by_one_audit_is_not_corrected_again_by_another(demo, 
     other.refresh_from_db()
     assert first.hours_granted == Decimal(24) and other.verdict == ""
     assert _professional_hours(demo) == Decimal(24 + 32)
+
+
+def test_deleting_a_corrected_claim_takes_back_only_what_it_still_holds(demo, compliant):
+    first, _second = compliant
+    before = _professional_hours(demo)
+    item = start(demo, size_value=Decimal(2), seed=1).items.get(declaration=first)
+    _decide(demo, item, AuditVerdict.CORRECTED, hours_after=Decimal(24), reason="少半天")
+    assert _professional_hours(demo) == before - Decimal(8)
+    remover = demo.role("gx_gxu")
+    approved_declaration_delete(
+        declaration_id=first.pk, actor=remover.user, role=remover, reason="重复登记"
+    )
+    # 32 approved, 8 taken back by the audit: the deletion takes the remaining 24, not 32.
+    assert _professional_hours(demo) == before - Decimal(32)
+    net = sum(LedgerEntry.objects.filter(declaration=first).values_list("hours", flat=True))
+    assert net == 0
 
 
 def test_confirming_changes_nothing_and_an_item_is_decided_once(demo, population):
