@@ -351,6 +351,8 @@ RATELIMITS = {
     "public": env("RATELIMIT_PUBLIC", default="60/300"),
     # 个人注册: each POST registers (or tries to) an account; far fewer than a search.
     "registration": env("RATELIMIT_REGISTRATION", default="10/3600"),
+    # 从证书照片开始: each POST reads a photo in the web process (seconds, hundreds of MB).
+    "recognition": env("RATELIMIT_RECOGNITION", default="10/300"),
 }
 
 # Health (/health/): the worker is alive when its heartbeat is younger than this.

@@ -40,6 +40,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db.models import QuerySet
@@ -65,6 +66,9 @@ FULL_ID_PERMISSION = "reports.view_full_id_number"
 # Query parameters of a full-number export: asked for, and why (kept out of the filters).
 FULL_ID_PARAM = "full_id"
 FULL_ID_REASON_PARAM = "full_id_reason"
+FULL_ID_TOKEN_PARAM = "full_id_token"  # noqa: S105 (a parameter name)
+FULL_ID_TOKEN_SALT = "xueshi.core.exports.full_id"  # noqa: S105 (a namespace)
+FULL_ID_TOKEN_MAX_AGE = 900  # seconds between the form and its answer
 FULL_ID_REASON_MIN = 5
 FULL_ID_REASON_MAX = 200
 DEFAULT_BACKGROUND_ROWS = 5000
@@ -428,7 +432,9 @@ def full_id_request(request: HttpRequest, params: Mapping[str, str], what: str) 
         )
         raise PermissionDenied("您没有导出完整证件号码的权限。")
     reason = " ".join(str(params.get(FULL_ID_REASON_PARAM, "")).split())
-    if FULL_ID_REASON_PARAM not in params:
+    if FULL_ID_REASON_PARAM not in params or not _full_id_token_valid(request, params):
+        # Only the form this user was shown may ask: a link made by someone else (the export
+        # is a GET) shows the form instead of exporting under their reason.
         return FullIdRequest(wanted=True, reason=reason, error=" ")
     if len(reason) < FULL_ID_REASON_MIN:
         return FullIdRequest(
@@ -439,6 +445,20 @@ def full_id_request(request: HttpRequest, params: Mapping[str, str], what: str) 
             wanted=True, reason=reason, error=f"导出原因不能超过 {FULL_ID_REASON_MAX} 个字。"
         )
     return FullIdRequest(wanted=True, reason=reason)
+
+
+def _full_id_token(request: HttpRequest) -> str:
+    return signing.TimestampSigner(salt=FULL_ID_TOKEN_SALT).sign(str(request.user.pk))
+
+
+def _full_id_token_valid(request: HttpRequest, params: Mapping[str, str]) -> bool:
+    try:
+        user_pk = signing.TimestampSigner(salt=FULL_ID_TOKEN_SALT).unsign(
+            str(params.get(FULL_ID_TOKEN_PARAM, "")), max_age=FULL_ID_TOKEN_MAX_AGE
+        )
+    except signing.BadSignature:
+        return False
+    return user_pk == str(request.user.pk)
 
 
 def _ask_full_id_reason(
@@ -452,7 +472,7 @@ def _ask_full_id_reason(
     carried = [
         (name, params[name])
         for name in params
-        if name not in (FULL_ID_PARAM, FULL_ID_REASON_PARAM, "format")
+        if name not in (FULL_ID_PARAM, FULL_ID_REASON_PARAM, FULL_ID_TOKEN_PARAM, "format")
     ]
     return render(
         request,
@@ -461,6 +481,7 @@ def _ask_full_id_reason(
             "title": spec.title,
             "format": fmt,
             "carried": carried,
+            "token": _full_id_token(request),
             "reason": asked.reason,
             "error": asked.error.strip(),
             "minimum": FULL_ID_REASON_MIN,
@@ -485,7 +506,7 @@ def export_or_enqueue(
     plain = {
         name: params.get(name, "")
         for name in params
-        if name not in ("format", "table", FULL_ID_PARAM, FULL_ID_REASON_PARAM)
+        if name not in ("format", "table", FULL_ID_PARAM, FULL_ID_REASON_PARAM, FULL_ID_TOKEN_PARAM)
     }
     rows = on_replica(spec.rows(role, plain))
     count = _count(rows)

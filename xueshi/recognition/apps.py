@@ -6,4 +6,5 @@ class RecognitionConfig(AppConfig):
     verbose_name = "证书识别"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (evidence attached, claims changed; the flags)
+        # Evidence attached, claims changed; the flags; the photo page's rate limit.
+        from . import receivers  # noqa: F401

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from xueshi.core.ratelimit import limit_url
 from xueshi.declarations.events import evidence_attached
 from xueshi.declarations.evidence import register_evidence_notes
 from xueshi.declarations.models import Attachment, Declaration
@@ -19,6 +20,10 @@ from . import engine
 from .flags import RECOGNITION_FLAGS, evidence_notes
 from .services import mismatches_refresh, recognition_create
 from .tasks import recognise_evidence_task
+
+# 从证书照片开始 reads a photo in the web process (seconds, hundreds of MB): a few POSTs per
+# address and five minutes (settings.RATELIMITS["recognition"]).
+limit_url("recognition:from_photo", "recognition", methods={"POST"})
 
 # Saves of a claim that change what is compared with its certificate.
 COMPARED_FIELDS = frozenset(

@@ -428,6 +428,8 @@ def transition(
         trail = _audit_correct(move, hours_granted, reason)
     elif action == A.AUDIT_REVOKE:
         item.decided_at = timezone.now()
+        # Nothing is granted any more: statistics that sum hours granted agree with the ledger.
+        item.hours_granted = Decimal(0)
         trail = {"organization": role.organization, "comment": reason, "hours_granted": Decimal(0)}
     item.status = row.target
     item.status_level, waiting_at = _placement(move, row)

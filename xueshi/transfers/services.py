@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 
-from xueshi.accounts.models import Person, RoleAssignment, RoleKind, id_number_digest
+from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
 from xueshi.certificates.models import Certificate, CertificateKind, CertificateStatus
 from xueshi.certificates.selectors import certificate_by_number
@@ -90,8 +90,9 @@ def certificate_recognise(
             f"证书“{certificate.number}”已作废（{certificate.void_reason or '无原因'}），"
             "不能用于学时转入。",
         )
-    holder = Person.objects.only("id_number_digest").get(pk=certificate.person_id)
-    if holder.id_number_digest != id_number_digest(person.id_number):
+    # One ID number is one Person (its digest is unique): the same row, whichever lookup key
+    # wrote the digest (a rotation may be under way).
+    if certificate.person_id != person.pk:
         raise _field(
             "certificate_number",
             f"证书“{certificate.number}”不属于{person.name}（身份证号不一致），不能用于学时转入。",
@@ -210,6 +211,9 @@ def transfer_create(
         years = recognised.years
     else:
         source, source_name = _source(source_region_id, source_region_name, own_region)
+    # Two submissions at once (a double click, two tabs) wait here one after the other, so the
+    # second sees the first's years and is refused.
+    Person.objects.select_for_update().only("pk").get(pk=person.pk)
     _no_open_duplicate(person, source_name, years)
     transfer = TransferRequest(
         person=person,

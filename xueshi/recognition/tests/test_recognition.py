@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -309,6 +310,17 @@ def test_claim_started_from_a_photo_is_prefilled_and_marked(client, demo, photo)
         {"photo": upload(png(Image.new("RGB", (800, 600), "white")), "空白.png")},
     )
     assert blank.status_code == 400 and "未能识别" in blank.content.decode()
+
+
+def test_reading_photos_in_the_request_is_rate_limited(client, demo, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "recognition": "2/300"}
+    cache.clear()
+    act_as(client, demo.professional("钱伟"))
+    url = reverse("recognition:from_photo")
+    # No file: refused at the field, quickly; the POSTs still count.
+    assert [client.post(url).status_code for _ in range(2)] == [400, 400]
+    assert client.post(url).status_code == 429
+    assert client.get(url).status_code == 200  # the page itself is not limited
 
 
 # --- the feature off ----------------------------------------------------------------------

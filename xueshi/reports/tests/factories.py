@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,14 @@ def act_as(client: Client, role: RoleAssignment) -> Client:
     session[ACTIVE_ROLE_SESSION_KEY] = role.pk
     session.save()
     return client
+
+
+def full_id_token(client: Client, url: str) -> str:
+    """The token of the reason form a holder of the permission is shown (core/exports.py)."""
+    page = client.get(url, {"format": "xlsx", "full_id": "1"}).content.decode()
+    found = re.search(r'name="full_id_token" value="([^"]+)"', page)
+    assert found, "no reason form"
+    return found.group(1)
 
 
 def chain_of(person: Person) -> list[tuple[Organization, str]]:

@@ -20,7 +20,7 @@ from xueshi.core.exports import Column, write_xlsx
 from xueshi.core.identifiers import mask_id_number
 from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
 
-from .factories import act_as, guangxi_claims
+from .factories import act_as, full_id_token, guangxi_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -96,11 +96,30 @@ def test_id_numbers_are_full_only_with_the_permission_and_a_reason(demo, client:
     rows, _ = _xlsx_rows(_export(client, "xlsx"))
     assert rows[1][1] == mask_id_number(full)
     reason = "报送人社厅年度核查名单"
-    rows, _ = _xlsx_rows(_export(client, "xlsx", full_id="1", full_id_reason=reason))
+    url = reverse("reports:export_declarations")
+    token = full_id_token(client, url)
+    rows, _ = _xlsx_rows(
+        _export(client, "xlsx", full_id="1", full_id_reason=reason, full_id_token=token)
+    )
     assert rows[1][1] == full
     entry = AuditLog.objects.filter(action="export").order_by("-id").first()
     assert entry.details["full_id_numbers"] is True and entry.reason == reason
     assert "full_id" not in entry.details["filters"]
+    assert "full_id_token" not in entry.details["filters"]
+
+
+def test_a_full_number_export_needs_the_form_shown_to_that_user(demo, client: Client):
+    """A link someone else made (the export is a GET) shows the form, never exports."""
+    guangxi_claims(demo)
+    role = demo.role("gx_rst")
+    role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
+    act_as(client, role)
+    url = reverse("reports:export_declarations")
+    planted = {"format": "csv", "full_id": "1", "full_id_reason": "攻击者写的原因"}
+    for token in ("", "forged:token", full_id_token(client, url) + "x"):
+        page = client.get(url, {**planted, "full_id_token": token})
+        assert page.status_code == 200 and "导出原因" in page.content.decode()
+    assert not AuditLog.objects.filter(action="export").exists()
 
 
 def test_full_numbers_asked_without_a_reason_get_the_reason_form(demo, client: Client):
@@ -115,7 +134,15 @@ def test_full_numbers_asked_without_a_reason_get_the_reason_form(demo, client: C
     page = asked.content.decode()
     assert "导出原因" in page and 'name="status" value="approved"' in page
     assert 'name="format" value="csv"' in page
-    short = client.get(url, {"format": "csv", "full_id": "1", "full_id_reason": "核查"})
+    short = client.get(
+        url,
+        {
+            "format": "csv",
+            "full_id": "1",
+            "full_id_reason": "核查",
+            "full_id_token": full_id_token(client, url),
+        },
+    )
     assert short.status_code == 400 and "至少 5 个字" in short.content.decode()
     assert AuditLog.objects.filter(action="export").count() == exports_before
 
@@ -213,7 +240,12 @@ def test_a_background_export_keeps_full_numbers_only_with_a_reason(
     with django_capture_on_commit_callbacks(execute=True):
         client.get(
             reverse("reports:export_declarations"),
-            {"format": "xlsx", "full_id": "1", "full_id_reason": "年度核查名单报送"},
+            {
+                "format": "xlsx",
+                "full_id": "1",
+                "full_id_reason": "年度核查名单报送",
+                "full_id_token": full_id_token(client, reverse("reports:export_declarations")),
+            },
         )
     job = BackgroundJob.objects.get(kind="export")
     rows, _ = _xlsx_rows(_content(client.get(reverse("core:job_download", args=[job.pk]))))

@@ -23,7 +23,7 @@ from xueshi.core.identifiers import mask_id_number
 from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
 from xueshi.ledger.services import GeneralRecordRow, general_records_import, ledger_record_approval
 
-from .factories import act_as, guangxi_claims, make_claim
+from .factories import act_as, full_id_token, guangxi_claims, make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -324,7 +324,12 @@ def test_staff_xlsx_full_ids_with_the_permission_and_audit(demo, client: Client)
     role.user.user_permissions.add(Permission.objects.get(codename="view_full_id_number"))
     act_as(client, role)
     rows = xlsx_rows(
-        client, "orgs:staff_export", q="覃", full_id="1", full_id_reason="单位年度名册备案"
+        client,
+        "orgs:staff_export",
+        q="覃",
+        full_id="1",
+        full_id_reason="单位年度名册备案",
+        full_id_token=full_id_token(client, reverse("orgs:staff_export")),
     )
     assert rows[0] == STAFF_HEADERS
     assert rows[1][1] == demo.person("覃海燕").id_number

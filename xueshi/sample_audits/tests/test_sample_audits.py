@@ -142,6 +142,8 @@ def test_revoking_a_sampled_claim_reduces_the_ledger_and_voids_the_certificate(
     assert not _valid_certificates(demo)
     item.refresh_from_db()
     assert item.verdict == AuditVerdict.REVOKED and item.hours_after == 0
+    item.declaration.refresh_from_db()
+    assert item.declaration.hours_granted == 0  # the statistics sum no revoked hours
 
 
 def test_correcting_hours_reduces_the_ledger_by_the_difference_and_reissues(
