@@ -228,7 +228,19 @@ def _candidates(recognition: EvidenceRecognition) -> QuerySet[EvidenceRecognitio
         EvidenceRecognition.objects.filter(status=RecognitionStatus.DONE)
         .exclude(declaration_id=recognition.declaration_id)
         .exclude(image_hash="")
-        .only("pk", "image_hash", "lines", "declaration_id")
+    )
+
+
+def _near_images(recognition: EvidenceRecognition) -> list[EvidenceRecognition]:
+    """Files whose picture is within the hash distance: the hashes are read alone (a short
+    string per row), the recognised text only for the few near ones."""
+    near = [
+        pk
+        for pk, image_hash in _candidates(recognition).values_list("pk", "image_hash").iterator()
+        if engine.hash_distance(image_hash, recognition.image_hash) <= IMAGE_HASH_DISTANCE
+    ]
+    return list(
+        EvidenceRecognition.objects.filter(pk__in=near).only("pk", "lines", "declaration_id")
     )
 
 
@@ -244,12 +256,12 @@ def reuses_record(recognition: EvidenceRecognition) -> list[EvidenceReuse]:
         ]
     if recognition.image_hash:
         text = _text(recognition)
-        # A linear scan of the hashes: fine for the thousands of a region's year (see bench/).
+        # A linear scan of the hashes alone; at province scale they want bucketing (an index
+        # on hash prefixes), noted in the closing note.
         found += [
             (other, ReuseReason.IMAGE)
-            for other in _candidates(recognition)
-            if engine.hash_distance(other.image_hash, recognition.image_hash) <= IMAGE_HASH_DISTANCE
-            and same_text(_text(other), text)
+            for other in _near_images(recognition)
+            if same_text(_text(other), text)
         ]
     links = []
     for other, reason in found:
