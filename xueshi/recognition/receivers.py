@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from xueshi.core.ratelimit import limit_url
 from xueshi.declarations.events import evidence_attached
 from xueshi.declarations.evidence import register_evidence_notes
-from xueshi.declarations.models import Attachment, Declaration
+from xueshi.declarations.models import Attachment, Declaration, DeclarationStatus
 from xueshi.review.flags import register_flag_provider
 
 from . import engine
@@ -45,7 +45,10 @@ def on_declaration_saved(
     if created or not engine.available():
         return
     if update_fields is not None and not COMPARED_FIELDS.intersection(update_fields):
-        return  # a lifecycle move (status, position): nothing compared changed
+        return  # a partial save of other fields: nothing compared changed
+    if instance.status not in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
+        return  # only a draft or a returned claim is edited; a lifecycle move changes none
+
     mismatches_refresh(instance)
 
 
