@@ -112,13 +112,22 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObjectStore]
         # The master elects itself before the bucket can be made (a few seconds).
         deadline = time.monotonic() + 60
         while True:
+            if process.poll() is not None:
+                # Most often the ports are taken (another suite's SeaweedFS): say so.
+                raise RuntimeError(f"SeaweedFS stopped; see {folder / 'weed.log'}")
             try:
                 store.client().create_bucket(Bucket=BUCKET)
                 break
-            except (BotoCoreError, ClientError):
-                if process.poll() is not None or time.monotonic() > deadline:
+            except ClientError as error:
+                # An earlier attempt that timed out on our side may have made it after all.
+                if error.response.get("Error", {}).get("Code") == "BucketAlreadyOwnedByYou":
+                    break
+                if time.monotonic() > deadline:
                     raise
-                time.sleep(0.5)
+            except BotoCoreError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.5)
         yield store
     finally:
         process.terminate()
