@@ -19,7 +19,7 @@ from xueshi.core.audit import audit_record
 from xueshi.declarations.services import delete_files_on_commit
 from xueshi.ledger.services import ledger_record_source
 from xueshi.orgs.models import Organization, OrganizationStatus
-from xueshi.review.chain import PlannedStep
+from xueshi.review.chain import PlannedStep, chain_replace
 from xueshi.review.lifecycle import register
 from xueshi.review.models import TrailAction
 from xueshi.review.trail import trail_write
@@ -81,17 +81,7 @@ class ApplicationReviewable:
         return steps, 0
 
     def replace_chain(self, item: Application, planned: list[PlannedStep]) -> None:
-        ApplicationStep.objects.filter(application=item).delete()
-        ApplicationStep.objects.bulk_create(
-            ApplicationStep(
-                application=item,
-                position=position,
-                level_code=step.level_code,
-                level_name=step.level_name,
-                organization=step.organization,
-            )
-            for position, step in enumerate(planned)
-        )
+        chain_replace(ApplicationStep, item_field="application", item=item, planned=planned)
 
     def on_submit(self, item: Application) -> str:
         item.hours_granted = None

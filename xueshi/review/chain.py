@@ -8,6 +8,7 @@ association), and refused otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,12 +16,32 @@ from django.core.exceptions import ValidationError
 from xueshi.orgs.models import Organization, OrganizationKind, OrganizationStatus
 from xueshi.policy.schema import ProfileVersion, ReviewLevel
 
+from .models import StepFields
+
 
 @dataclass(frozen=True)
 class PlannedStep:
     level_code: str
     level_name: str
     organization: Organization
+
+
+def chain_replace(
+    model: type[StepFields], *, item_field: str, item: object, planned: Iterable[PlannedStep]
+) -> None:
+    """Replace an item's chain with the planned steps, in order (every reviewable's own step
+    model: a claim's `ChainStep`, an application's, a supplement's, a transfer's)."""
+    model._default_manager.filter(**{item_field: item}).delete()
+    model._default_manager.bulk_create(
+        model(
+            **{item_field: item},
+            position=position,
+            level_code=step.level_code,
+            level_name=step.level_name,
+            organization=step.organization,
+        )
+        for position, step in enumerate(planned)
+    )
 
 
 def _nearest(start: Organization, kind: str, *, topmost: bool = False) -> Organization | None:

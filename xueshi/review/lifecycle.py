@@ -40,7 +40,7 @@ from xueshi.orgs.models import Organization
 from xueshi.policy.schema import OUTCOME_LABELS
 from xueshi.policy.words import level_outcomes
 
-from .chain import PlannedStep, entry_index, resolve_chain
+from .chain import PlannedStep, chain_replace, entry_index, resolve_chain
 from .models import ChainStep, TrailAction, TrailEntry
 from .permissions import AUDITOR_ROLES, OWN_CLAIM, REMOVER_ROLES, fills_step, is_own_claim
 from .trail import trail_record
@@ -604,17 +604,7 @@ class DeclarationReviewable:
         return steps, entry_index(steps, item.registered_by_organization)
 
     def replace_chain(self, item: Declaration, planned: list[PlannedStep]) -> None:
-        ChainStep.objects.filter(declaration=item).delete()
-        ChainStep.objects.bulk_create(
-            ChainStep(
-                declaration=item,
-                position=position,
-                level_code=step.level_code,
-                level_name=step.level_name,
-                organization=step.organization,
-            )
-            for position, step in enumerate(planned)
-        )
+        chain_replace(ChainStep, item_field="declaration", item=item, planned=planned)
 
     def on_submit(self, item: Declaration) -> str:
         item.hours_granted = None

@@ -26,7 +26,7 @@ from xueshi.core.audit import audit_record
 from xueshi.notifications.services import notify
 from xueshi.orgs.models import Organization, OrganizationKind
 from xueshi.policy.resolver import resolve_version
-from xueshi.review.chain import PlannedStep, resolve_chain
+from xueshi.review.chain import PlannedStep, chain_replace, resolve_chain
 from xueshi.review.lifecycle import register
 from xueshi.review.trail import trail_write
 
@@ -72,17 +72,7 @@ class SupplementRequestReviewable:
         return unit_steps[:1], 0
 
     def replace_chain(self, item: SupplementRequest, planned: list[PlannedStep]) -> None:
-        SupplementStep.objects.filter(request=item).delete()
-        SupplementStep.objects.bulk_create(
-            SupplementStep(
-                request=item,
-                position=position,
-                level_code=step.level_code,
-                level_name=step.level_name,
-                organization=step.organization,
-            )
-            for position, step in enumerate(planned)
-        )
+        chain_replace(SupplementStep, item_field="request", item=item, planned=planned)
 
     def on_submit(self, item: SupplementRequest) -> str:
         item.reason = ""

@@ -26,7 +26,7 @@ from xueshi.declarations.services import delete_files_on_commit
 from xueshi.notifications.services import notify
 from xueshi.orgs.models import Organization, OrganizationKind, OrganizationStatus
 from xueshi.policy.resolver import try_resolve_version
-from xueshi.review.chain import PlannedStep
+from xueshi.review.chain import PlannedStep, chain_replace
 from xueshi.review.lifecycle import register
 from xueshi.review.trail import trail_write
 
@@ -101,17 +101,7 @@ class TransferRequestReviewable:
         return steps, entry
 
     def replace_chain(self, item: TransferRequest, planned: list[PlannedStep]) -> None:
-        TransferStep.objects.filter(request=item).delete()
-        TransferStep.objects.bulk_create(
-            TransferStep(
-                request=item,
-                position=position,
-                level_code=step.level_code,
-                level_name=step.level_name,
-                organization=step.organization,
-            )
-            for position, step in enumerate(planned)
-        )
+        chain_replace(TransferStep, item_field="request", item=item, planned=planned)
 
     def on_submit(self, item: TransferRequest) -> str:
         item.unit = item.person.unit
