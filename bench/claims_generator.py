@@ -4,8 +4,9 @@ Written because `bench/generate.py` (the shared generator) did not exist yet whe
 benchmarks were built; it can replace this module once it offers the same tables.
 
 Five regions (one authority each, with its policy profile), 4 supervisors per authority,
-units under the supervisors (one in five straight under the authority), people with valid ID
-numbers (`make_id_number`, born 1985 or later) and title tracks, and claims spread over units,
+units under the supervisors (one in five straight under the authority where the region's
+chain allows it; each unit's chain planned by the lifecycle's own `resolve_chain`), people
+with valid ID numbers (`make_id_number`, born 1985 or later) and title tracks, and claims spread over units,
 18 categories (the Anyang seed's list), statuses and credit years 2019–2025, each submitted
 claim with its review chain (ChainStep) and verdicts (TrailEntry), and YearTotal rows summed
 from the approved claims. The same `seed` always gives the same data.
@@ -31,6 +32,8 @@ from xueshi.core.fields import EncryptedCharField
 from xueshi.core.testing import make_credit_code, make_id_number
 from xueshi.declarations.models import Declaration
 from xueshi.orgs.models import Organization
+from xueshi.policy.resolver import resolve_version
+from xueshi.review.chain import resolve_chain
 from xueshi.review.models import ChainStep, TrailEntry
 
 REGIONS = [
@@ -170,8 +173,13 @@ def _build_organizations(
             )
             for number in range(supervisors_per_region)
         ]
+        straight_under_authority = not _needs_supervisor(profile)
         for number in range(units_per_region):
-            parent = authority if number % 5 == 0 else supervisors[number % len(supervisors)]
+            parent = (
+                authority
+                if number % 5 == 0 and straight_under_authority
+                else supervisors[number % len(supervisors)]
+            )
             unit = Organization.objects.create(
                 kind="unit",
                 name=f"{name[:2]}单位{index + 1:02d}{number + 1:04d}",
@@ -179,8 +187,16 @@ def _build_organizations(
                 parent=parent,
                 credit_code=credit_code(county_code),
             )
-            chain = [unit.pk] + ([parent.pk] if parent is not authority else []) + [authority.pk]
-            units.append({"id": unit.pk, "county": county_code, "profile": profile, "chain": chain})
+            chain, levels = _chain_of(profile, unit)
+            units.append(
+                {
+                    "id": unit.pk,
+                    "county": county_code,
+                    "profile": profile,
+                    "chain": chain,
+                    "levels": levels,
+                }
+            )
     return units
 
 
@@ -247,11 +263,24 @@ TRAIL_COLUMNS = [
     "id", "declaration", "action", "level_name", "organization", "actor", "actor_role",
     "from_status", "to_status", "comment", "hours_granted", "at", "to_level",
 ]  # fmt: skip
-LEVEL_NAMES = {1: "单位审核", 2: "主管部门审核", 3: "人社部门审核"}
 
 
-def _level(position: int, length: int) -> str:
-    return LEVEL_NAMES[3] if position == length else LEVEL_NAMES[min(position, 2)]
+def _needs_supervisor(profile: str) -> bool:
+    """A region whose chain has a supervisor level that cannot be skipped (Guangxi's 终审):
+    its units all sit under a supervisor, as the real lifecycle would otherwise refuse them."""
+    return any(
+        level.organization_kind == "supervisor" and not level.skippable
+        for level in resolve_version(profile).review_chain()
+    )
+
+
+def _chain_of(profile: str, unit: Organization) -> tuple[list[int], list[tuple[str, str]]]:
+    """The organisations and (code, name) of each step, from the region's own chain as the
+    lifecycle plans it, so queues, filters and the region's words see real level codes."""
+    steps = resolve_chain(resolve_version(profile), unit=unit)
+    return [step.organization.pk for step in steps], [
+        (step.level_code, step.level_name) for step in steps
+    ]
 
 
 def generate(
@@ -301,6 +330,7 @@ def generate(
                 minutes=rng.randrange(600)
             )
             chain = unit["chain"]
+            levels = unit["levels"]
             submitted: datetime.datetime | None = created + datetime.timedelta(
                 hours=rng.randrange(1, 72)
             )
@@ -324,15 +354,15 @@ def generate(
                 # Pending: where it waits (as the lifecycle keeps current_organization and
                 # status_level).
                 chain[position - 1] if position else None,
-                _level(position, len(chain)) if position else "",
+                levels[position - 1][0] if position else "",
                 False,
             )  # fmt: skip
             if submitted is None:
                 continue
             for index, organization in enumerate(chain, start=1):
                 step_id += 1
-                name = _level(index, len(chain))
-                steps.append((step_id, pk, index, name, name, organization))
+                code, name = levels[index - 1]
+                steps.append((step_id, pk, index, code, name, organization))
             # Verdicts: every level approves up to where the claim stands now.
             acted = {
                 "approved": len(chain),
@@ -350,7 +380,7 @@ def generate(
                 trail_id += 1
                 trail.append(
                     (
-                        trail_id, pk, action, _level(index, len(chain)), chain[index - 1],
+                        trail_id, pk, action, levels[index - 1][1], chain[index - 1],
                         user.pk, "unit_admin", "pending", status if last else "pending", "",
                         granted if last and status == "approved" else None, at, "",
                     )

@@ -13,7 +13,9 @@ from stdnum.cn import ric, uscc
 from xueshi.accounts.models import Person
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.orgs.models import Organization
+from xueshi.policy.resolver import resolve_version
 from xueshi.reports.summaries import summaries_match
+from xueshi.review.chain import resolve_chain
 
 from .factories import make_claim
 
@@ -84,3 +86,26 @@ def test_refuses_a_database_with_claims(demo):
     make_claim(demo.person("覃海燕"), status=DeclarationStatus.APPROVED, hours="4", granted="4")
     with pytest.raises(CommandError, match="已有申报记录"):
         call_command("make_province", *ARGS)
+
+
+def test_chains_are_planned_by_each_regions_own_levels():
+    """Each submitted claim's steps carry its region's level codes and organisations, as the
+    lifecycle plans them, and a pending claim's status_level is its current step's code."""
+    with transaction.atomic():
+        call_command("make_province", *ARGS, "--seed", "3")
+        checked = 0
+        for claim in Declaration.objects.exclude(submitted_at=None).select_related("unit"):
+            assert claim.unit is not None
+            version = resolve_version(claim.policy_profile)
+            planned = resolve_chain(version, unit=claim.unit)
+            steps = list(claim.chain_steps.order_by("position"))
+            assert [(s.level_code, s.level_name, s.organization_id) for s in steps] == [
+                (p.level_code, p.level_name, p.organization.pk) for p in planned
+            ]
+            if claim.status == DeclarationStatus.PENDING:
+                current = steps[claim.current_position - 1]
+                assert claim.status_level == current.level_code
+                assert claim.current_organization_id == current.organization_id
+            checked += 1
+        assert checked > 100
+        transaction.set_rollback(True)
