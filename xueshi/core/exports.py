@@ -189,21 +189,33 @@ def _id_number_shower(column: Column, full_ids: bool) -> Reader:
     return show
 
 
-def _cleaner(column: Column, full_ids: bool) -> Reader:
-    """raw value -> the cell's value: ID numbers masked, local times, no formulas."""
+def _column_reader(
+    column: Column, full_ids: bool, date_cell: Callable[[datetime.datetime], Any] | None = None
+) -> Reader:
+    """row -> the cell's value: ID numbers masked, local times, no formulas; one call a cell.
+
+    `date_cell` turns a local time into what the writer appends (xlsx: a styled cell)."""
+    get = _getter(column)
     if column.id_number:
-        return _id_number_shower(column, full_ids)
+        show = _id_number_shower(column, full_ids)
+        return lambda row: show(get(row))
+    key = column.accessor
     zone = timezone.get_current_timezone()
 
-    def clean(value: Any) -> Any:
+    def read(row: Any) -> Any:
+        value = row.get(key) if type(row) is dict and type(key) is str else get(row)
         if value is None:
             return None
+        if type(value) is str:
+            return "'" + value if value.startswith(FORMULA_STARTS) else value
         if isinstance(value, datetime.datetime):
-            # Excel has no time zones: local (Asia/Shanghai) wall-clock time.
-            return value.astimezone(zone).replace(tzinfo=None) if value.utcoffset() is not None else value
+            if value.utcoffset() is not None:
+                # Excel has no time zones: local (Asia/Shanghai) wall-clock time.
+                value = value.astimezone(zone).replace(tzinfo=None)
+            return value if date_cell is None else date_cell(value)
         return formula_safe(value)
 
-    return clean
+    return read
 
 
 def _csv_text(value: Any) -> str:
@@ -216,12 +228,19 @@ def _csv_text(value: Any) -> str:
     return str(value)
 
 
-def row_reader(columns: Sequence[Column], full_ids: bool) -> Callable[[Any], list[Any]]:
+def row_reader(
+    columns: Sequence[Column],
+    full_ids: bool,
+    date_cells: Sequence[Callable[[datetime.datetime], Any] | None] | None = None,
+) -> Callable[[Any], list[Any]]:
     """A function of one row giving its cleaned values, the columns' work resolved once."""
-    readers = [(_getter(column), _cleaner(column, full_ids)) for column in columns]
+    readers = [
+        _column_reader(column, full_ids, date_cells[index] if date_cells else None)
+        for index, column in enumerate(columns)
+    ]
 
     def read(row: Any) -> list[Any]:
-        return [clean(get(row)) for get, clean in readers]
+        return [read_cell(row) for read_cell in readers]
 
     return read
 
@@ -248,6 +267,16 @@ def _set_value(cell: Any, value: Any) -> None:
     cell.value = value
     if cell.number_format != number_format:
         cell.number_format = number_format
+
+
+def _date_cell(cell: Any) -> Callable[[datetime.datetime], Any]:
+    """A column's reused date cell, given a new time (its format, a date format, stays)."""
+
+    def given(value: datetime.datetime) -> Any:
+        cell.value = value
+        return cell
+
+    return given
 
 
 def write_xlsx(
@@ -281,19 +310,18 @@ def write_xlsx(
         for index, column in enumerate(columns)
         if column.number_format is not None
     }
-    dated = [_styled_cell(sheet, DATETIME_FORMAT) for _column in columns]
-    read = row_reader(columns, full_ids)
+    # A column with a number format of its own keeps it for times too.
+    date_cells = [
+        None if column.number_format else _date_cell(_styled_cell(sheet, DATETIME_FORMAT))
+        for column in columns
+    ]
+    read = row_reader(columns, full_ids, date_cells)
     count = 0
     for row in rows:
         values = read(row)
         for index, cell in formatted.items():
             _set_value(cell, values[index])
             values[index] = cell
-        for index, value in enumerate(values):
-            if isinstance(value, datetime.datetime):
-                cell = dated[index]
-                _set_value(cell, value)
-                values[index] = cell
         sheet.append(values)
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
