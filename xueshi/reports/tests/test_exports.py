@@ -15,10 +15,12 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from xueshi.core.exports import Column, write_xlsx
 from xueshi.core.identifiers import mask_id_number
 from xueshi.core.models import AuditLog, BackgroundJob, JobStatus
+from xueshi.policy.words import status_word
 
 from .factories import act_as, full_id_token, guangxi_claims
 
@@ -70,6 +72,49 @@ def test_xlsx_has_chinese_headers_rows_and_a_frozen_header(demo, client: Client)
     assert first[1] == mask_id_number(qin.person.id_number)
     assert first[2:6] == ["广西大学", "培训班", "覃海燕的培训班", 2025]
     assert (first[6], first[7], first[8]) == (10, 8, "通过认定")
+
+
+def test_every_column_of_every_claim_is_what_the_claim_holds(demo, client: Client):
+    """The export reads the stored ID number and decrypts it itself (once a person): every
+    cell must still be the claim's own, in both formats."""
+    claims = guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    exported = [claim for claim in claims.values() if claim.status != "draft"]
+    exported.sort(key=lambda claim: claim.pk)
+
+    def expected(claim: Any) -> list[Any]:
+        return [
+            claim.person.name,
+            mask_id_number(claim.person.id_number),
+            claim.unit.name,
+            claim.category_name,
+            claim.title,
+            claim.credit_year,
+            claim.hours_claimed,
+            claim.hours_granted,
+            status_word(
+                claim.policy_profile, claim.profile_version, claim.status, claim.status_level
+            ),
+            timezone.localtime(claim.submitted_at).replace(tzinfo=None, microsecond=0),
+        ]
+
+    rows, sheet = _xlsx_rows(_export(client, "xlsx"))
+    assert len(rows) == 1 + len(exported)
+    for row, claim in zip(rows[1:], exported, strict=True):
+        # xlsx keeps times to the millisecond; the claims' times are whole seconds here or not.
+        row[9] = row[9].replace(microsecond=0)
+        assert row == expected(claim)
+    assert {sheet.cell(row, 10).number_format for row in range(2, len(rows) + 1)} == {
+        "yyyy-mm-dd hh:mm:ss"
+    }
+    text = _export(client, "csv").decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0] == HEADERS
+    for line, claim in zip(lines[1:], exported, strict=True):
+        values = expected(claim)
+        assert line[:6] == [str(value) for value in values[:6]]
+        assert line[8] == values[8]
+        assert line[9] == values[9].strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_csv_starts_with_bom_and_keeps_chinese(demo, client: Client):
