@@ -141,26 +141,56 @@ FILTERS = (
 def _figures(role: Any, filters: Filters) -> dict[str, list[tuple[Any, ...]]]:
     node = filters.organization or selectors.default_node(role)
     tables = selectors.count_tables(role, filters, node)
-    return {
+    figures = {
         key: sorted(
             (row.key, row.label, row.count, row.approved, row.hours_claimed, row.hours_granted)
             for row in table.rows
         )
         for key, table in tables.items()
     }
+    figures["throughput"] = [
+        (row.organization_name, row.level_name, row.approved, row.returned, row.rejected)
+        for row in selectors.reviewer_throughput(role, filters)
+    ]
+    return figures
+
+
+def _filter_sets(demo: Any) -> list[Filters]:
+    """Every filter alone, the year with each other one, and drill-down nodes at the top
+    level (answered by the per-table summaries) and below it (by the fine summary)."""
+    top, below = demo.organization("广西壮族自治区人力资源和社会保障厅"), demo.organization(
+        "南宁市教育局"
+    )
+    sets = list(FILTERS)
+    for node in (top, below):
+        sets += [Filters(organization=node), Filters(credit_year=THIS_YEAR, organization=node)]
+    sets += [
+        Filters(credit_year=THIS_YEAR, status=DeclarationStatus.APPROVED),
+        Filters(credit_year=THIS_YEAR, track="教师系列"),
+        Filters(credit_year=THIS_YEAR, region_code="450100"),
+        Filters(credit_year=THIS_YEAR, category_code="training"),
+        Filters(credit_year=THIS_YEAR - 1),
+    ]
+    return sets
 
 
 def test_the_page_gives_the_same_figures_from_summaries_as_from_the_claims(demo, monkeypatch):
     mixed_scenario(demo)
     from_summaries = {}
+    rolled_up = 0
     for username in ROLES:
         role = demo.role(username)
-        for filters in FILTERS:
+        for filters in _filter_sets(demo):
             assert selectors.reads_summaries(role, filters)
+            rolled_up += selectors.rollup_scope(role, filters) is not None
             from_summaries[username, filters] = (
                 _figures(role, filters),
                 selectors.filter_choices(role),
             )
+    # The per-table summaries answered the platform and the top-level authorities.
+    assert selectors.rollup_scope(demo.role("admin"), Filters()) is not None
+    assert selectors.rollup_scope(demo.role("gx_rst"), Filters()) is not None
+    assert rolled_up >= 10
     # The same figures counted from the claims, as the page did before the summaries.
     monkeypatch.setattr(selectors, "reads_summaries", lambda role, filters: False)
     for (username, filters), (figures, choices) in from_summaries.items():
