@@ -273,3 +273,26 @@ class VerdictSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.level_name} {self.action}: {self.verdicts}"
+
+
+class PendingClaim(models.Model):
+    """A pending claim at the step that must act now, and since when it waits there (its
+    last arriving trail entry, else its submission: ``review/waiting.py``): the pending-age
+    table. One narrow row per pending claim rather than counts, because the oldest wait of a
+    group (a minimum) cannot be taken back when a claim leaves it."""
+
+    declaration_id = models.BigIntegerField(primary_key=True)
+    root = _organization()
+    registered_by_organization = _organization()
+    credit_year = models.PositiveSmallIntegerField()
+    organization = _organization()
+    level_name = models.CharField(max_length=100)
+    arrived_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "待审申报"
+        verbose_name_plural = verbose_name
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id} @ {self.organization_id}"

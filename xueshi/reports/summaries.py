@@ -242,6 +242,103 @@ JOIN new_people n ON n.id = o.id
 WHERE o.specialty IS DISTINCT FROM n.specialty
 """
 
+PENDING = "reports_pendingclaim"
+PENDING_COLUMNS = (
+    "declaration_id",
+    "root_id",
+    "registered_by_organization_id",
+    "credit_year",
+    "organization_id",
+    "level_name",
+    "arrived_at",
+)
+# review.waiting.arrived_at in SQL: the last arriving trail entry, else the submission.
+_PENDING_SELECT = f"""
+SELECT d.id, {ROOT}, d.registered_by_organization_id, d.credit_year, c.organization_id,
+       c.level_name,
+       coalesce((SELECT t.at FROM review_trailentry t
+                 WHERE t.declaration_id = d.id AND t.action IN ('submit', 'declare_for', 'approve')
+                 ORDER BY t.at DESC, t.id DESC LIMIT 1), d.submitted_at)
+FROM declarations_declaration d
+JOIN review_chainstep c ON c.declaration_id = d.id AND c.position = d.current_position
+LEFT JOIN orgs_organization u ON u.id = d.unit_id
+WHERE d.status = 'pending'"""
+
+
+def _pending_trigger(table: str, name: str, event: str, ids: str) -> str:
+    """A claim's row is recomputed from the claim, its steps and its trail whenever any of
+    them is written: whichever statement of a transition runs last leaves it right."""
+    transition = {"INSERT": "NEW TABLE AS changed", "DELETE": "OLD TABLE AS changed"}
+    referencing = transition.get(event, "OLD TABLE AS old_changed NEW TABLE AS changed")
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+PERFORM reports_pending_refresh(ARRAY({ids}));
+RETURN NULL;
+END $$;
+CREATE TRIGGER {name} AFTER {event} ON {table}
+REFERENCING {referencing}
+FOR EACH STATEMENT EXECUTE FUNCTION {name}();
+"""
+
+
+_PENDING_TRIGGERS = {
+    "reports_pending_declaration_insert": (
+        "declarations_declaration",
+        "INSERT",
+        "SELECT id FROM changed WHERE status = 'pending'",
+    ),
+    "reports_pending_declaration_delete": (
+        "declarations_declaration",
+        "DELETE",
+        "SELECT id FROM changed WHERE status = 'pending'",
+    ),
+    "reports_pending_declaration_update": (
+        "declarations_declaration",
+        "UPDATE",
+        "SELECT n.id FROM changed n JOIN old_changed o ON o.id = n.id "
+        "WHERE n.status = 'pending' OR o.status = 'pending'",
+    ),
+    "reports_pending_step_insert": (
+        "review_chainstep",
+        "INSERT",
+        "SELECT DISTINCT declaration_id FROM changed",
+    ),
+    "reports_pending_step_delete": (
+        "review_chainstep",
+        "DELETE",
+        "SELECT DISTINCT declaration_id FROM changed",
+    ),
+    "reports_pending_step_update": (
+        "review_chainstep",
+        "UPDATE",
+        "SELECT declaration_id FROM changed UNION SELECT declaration_id FROM old_changed",
+    ),
+    "reports_pending_trail_insert": (
+        "review_trailentry",
+        "INSERT",
+        "SELECT DISTINCT declaration_id FROM changed "
+        "WHERE action IN ('submit', 'declare_for', 'approve')",
+    ),
+    "reports_pending_trail_delete": (
+        "review_trailentry",
+        "DELETE",
+        "SELECT DISTINCT declaration_id FROM changed "
+        "WHERE action IN ('submit', 'declare_for', 'approve')",
+    ),
+}
+_PENDING_REFRESH = f"""
+CREATE OR REPLACE FUNCTION reports_pending_refresh(ids bigint[]) RETURNS void
+LANGUAGE sql AS $$
+DELETE FROM {PENDING} WHERE declaration_id = ANY(ids);
+INSERT INTO {PENDING} ({", ".join(PENDING_COLUMNS)})
+{_PENDING_SELECT} AND d.id = ANY(ids)
+ORDER BY d.id
+ON CONFLICT (declaration_id) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in PENDING_COLUMNS[1:])};
+$$;
+"""
+
 TRIGGERS_SQL = [
     _declaration_function(
         "reports_summary_inserted", "SELECT n.*, 1 AS sign FROM new_declarations n"
@@ -364,7 +461,20 @@ FOR EACH STATEMENT EXECUTE FUNCTION reports_routed_deleted();
 """,
 ]
 
-DROP_SQL = """
+TRIGGERS_SQL += [_PENDING_REFRESH] + [
+    _pending_trigger(table, name, event, ids)
+    for name, (table, event, ids) in _PENDING_TRIGGERS.items()
+]
+
+DROP_SQL = (
+    (
+        "".join(
+            f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();\n"
+            for name, (table, _event, _ids) in _PENDING_TRIGGERS.items()
+        )
+        + "DROP FUNCTION IF EXISTS reports_pending_refresh(bigint[]);\n"
+    )
+    + """
 DROP TRIGGER IF EXISTS reports_summary_insert ON declarations_declaration;
 DROP TRIGGER IF EXISTS reports_summary_delete ON declarations_declaration;
 DROP TRIGGER IF EXISTS reports_summary_update ON declarations_declaration;
@@ -384,6 +494,7 @@ DROP FUNCTION IF EXISTS reports_verdicts_inserted();
 DROP FUNCTION IF EXISTS reports_verdicts_deleted();
 DROP FUNCTION IF EXISTS reports_verdicts_updated();
 """
+)
 
 _FULL_GROUP_BY = f"""
 SELECT {_keys()}, count(*)::integer, coalesce(sum(d.hours_claimed), 0),
@@ -426,7 +537,9 @@ def summaries_rebuild() -> dict[str, int]:
     if not summaries_in_use():
         return {"summaries": 0, "routed": 0}
     with connection.cursor() as cursor:
-        tables = ", ".join((SUMMARY, ROUTED, VERDICTS, *(rollup.table for rollup in ROLLUPS)))
+        tables = ", ".join(
+            (SUMMARY, ROUTED, VERDICTS, PENDING, *(rollup.table for rollup in ROLLUPS))
+        )
         cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         cursor.execute(f"TRUNCATE {tables}")
         cursor.execute(
@@ -443,6 +556,8 @@ def summaries_rebuild() -> dict[str, int]:
         cursor.execute(
             f"INSERT INTO {VERDICTS} ({', '.join(VERDICT_COLUMNS)}, verdicts) {_VERDICT_FULL}"
         )
+        summaries += cursor.rowcount
+        cursor.execute(f"INSERT INTO {PENDING} ({', '.join(PENDING_COLUMNS)}) {_PENDING_SELECT}")
         summaries += cursor.rowcount
         cursor.execute(
             f"INSERT INTO {ROUTED} (chain_step_id, declaration_id, organization_id) "
@@ -489,6 +604,7 @@ def summaries_match() -> list[Mismatch]:
             (0, 0, Decimal(0), Decimal(0)),
         )
     mismatches += _compare(VERDICTS, VERDICT_COLUMNS, ("verdicts",), _VERDICT_FULL, (0,))
+    mismatches += _compare(PENDING, PENDING_COLUMNS[:1], PENDING_COLUMNS[1:], _PENDING_SELECT, ())
     mismatches += [
         Mismatch(
             ROUTED,

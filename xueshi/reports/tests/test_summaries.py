@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.imports.models import ImportKind
@@ -127,6 +128,7 @@ def test_stats_check_fails_on_a_difference_and_stats_rebuild_repairs_it(demo):
     assert summaries_rebuild()["routed"] == 1
 
 
+NOW = timezone.now()
 ROLES = ("admin", "gx_rst", "gx_jyt", "gx_nnjyj", "gx_gxu", "ay_weijian", "ay_yiyuan")
 FILTERS = (
     Filters(),
@@ -141,7 +143,7 @@ FILTERS = (
 def _figures(role: Any, filters: Filters) -> dict[str, list[tuple[Any, ...]]]:
     node = filters.organization or selectors.default_node(role)
     tables = selectors.count_tables(role, filters, node)
-    figures = {
+    figures: dict[str, list[tuple[Any, ...]]] = {
         key: sorted(
             (row.key, row.label, row.count, row.approved, row.hours_claimed, row.hours_granted)
             for row in table.rows
@@ -152,14 +154,19 @@ def _figures(role: Any, filters: Filters) -> dict[str, list[tuple[Any, ...]]]:
         (row.organization_name, row.level_name, row.approved, row.returned, row.rejected)
         for row in selectors.reviewer_throughput(role, filters)
     ]
+    figures["pending"] = [
+        (row.level_name, row.organization_name, row.count, row.average_days, row.max_days)
+        for row in selectors.pending_age(role, filters, now=NOW)
+    ]
     return figures
 
 
 def _filter_sets(demo: Any) -> list[Filters]:
     """Every filter alone, the year with each other one, and drill-down nodes at the top
     level (answered by the per-table summaries) and below it (by the fine summary)."""
-    top, below = demo.organization("广西壮族自治区人力资源和社会保障厅"), demo.organization(
-        "南宁市教育局"
+    top, below = (
+        demo.organization("广西壮族自治区人力资源和社会保障厅"),
+        demo.organization("南宁市教育局"),
     )
     sets = list(FILTERS)
     for node in (top, below):
