@@ -190,6 +190,7 @@ SUMMARY_ROLES = (
     RoleKind.TRAINING_BASE_ADMIN,
 )
 ROUTED_ROLES = (RoleKind.AUTHORITY_ADMIN, RoleKind.SUPERVISOR_ADMIN)
+ROUTED_IDS_LIMIT = 1000
 
 
 def reads_summaries(role: RoleAssignment | None, filters: Filters) -> bool:
@@ -298,17 +299,21 @@ def routed_declarations(
     role: RoleAssignment, filters: Filters, *, skip: Iterable[str] = ()
 ) -> QuerySet[Declaration] | None:
     """A supervisor's or authority's claims that no summary row of its scope holds: routed
-    to its subtree from a unit outside it, not declared by it (few; counted directly)."""
+    to its subtree from a unit outside it, not declared by it (few; counted directly); None
+    when there are none."""
     organization = role.organization
     if role.kind not in ROUTED_ROLES or organization is None:
         return None
+    steps = RoutedStep.objects.filter(organization__path__startswith=organization.path)
+    # Usually none or a handful: read them first, so that the tables skip the claims table
+    # when there are none and otherwise look the few up by key.
+    found = list(steps.values_list("declaration_id", flat=True)[: ROUTED_IDS_LIMIT + 1])
+    if not found:
+        return None
+    ids: Any = found if len(found) <= ROUTED_IDS_LIMIT else steps.values("declaration_id")
     routed = (
         Declaration.objects.exclude(status__in=(DeclarationStatus.DRAFT, DeclarationStatus.DELETED))
-        .filter(
-            pk__in=RoutedStep.objects.filter(
-                organization__path__startswith=organization.path
-            ).values("declaration_id")
-        )
+        .filter(pk__in=ids)
         .exclude(unit__path__startswith=organization.path)
         .exclude(registered_by_organization=organization)
     )
