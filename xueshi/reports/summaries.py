@@ -320,6 +320,11 @@ _PENDING_TRIGGERS = {
         "SELECT DISTINCT declaration_id FROM changed "
         "WHERE action IN ('submit', 'declare_for', 'approve')",
     ),
+    "reports_pending_trail_update": (
+        "review_trailentry",
+        "UPDATE",
+        "SELECT declaration_id FROM changed UNION SELECT declaration_id FROM old_changed",
+    ),
     "reports_pending_trail_delete": (
         "review_trailentry",
         "DELETE",
