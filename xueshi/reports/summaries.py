@@ -1,5 +1,12 @@
-"""The statistics summaries (`DeclarationSummary`, `RoutedStep`): how they are kept, rebuilt and
-checked.
+"""The statistics summaries: how they are kept, rebuilt and checked.
+
+`DeclarationSummary` holds every dimension of the page (the fallback for any filter); one
+summary per table (`ROLLUPS`: per unit; per top-level authority and category, status, title
+series, month) holds only that table's dimension, the scope and the year, so the default page
+sums a few hundred rows; `VerdictSummary` counts verdicts for the reviewer table;
+`PendingClaim` holds each pending claim at its current step for the pending-age table (a row
+per claim: the oldest wait of a group cannot be taken back from a counter); `RoutedStep` the
+steps routed outside a unit's subtree.
 
 They are kept by PostgreSQL statement-level triggers with transition tables, so every write to
 the claims updates them in the same transaction, whatever path it takes: a transition of the

@@ -240,14 +240,14 @@ def test_every_summary_follows_batches_audit_corrections_and_direct_writes(demo)
     assert summaries_match() == []
     audited = approved_claim(demo, GX_PERSON, 1)
     item = start(demo, size_value=Decimal(1), seed=2).items.filter(declaration=audited).first()
-    assert item is not None
+    assert item is not None and audited.hours_granted is not None
     authority = demo.role(AUDIT_AUTHORITY)
     sampled_item_decide(
         role=authority,
         actor=authority.user,
         item_id=item.pk,
         verdict=AuditVerdict.CORRECTED,
-        hours_after=item.declaration.hours_granted - 1,
+        hours_after=audited.hours_granted - Decimal(1),
         reason="实际学时较少",
     )
     assert summaries_match() == []
