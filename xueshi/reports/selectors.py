@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -900,13 +900,14 @@ def _as_duration(value: Any) -> datetime.timedelta:
 
 @dataclass
 class Statistics:
+    """The page's count tables. The three tables with a row per organisation (compliance,
+    throughput, pending) are `SECTIONS`, each loaded and paged on its own: at province scale
+    they hold thousands of rows and the slowest queries, and the page must not wait for them."""
+
     filters: Filters
     node: Organization | None
     compliance_year: int
     tables: dict[str, StatTable] = field(default_factory=dict)
-    compliance: list[ComplianceRow] = field(default_factory=list)
-    throughput: list[ThroughputRow] = field(default_factory=list)
-    pending: list[PendingRow] = field(default_factory=list)
 
 
 def count_tables(
@@ -927,16 +928,27 @@ def count_tables(
 
 def statistics(role: RoleAssignment | None, filters: Filters) -> Statistics:
     node = filters.organization or default_node(role)
-    compliance_year = filters.credit_year or default_compliance_year()
     return Statistics(
         filters=filters,
         node=node,
-        compliance_year=compliance_year,
+        compliance_year=compliance_year_of(filters),
         tables=count_tables(role, filters, node),
-        compliance=compliance_by_unit(role, filters, compliance_year),
-        throughput=reviewer_throughput(role, filters),
-        pending=pending_age(role, filters),
     )
+
+
+def compliance_year_of(filters: Filters) -> int:
+    return filters.credit_year or default_compliance_year()
+
+
+# The tables with a row per organisation, by key (compliance lowest rate first, pending longest
+# wait first, throughput by organisation): the page's sections and their exports read these.
+SECTIONS: dict[str, Callable[[RoleAssignment | None, Filters], Sequence[Any]]] = {
+    "compliance": lambda role, filters: compliance_by_unit(
+        role, filters, compliance_year_of(filters)
+    ),
+    "throughput": reviewer_throughput,
+    "pending": lambda role, filters: pending_age(role, filters),
+}
 
 
 def default_compliance_year() -> int:
