@@ -162,10 +162,18 @@ class Organization(models.Model):
         """The profile named on this node or on its nearest ancestor."""
         if self.policy_profile:
             return self.policy_profile
+        # The ancestors' answer, remembered on this instance for its path: a page asks it
+        # several times (menu, region words, the page's own rules) of the same unit.
+        remembered = self.__dict__.get("_inherited_policy_profile")
+        if remembered is not None and remembered[0] == self.path:
+            return str(remembered[1])
+        inherited = ""
         for ancestor in sorted(self.ancestors(), key=lambda node: -len(node.path)):
             if ancestor.policy_profile:
-                return ancestor.policy_profile
-        return ""
+                inherited = ancestor.policy_profile
+                break
+        self.__dict__["_inherited_policy_profile"] = (self.path, inherited)
+        return inherited
 
 
 class Department(models.Model):
