@@ -9,33 +9,22 @@ from .models import Person, RoleAssignment
 ACTIVE_ROLE_SESSION_KEY = "active_role_id"
 
 # Where a role object keeps the person behind its user (one request: roles are loaded afresh
-# by ActiveRoleMiddleware on every request).
+# by ActiveRoleMiddleware on every request). Not joined into the roles' query: every request
+# loads the roles (the second-factor check reads them), not every request needs the person.
 _PERSON_ATTRIBUTE = "_role_person"
 
 
 def user_roles(user: Any) -> list[RoleAssignment]:
-    """The user's roles with their organisation and department, and the person behind the
-    user (with unit and department) in the same query: every page of a professional reads
-    them (menu, region words, their own records)."""
-    roles = list(
+    return list(
         RoleAssignment.objects.filter(user=user)
-        .select_related(
-            "organization",
-            "department",
-            "user__person__unit",
-            "user__person__department",
-        )
+        .select_related("organization", "department")
         .order_by("id")
     )
-    for role in roles:
-        # A user without a person record (most administrators): None, not a query later.
-        setattr(role, _PERSON_ATTRIBUTE, getattr(role.user, "person", None))
-    return roles
 
 
 def role_person(role: RoleAssignment) -> Person | None:
     """The person behind the role's user, with their unit, department and user; loaded once
-    per role object (user_roles loads it with the roles)."""
+    per role object, so the menu, the region's words and the page share one query."""
     if not hasattr(role, _PERSON_ATTRIBUTE):
         setattr(
             role,
