@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -29,15 +30,21 @@ def _key(user_id: int) -> str:
 
 def unread_count(user: Any) -> int:
     """How many of the user's messages are unread (no query while nothing changed)."""
+    if not settings.NOTIFICATIONS_UNREAD_CACHE:
+        return _unread_in_table(user)
     key = _key(user.pk)
     cached = cache.get(key)
     if isinstance(cached, int):
         return cached
-    count = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    count = _unread_in_table(user)
     if cached is None:
         # add, not set: a write that committed meanwhile has put its marker, which stays.
         cache.add(key, count, UNREAD_CACHE_SECONDS)
     return count
+
+
+def _unread_in_table(user: Any) -> int:
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
 def unread_count_changed(user_id: int) -> None:
