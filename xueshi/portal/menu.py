@@ -205,8 +205,8 @@ MENU: list[Entry] = [
 
 
 def _resolve(entry: Entry, role: Any) -> str | None:
-    return _url(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), entry.url_name,
-                entry.args(role))  # fmt: skip
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _url(urlconf, get_script_prefix(), entry.url_name, entry.args(role))
 
 
 # A URL depends only on these (every page draws the menu: a dozen reverse() calls saved).
