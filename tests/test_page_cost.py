@@ -34,19 +34,19 @@ def _unread_cache(settings: Any) -> None:
 # Transaction bookkeeping differs between SQLite and PostgreSQL; the statements do not.
 BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
 
-# 学时查询 of a professional, 13 statements: the session, the user, the roles, whether a
-# second factor is enrolled, the person with their unit, the unit's inherited policy profile,
-# the years, their hours, the chosen year's general records, approved claims and other
-# sources, the user's permissions (the export's full-ID button), the session saved. The unread
-# count comes from the cache. The bare view of the benchmark asks 6 (session, user, roles,
-# second factor, its one query, the session saved): a logged-in page's fixed cost is now the
-# person, their unit's profile and the permissions.
-LEDGER_QUERIES = 13
-# 申报进度查询 of a professional with drafts (Guangxi: the supervisor picker shows), 14: the
-# session, the user, the roles, the second factor, the person, the unit's inherited profile,
-# the tabs' counts, the years, the page of claims, the declaring window, the picker's count
-# and page, the permissions, the session saved.
-CLAIM_LIST_QUERIES = 14
+# 学时查询 of a professional, 12 statements: the session, the user, the roles, whether a
+# second factor is enrolled, the person with their unit and its inherited policy profile, the
+# years, their hours, the chosen year's general records, approved claims and other sources,
+# the user's permissions (the export's full-ID button), the session saved. The unread count
+# comes from the cache. The bare view of the benchmark asks 6 (session, user, roles, second
+# factor, its one query, the session saved): a professional's page adds the person and the
+# permissions to its own queries.
+LEDGER_QUERIES = 12
+# 申报进度查询 of a professional with drafts (Guangxi: the supervisor picker shows), 13: the
+# session, the user, the roles, the second factor, the person (with the unit's profile), the
+# tabs' counts, the years, the page of claims, the declaring window, the picker's count and
+# page, the permissions, the session saved.
+CLAIM_LIST_QUERIES = 13
 
 
 def statements(client: Client, url: str, **params: Any) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from xueshi.orgs.models import inherited_policy_profile
+
 from .models import Person, RoleAssignment
 
 ACTIVE_ROLE_SESSION_KEY = "active_role_id"
@@ -23,15 +25,19 @@ def user_roles(user: Any) -> list[RoleAssignment]:
 
 
 def role_person(role: RoleAssignment) -> Person | None:
-    """The person behind the role's user, with their unit, department and user; loaded once
-    per role object, so the menu, the region's words and the page share one query."""
+    """The person behind the role's user, with their unit (and its inherited policy profile),
+    department and user; loaded once per role object, so the menu, the region's words and the
+    page share one query."""
     if not hasattr(role, _PERSON_ATTRIBUTE):
-        setattr(
-            role,
-            _PERSON_ATTRIBUTE,
+        person = (
             Person.objects.select_related("unit", "department", "user")
+            # The unit's region (its inherited profile) in the same query: the menu asks it.
+            .annotate(unit_inherited_profile=inherited_policy_profile("unit__path"))
             .filter(user_id=role.user_id)
-            .first(),
+            .first()
         )
-    person: Person | None = getattr(role, _PERSON_ATTRIBUTE)
-    return person
+        if person is not None and person.unit is not None:
+            person.unit.remember_inherited_policy_profile(person.unit_inherited_profile)
+        setattr(role, _PERSON_ATTRIBUTE, person)
+    found: Person | None = getattr(role, _PERSON_ATTRIBUTE)
+    return found
