@@ -6,10 +6,10 @@ benchmarks were built; it can replace this module once it offers the same tables
 Five regions (one authority each, with its policy profile), 4 supervisors per authority,
 units under the supervisors (one in five straight under the authority where the region's
 chain allows it; each unit's chain planned by the lifecycle's own `resolve_chain`), people
-with valid ID numbers (`make_id_number`, born 1985 or later) and title tracks, and claims spread over units,
-18 categories (the Anyang seed's list), statuses and credit years 2019–2025, each submitted
-claim with its review chain (ChainStep) and verdicts (TrailEntry), and YearTotal rows summed
-from the approved claims. The same `seed` always gives the same data.
+with valid ID numbers (`make_id_number`, born 1985 or later) and title tracks, and claims
+spread over units, 18 categories (the Anyang seed's list), statuses and credit years
+2019–2025, each submitted claim with its review chain (ChainStep) and verdicts (TrailEntry),
+and YearTotal rows summed from the approved claims. The same `seed` always gives the same data.
 
 On PostgreSQL everything is loaded with COPY (explicit ids, sequences reset afterwards);
 elsewhere with bulk_create in batches.
