@@ -340,6 +340,13 @@ FILE_UPLOAD_HANDLERS = [
 # Cache: rate-limit counters and the worker's heartbeat. Local memory by default (one process);
 # production sets CACHE_URL=redis://… so every web process and the worker share one.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://xueshi")}
+# The bell's unread count is kept in the cache (xueshi/notifications/selectors.py) when the
+# cache is shared by the processes (Redis in production): with a per-process cache a message
+# the worker creates would reach the web process's bell only when its cached count expires.
+NOTIFICATIONS_UNREAD_CACHE = env.bool(
+    "NOTIFICATIONS_UNREAD_CACHE",
+    default=not CACHES["default"]["BACKEND"].endswith("LocMemCache"),
+)
 
 # Rate limits (xueshi/core/ratelimit.py): "<requests>/<seconds>" per client address and
 # endpoint group; over it the answer is 429 with a Chinese page. RATELIMIT_ENABLED=false turns

@@ -22,6 +22,7 @@ from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import PlatformAccess, ProfileVersion
 
 from .models import Person, RoleAssignment, RoleKind
+from .roles import role_person
 
 NO_ROLE_ACCESS = "当前角色无权访问此页面。"
 NO_ACTIVE_ROLE = "当前账号没有可用的角色。"
@@ -278,7 +279,7 @@ def _role_region_version(role: Any) -> ProfileVersion | None:
         return cached
     organization = role.organization
     if organization is None and role.kind == RoleKind.PROFESSIONAL:
-        person = Person.objects.select_related("unit").filter(user_id=role.user_id).first()
+        person = role_person(role)
         organization = person.unit if person is not None else None
     key = organization.effective_policy_profile() if organization is not None else ""
     version: ProfileVersion | None = None

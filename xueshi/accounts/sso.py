@@ -56,8 +56,8 @@ LIBRARY_SETTINGS: dict[str, Any] = {
 limit_url("accounts:sso_start", "login")
 limit_url("accounts:sso_callback", "login")
 
-# The region a visitor chose on the public home (notices.views.REGION_SESSION_KEY): the login
-# page offers that region's provider.
+# The region a visitor chose on the public home (the notices app stores it): the login page
+# offers that region's provider.
 PUBLIC_REGION_SESSION_KEY = "public_region"
 
 # The session key of the library's per-login state, and ours inside each entry.

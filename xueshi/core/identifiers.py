@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -130,6 +131,9 @@ def clean_phone(value: str) -> str:
     )
 
 
+# Pure in the code (stdnum's data does not change while the process runs); lists name the
+# same few regions on every row and page.
+@functools.lru_cache(maxsize=4096)
 def region_name(region_code: str) -> str:
     """Province and county names for a 6-digit administrative division code, from stdnum's data."""
     # get_birth_place reads the first six characters and checks the code existed in the birth year.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, id_number_q
 from xueshi.accounts.permissions import people_in_scope, role_may
+from xueshi.accounts.roles import role_person
 from xueshi.policy.resolver import resolve_version
 from xueshi.policy.schema import ProfileVersion
 
@@ -21,11 +22,7 @@ PEOPLE_SEARCH_LIMIT = 20
 
 
 def person_of_role(role: RoleAssignment) -> Person | None:
-    return (
-        Person.objects.select_related("unit", "department", "user")
-        .filter(user_id=role.user_id)
-        .first()
-    )
+    return role_person(role)
 
 
 def _parse_year(value: Any) -> int | None:

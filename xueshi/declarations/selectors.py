@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
+from xueshi.accounts.roles import role_person
 from xueshi.orgs.models import Organization
 from xueshi.orgs.selectors import WindowState, declaring_window_state
 from xueshi.policy.hours import fmt
@@ -63,7 +64,7 @@ class SubmitTarget:
 
 
 def _person_of_role(role: RoleAssignment) -> Person | None:
-    return Person.objects.select_related("unit").filter(user_id=role.user_id).first()
+    return role_person(role)
 
 
 def submit_target(role: RoleAssignment | None) -> SubmitTarget:

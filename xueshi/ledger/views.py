@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope, permission_kinds, require_role
+from xueshi.accounts.roles import role_person
 from xueshi.core.audit import audit_id_search, audit_personal_read
 from xueshi.core.exports import export_from_request
 
@@ -82,7 +83,8 @@ def _year_context(
 def my_years(request: HttpRequest) -> HttpResponse:
     """学时查询 · 培训总体查询 of the logged-in professional."""
     role = _role(request, "ledger.own")
-    person = people_in_scope(role).first()
+    # ledger.own is a professional's: their own record, loaded with the role.
+    person = role_person(role)
     if person is None:
         raise Http404("未找到您的人员信息。")
     context = _year_context(person, _year(request.GET.get("year")), lambda y: f"?year={y}")

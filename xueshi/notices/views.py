@@ -15,13 +15,13 @@ from django.template.loader import select_template
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xueshi.accounts.permissions import active_role, require_permission
+from xueshi.accounts.sso import PUBLIC_REGION_SESSION_KEY
 
 from . import selectors, services
 from .forms import NoticeForm
 from .models import Notice, NoticeAttachment, NoticeKind
 
 PER_PAGE = 20
-REGION_SESSION_KEY = "public_region"
 GUIDES = {
     "declare": "如何登记和申报学时（专业技术人员）",
     "review": "如何审核学时申报（单位及主管部门）",
@@ -33,10 +33,10 @@ def public_home(request: HttpRequest) -> HttpResponse:
     """What a visitor sees first: the region's platform name, its notices and policies, the
     operation guides, the year's key dates, and the way in (登录)."""
     all_regions = selectors.regions()
-    chosen = request.GET.get("region") or request.session.get(REGION_SESSION_KEY)
+    chosen = request.GET.get("region") or request.session.get(PUBLIC_REGION_SESSION_KEY)
     region = selectors.region_by_id(all_regions, chosen)
     if region is not None and request.GET.get("region"):
-        request.session[REGION_SESSION_KEY] = region.authority.pk
+        request.session[PUBLIC_REGION_SESSION_KEY] = region.authority.pk
     context: dict[str, Any] = {"regions": all_regions, "region": region, "guides": GUIDES}
     if region is not None:
         context["notices"] = selectors.public_notices(region.authority, NoticeKind.NOTICE)[:8]
@@ -48,7 +48,7 @@ def notice_list(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in NoticeKind.values:
         raise Http404
     all_regions = selectors.regions()
-    region = selectors.region_by_id(all_regions, request.session.get(REGION_SESSION_KEY))
+    region = selectors.region_by_id(all_regions, request.session.get(PUBLIC_REGION_SESSION_KEY))
     if region is None:
         raise Http404
     notices = selectors.public_notices(region.authority, kind)

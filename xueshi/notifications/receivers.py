@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 
@@ -16,7 +17,16 @@ from xueshi.declarations.models import Declaration
 from xueshi.policy.hours import fmt
 from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
 
+from .models import Notification
+from .selectors import unread_count_changed
 from .services import notify, notify_registrant
+
+
+@receiver(post_save, sender=Notification)
+@receiver(post_delete, sender=Notification)
+def on_notification_written(sender: Any, instance: Notification, **kwargs: Any) -> None:
+    # Created, saved read (or unread) or deleted, however it was written: the bell counts again.
+    unread_count_changed(instance.recipient_id)
 
 
 def _link(declaration: Declaration) -> str:

@@ -8,6 +8,7 @@ from xueshi.accounts.models import Person
 from xueshi.core.messaging import send_text
 
 from .models import Notification, NotificationPreference
+from .selectors import unread_count_changed
 
 
 def notify(*, recipient: Any, message: str, url: str = "") -> Notification | None:
@@ -64,4 +65,7 @@ def notifications_mark_read(*, recipient: Any, ids: list[int] | None = None) -> 
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        unread_count_changed(recipient.pk)
+    return marked

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Length
 
 from xueshi.core.fields import EncryptedCharField
 from xueshi.core.identifiers import region_name
@@ -162,10 +163,39 @@ class Organization(models.Model):
         """The profile named on this node or on its nearest ancestor."""
         if self.policy_profile:
             return self.policy_profile
+        # The ancestors' answer, remembered on this instance for its path: a page asks it
+        # several times (menu, region words, the page's own rules) of the same unit.
+        remembered = self.__dict__.get("_inherited_policy_profile")
+        if remembered is not None and remembered[0] == self.path:
+            return str(remembered[1])
+        inherited = ""
         for ancestor in sorted(self.ancestors(), key=lambda node: -len(node.path)):
             if ancestor.policy_profile:
-                return ancestor.policy_profile
-        return ""
+                inherited = ancestor.policy_profile
+                break
+        self.remember_inherited_policy_profile(inherited)
+        return inherited
+
+    def remember_inherited_policy_profile(self, inherited: str) -> None:
+        """What `inherited_policy_profile` read with this row: no query for the ancestors."""
+        self.__dict__["_inherited_policy_profile"] = (self.path, inherited or "")
+
+
+def inherited_policy_profile(path_field: str) -> Coalesce:
+    """For an outer query over organisations (or rows joined to one): the profile named on the
+    nearest proper ancestor of the organisation whose path is `path_field`, "" if none; what
+    `Organization.effective_policy_profile` reads when the node names none itself."""
+    nearest = (
+        Organization.objects.annotate(
+            descendant_path=ExpressionWrapper(OuterRef(path_field), output_field=models.CharField())
+        )
+        .filter(descendant_path__startswith=F("path"))
+        .exclude(path=OuterRef(path_field))
+        .exclude(policy_profile="")
+        .order_by(Length("path").desc())
+        .values("policy_profile")[:1]
+    )
+    return Coalesce(Subquery(nearest), Value(""))
 
 
 class Department(models.Model):

@@ -12,11 +12,13 @@ To add a feature, add one line, e.g.::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from xueshi.accounts.permissions import role_may
 from xueshi.recognition import engine as recognition_engine
@@ -203,8 +205,15 @@ MENU: list[Entry] = [
 
 
 def _resolve(entry: Entry, role: Any) -> str | None:
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _url(urlconf, get_script_prefix(), entry.url_name, entry.args(role))
+
+
+# A URL depends only on these (every page draws the menu: a dozen reverse() calls saved).
+@functools.lru_cache(maxsize=4096)
+def _url(urlconf: str, script_prefix: str, url_name: str, args: tuple[Any, ...]) -> str | None:
     try:
-        return reverse(entry.url_name, args=entry.args(role))
+        return reverse(url_name, urlconf=urlconf, args=args)
     except NoReverseMatch:
         return None
 

@@ -31,6 +31,12 @@ _MODULES = ("rapidocr_onnxruntime", "pypdfium2", "imagehash")
 
 def available() -> bool:
     """Whether the optional packages are installed (tests monkeypatch this one function)."""
+    return _installed()
+
+
+@functools.cache
+def _installed() -> bool:
+    # Once a process: the menu asks on every page, and packages do not come or go meanwhile.
     return all(importlib.util.find_spec(name) is not None for name in _MODULES)
 
 

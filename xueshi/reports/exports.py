@@ -10,7 +10,7 @@ what the page lists for the active role — a department admin's export only the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import ExpressionWrapper, F, Q, QuerySet, TextField
@@ -122,10 +122,14 @@ for _key, (_title, _dimension, _build) in COUNT_TABLES.items():
     )
 
 
-def compliance_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
-    filters, _ = read_filters(role, params)
-    year = filters.credit_year or selectors.default_compliance_year()
-    return selectors.compliance_by_unit(role, filters, year)
+def _section_rows(key: str) -> Callable[[RoleAssignment | None, Mapping[str, str]], Sequence[Any]]:
+    """The export of one of the page's sections: every row, in the page's conditions."""
+
+    def rows(role: RoleAssignment | None, params: Mapping[str, str]) -> Sequence[Any]:
+        filters, _ = read_filters(role, params)
+        return selectors.SECTIONS[key](role, filters)
+
+    return rows
 
 
 register_export(
@@ -140,14 +144,9 @@ register_export(
             Column("达标率(%)", lambda row: round(row.rate, 1), width=12),
             Column("年度要求学时", "required_total", width=14),
         ],
-        compliance_rows,
+        _section_rows("compliance"),
     )
 )
-
-
-def throughput_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
-    filters, _ = read_filters(role, params)
-    return selectors.reviewer_throughput(role, filters)
 
 
 register_export(
@@ -163,14 +162,9 @@ register_export(
             Column("不予认定", "rejected"),
             Column("合计", "total"),
         ],
-        throughput_rows,
+        _section_rows("throughput"),
     )
 )
-
-
-def pending_rows(role: RoleAssignment | None, params: Mapping[str, str]) -> list[Any]:
-    filters, _ = read_filters(role, params)
-    return selectors.pending_age(role, filters)
 
 
 register_export(
@@ -185,7 +179,7 @@ register_export(
             Column("平均等待天数", "average_days", width=14),
             Column("最长等待天数", "max_days", width=14),
         ],
-        pending_rows,
+        _section_rows("pending"),
     )
 )
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -59,7 +59,18 @@ from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 from xueshi.review.selectors import region_status_word
 from xueshi.review.waiting import arrived_at
 
-from .models import DeclarationSummary, RoutedStep
+from .models import (
+    CategorySummary,
+    DeclarationSummary,
+    MonthSummary,
+    PendingClaim,
+    RolledUpCounts,
+    RoutedStep,
+    StatusSummary,
+    TrackSummary,
+    UnitSummary,
+    VerdictSummary,
+)
 from .summaries import summaries_in_use
 
 logger = logging.getLogger(__name__)
@@ -179,6 +190,7 @@ SUMMARY_ROLES = (
     RoleKind.TRAINING_BASE_ADMIN,
 )
 ROUTED_ROLES = (RoleKind.AUTHORITY_ADMIN, RoleKind.SUPERVISOR_ADMIN)
+ROUTED_IDS_LIMIT = 1000
 
 
 def reads_summaries(role: RoleAssignment | None, filters: Filters) -> bool:
@@ -193,8 +205,11 @@ def reads_summaries(role: RoleAssignment | None, filters: Filters) -> bool:
     )
 
 
-def _summary_scope(role: RoleAssignment) -> QuerySet[DeclarationSummary]:
-    rows = DeclarationSummary.objects.all()
+def _summary_scope(
+    role: RoleAssignment, model: type[DeclarationSummary] | type[UnitSummary] = DeclarationSummary
+) -> QuerySet[Any]:
+    """The rows of a summary keyed by unit and declaring organisation in the role's scope."""
+    rows = model.objects.all()
     organization = role.organization
     if role.kind == RoleKind.PLATFORM_ADMIN or organization is None:
         return rows
@@ -228,21 +243,77 @@ def summary_rows(
     return rows
 
 
+def unit_rows(role: RoleAssignment, filters: Filters) -> QuerySet[UnitSummary] | None:
+    """The per-unit summary rows of the role's scope matching the filters, when it can answer
+    them (no status, category or title-series condition: those are not its keys)."""
+    if not reads_summaries(role, filters) or filters.status or filters.category_code:
+        return None
+    if filters.track:
+        return None
+    rows = _summary_scope(role, UnitSummary)
+    if filters.credit_year:
+        rows = rows.filter(credit_year=filters.credit_year)
+    if filters.organization is not None:
+        rows = rows.filter(unit__path__startswith=filters.organization.path)
+    if filters.region_code:
+        rows = rows.filter(unit__region_code__startswith=region_prefix(filters.region_code))
+    return rows
+
+
+def rollup_scope(role: RoleAssignment, filters: Filters) -> Q | None:
+    """Which rows of a summary keyed by top-level authority (`root`) hold the role's counts
+    in these filters, or None when such a summary cannot tell: only the platform and a
+    top-level authority (its subtree is its `root`), the year and a top-level drill-down
+    node; any other condition is answered from the fine summary."""
+    if not reads_summaries(role, filters):
+        return None
+    if filters.status or filters.category_code or filters.region_code or filters.track:
+        return None
+    node = filters.organization
+    if node is not None and node.parent_id is not None:
+        return None
+    organization = role.organization
+    if role.kind == RoleKind.PLATFORM_ADMIN:
+        scope = Q()
+    elif role.kind in ROUTED_ROLES and organization is not None and organization.parent_id is None:
+        scope = Q(root=organization) | Q(registered_by_organization=organization)
+    else:
+        return None
+    if node is not None:
+        scope &= Q(root=node)
+    if filters.credit_year:
+        scope &= Q(credit_year=filters.credit_year)
+    return scope
+
+
+def _rolled_up_rows(
+    model: type[RolledUpCounts], role: RoleAssignment, filters: Filters
+) -> QuerySet[Any] | None:
+    if model is UnitSummary:
+        return unit_rows(role, filters)
+    scope = rollup_scope(role, filters)
+    return None if scope is None else model._default_manager.filter(scope)
+
+
 def routed_declarations(
     role: RoleAssignment, filters: Filters, *, skip: Iterable[str] = ()
 ) -> QuerySet[Declaration] | None:
     """A supervisor's or authority's claims that no summary row of its scope holds: routed
-    to its subtree from a unit outside it, not declared by it (few; counted directly)."""
+    to its subtree from a unit outside it, not declared by it (few; counted directly); None
+    when there are none."""
     organization = role.organization
     if role.kind not in ROUTED_ROLES or organization is None:
         return None
+    steps = RoutedStep.objects.filter(organization__path__startswith=organization.path)
+    # Usually none or a handful: read them first, so that the tables skip the claims table
+    # when there are none and otherwise look the few up by key.
+    found = list(steps.values_list("declaration_id", flat=True)[: ROUTED_IDS_LIMIT + 1])
+    if not found:
+        return None
+    ids: Any = found if len(found) <= ROUTED_IDS_LIMIT else steps.values("declaration_id")
     routed = (
         Declaration.objects.exclude(status__in=(DeclarationStatus.DRAFT, DeclarationStatus.DELETED))
-        .filter(
-            pk__in=RoutedStep.objects.filter(
-                organization__path__startswith=organization.path
-            ).values("declaration_id")
-        )
+        .filter(pk__in=ids)
         .exclude(unit__path__startswith=organization.path)
         .exclude(registered_by_organization=organization)
     )
@@ -260,6 +331,15 @@ def _summary_measures() -> dict[str, Any]:
     }
 
 
+def _rolled_up_measures() -> dict[str, Any]:
+    return {
+        "n": Coalesce(Sum("declarations"), Value(0)),
+        "approved": Coalesce(Sum("approved"), Value(0)),
+        "claimed": Coalesce(Sum("hours_claimed"), Value(ZERO), output_field=HOURS),
+        "granted": Coalesce(Sum("hours_granted"), Value(ZERO), output_field=HOURS),
+    }
+
+
 def _counts(
     role: RoleAssignment | None,
     filters: Filters,
@@ -268,23 +348,28 @@ def _counts(
     *,
     summary_keys: tuple[str, ...] | None = None,
     sent_only: bool = False,
+    rollup: type[RolledUpCounts] | None = None,
 ) -> list[dict]:
-    """One table's groups: from the summaries (plus the routed claims) when they can answer,
-    else one GROUP BY over the claims. `summary_keys` names the summary's own columns for
-    keys computed from the claims (`track`, `month`); the rows come back under the same names."""
+    """One table's groups: from the table's own summary (`rollup`) or the fine summary (plus
+    the routed claims) when they can answer, else one GROUP BY over the claims.
+    `summary_keys` names the summaries' own columns for keys computed from the claims
+    (`track`, `month`); the rows come back under the same names."""
     expressions = dict(expressions or {})
     if role is None or not reads_summaries(role, filters):
         declarations = filtered_declarations(role, filters)
         if sent_only:
             declarations = declarations.filter(submitted_at__isnull=False)
         return _grouped(declarations, *keys, **expressions)
-    rows = summary_rows(role, filters)
+    rows = _rolled_up_rows(rollup, role, filters) if rollup is not None else None
+    measures = _rolled_up_measures()
+    if rows is None:
+        rows, measures = summary_rows(role, filters), _summary_measures()
     if sent_only:
         rows = rows.filter(month__isnull=False)
     names = summary_keys if summary_keys is not None else (*keys, *expressions)
     if summary_keys is None and expressions:
         rows = rows.annotate(**expressions)
-    grouped = list(rows.order_by().values(*names).annotate(**_summary_measures()).order_by())
+    grouped = list(rows.order_by().values(*names).annotate(**measures).order_by())
     routed = routed_declarations(role, filters)
     if routed is not None:
         if sent_only:
@@ -408,7 +493,9 @@ def by_organization(
     role: RoleAssignment | None, filters: Filters, node: Organization | None
 ) -> StatTable:
     """Direct children of `node`, each with its whole subtree's claims; drill down by clicking."""
-    grouped = _counts(role, filters, expressions={"child": child_key_expression(node)})
+    grouped = _counts(
+        role, filters, expressions={"child": child_key_expression(node)}, rollup=UnitSummary
+    )
     in_scope = organizations_in_scope(role)
     children = (
         in_scope.filter(parent=node) if node is not None else in_scope.filter(parent__isnull=True)
@@ -443,7 +530,7 @@ def by_organization(
 
 
 def by_region(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _counts(role, filters, ("unit__region_code",))
+    grouped = _counts(role, filters, ("unit__region_code",), rollup=UnitSummary)
     rows = [
         _row(
             row["unit__region_code"] or "",
@@ -456,7 +543,7 @@ def by_region(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 
 def by_category(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _counts(role, filters, ("category_code", "category_name"))
+    grouped = _counts(role, filters, ("category_code", "category_name"), rollup=CategorySummary)
     grouped.sort(key=lambda item: (-item["n"], item["category_name"]))
     rows = [_row(row["category_code"], row["category_name"], row) for row in grouped]
     return StatTable("category", "按申报类型统计", "申报类型", rows)
@@ -469,7 +556,7 @@ def by_status(role: RoleAssignment | None, filters: Filters) -> StatTable:
     word = region_status_word(role)
     order = {status: index for index, (status, _label) in enumerate(DeclarationStatus.choices)}
     grouped = sorted(
-        _counts(role, filters, ("status", "status_level")),
+        _counts(role, filters, ("status", "status_level"), rollup=StatusSummary),
         key=lambda row: (order.get(row["status"], len(order)), row["status_level"] or ""),
     )
     merged: dict[str, dict[str, Any]] = {}
@@ -486,7 +573,7 @@ def by_status(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 
 def by_year(role: RoleAssignment | None, filters: Filters) -> StatTable:
-    grouped = _counts(role, filters, ("credit_year",))
+    grouped = _counts(role, filters, ("credit_year",), rollup=StatusSummary)
     rows = [
         _row(row["credit_year"], f"{row['credit_year']}年度", row)
         for row in sorted(grouped, key=lambda item: item["credit_year"])
@@ -496,7 +583,11 @@ def by_year(role: RoleAssignment | None, filters: Filters) -> StatTable:
 
 def by_track(role: RoleAssignment | None, filters: Filters) -> StatTable:
     grouped = _counts(
-        role, filters, expressions={"track": track_expression()}, summary_keys=("track",)
+        role,
+        filters,
+        expressions={"track": track_expression()},
+        summary_keys=("track",),
+        rollup=TrackSummary,
     )
     grouped.sort(key=lambda item: (-item["n"], item["track"] or ""))
     rows = [_row(row["track"] or NO_TRACK, row["track"] or NO_TRACK, row) for row in grouped]
@@ -511,6 +602,7 @@ def by_month(role: RoleAssignment | None, filters: Filters) -> StatTable:
         expressions={"month": TruncMonth("submitted_at")},
         summary_keys=("month",),
         sent_only=True,
+        rollup=MonthSummary,
     )
     rows = [
         _row(f"{row['month']:%Y-%m}", f"{row['month']:%Y年%m月}", row)
@@ -631,10 +723,21 @@ class ThroughputRow:
         return self.approved + self.returned + self.rejected
 
 
-def reviewer_throughput(role: RoleAssignment | None, filters: Filters) -> list[ThroughputRow]:
-    """Verdicts given per organisation and level, in the period (the submitted-date range
-    applies to the verdict's date here), over the claims matching the other conditions."""
-    declarations = filtered_declarations(role, filters, skip=("status", "submitted"))
+VERDICTS = ("approved", "returned", "rejected")
+
+
+def _verdict_counts(count: type[Count] | type[Sum], field_name: str) -> dict[str, Any]:
+    return {
+        name: Coalesce(count(field_name, filter=Q(action=action)), Value(0))
+        for name, action in zip(
+            VERDICTS, (TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT), strict=True
+        )
+    }
+
+
+def _verdicts_from_trail(
+    declarations: QuerySet[Declaration], filters: Filters
+) -> list[dict[str, Any]]:
     entries = TrailEntry.objects.filter(
         declaration__in=declarations.values("pk"),
         action__in=(TrailAction.APPROVE, TrailAction.RETURN, TrailAction.REJECT),
@@ -648,12 +751,46 @@ def reviewer_throughput(role: RoleAssignment | None, filters: Filters) -> list[T
     grouped = (
         entries.order_by()
         .values("organization__name", "level_name")
-        .annotate(
-            approved=Count("id", filter=Q(action=TrailAction.APPROVE)),
-            returned=Count("id", filter=Q(action=TrailAction.RETURN)),
-            rejected=Count("id", filter=Q(action=TrailAction.REJECT)),
+        .annotate(**_verdict_counts(Count, "id"))
+        .order_by()
+    )
+    return [dict(row) for row in grouped]
+
+
+def _verdicts(role: RoleAssignment | None, filters: Filters) -> list[dict[str, Any]]:
+    """From the verdict summary (plus the claims routed to the role, from the trail) when it
+    can answer, else from the trail of every claim in scope."""
+    scope = rollup_scope(role, replace(filters, status="")) if role is not None else None
+    if role is None or scope is None:
+        return _verdicts_from_trail(
+            filtered_declarations(role, filters, skip=("status", "submitted")), filters
         )
-        .order_by("organization__name", "level_name")
+    grouped: list[dict[str, Any]] = [
+        dict(row)
+        for row in VerdictSummary.objects.filter(scope)
+        .order_by()
+        .values("organization__name", "level_name")
+        .annotate(**_verdict_counts(Sum, "verdicts"))
+        .order_by()
+    ]
+    routed = routed_declarations(role, filters, skip=("status", "submitted"))
+    if routed is None:
+        return grouped
+    merged = {(row["organization__name"], row["level_name"]): row for row in grouped}
+    for row in _verdicts_from_trail(routed, filters):
+        found = merged.setdefault((row["organization__name"], row["level_name"]), row)
+        if found is not row:
+            for name in VERDICTS:
+                found[name] += row[name]
+    return list(merged.values())
+
+
+def reviewer_throughput(role: RoleAssignment | None, filters: Filters) -> list[ThroughputRow]:
+    """Verdicts given per organisation and level, in the period (the submitted-date range
+    applies to the verdict's date here), over the claims matching the other conditions."""
+    grouped = sorted(
+        (row for row in _verdicts(role, filters) if any(row[name] for name in VERDICTS)),
+        key=lambda row: (row["organization__name"] or "", row["level_name"] or ""),
     )
     return [
         ThroughputRow(
@@ -682,20 +819,7 @@ def pending_age(
     """Pending claims by the level that must act now: how many, and how long they have waited
     at that level (time in level: since they reached it, review/waiting.py)."""
     now = now or timezone.now()
-    declarations = filtered_declarations(role, filters, skip=("status",)).filter(
-        status=DeclarationStatus.PENDING
-    )
-    waiting = ExpressionWrapper(Value(now) - F("arrived"), output_field=DurationField())
-    grouped = (
-        ChainStep.objects.filter(
-            declaration__in=declarations.values("pk"),
-            position=F("declaration__current_position"),
-        )
-        .annotate(arrived=arrived_at("declaration_id", "declaration__submitted_at"))
-        .order_by()
-        .values("level_name", "organization__name")
-        .annotate(n=Count("id"), average=Avg(waiting), oldest=Min("arrived"))
-    )
+    grouped = _pending_groups(role, filters, now)
     day = datetime.timedelta(days=1)
     rows = [
         PendingRow(
@@ -711,6 +835,58 @@ def pending_age(
     return rows
 
 
+def _pending_from_steps(
+    declarations: QuerySet[Declaration], now: datetime.datetime
+) -> list[dict[str, Any]]:
+    waiting = ExpressionWrapper(Value(now) - F("arrived"), output_field=DurationField())
+    grouped = (
+        ChainStep.objects.filter(
+            declaration__in=declarations.filter(status=DeclarationStatus.PENDING).values("pk"),
+            position=F("declaration__current_position"),
+        )
+        .annotate(arrived=arrived_at("declaration_id", "declaration__submitted_at"))
+        .order_by()
+        .values("level_name", "organization__name")
+        .annotate(n=Count("id"), average=Avg(waiting), oldest=Min("arrived"))
+    )
+    return [dict(row) for row in grouped]
+
+
+def _pending_groups(
+    role: RoleAssignment | None, filters: Filters, now: datetime.datetime
+) -> list[dict[str, Any]]:
+    """From the pending claims kept by triggers (`PendingClaim`, plus those routed to the role)
+    when they can answer, else from the chain steps and trail of every pending claim."""
+    scope = rollup_scope(role, replace(filters, status="")) if role is not None else None
+    if role is None or scope is None:
+        return _pending_from_steps(filtered_declarations(role, filters, skip=("status",)), now)
+    waiting = ExpressionWrapper(Value(now) - F("arrived_at"), output_field=DurationField())
+    grouped: list[dict[str, Any]] = [
+        dict(row)
+        for row in PendingClaim.objects.filter(scope)
+        .order_by()
+        .values("level_name", "organization__name")
+        .annotate(n=Count("declaration_id"), average=Avg(waiting), oldest=Min("arrived_at"))
+    ]
+    routed = routed_declarations(role, filters, skip=("status",))
+    if routed is None:
+        return grouped
+    merged = {(row["level_name"], row["organization__name"]): row for row in grouped}
+    for row in _pending_from_steps(routed, now):
+        found = merged.setdefault((row["level_name"], row["organization__name"]), row)
+        if found is row:
+            continue
+        # A handful of routed claims: their mean joins the group's, weighted by count.
+        counts = (found["n"], row["n"])
+        found["average"] = (
+            _as_duration(found["average"]) * counts[0] + _as_duration(row["average"]) * counts[1]
+        ) / sum(counts)
+        found["n"] = sum(counts)
+        oldest = [value for value in (found["oldest"], row["oldest"]) if value is not None]
+        found["oldest"] = min(oldest, default=None)
+    return list(merged.values())
+
+
 def _as_duration(value: Any) -> datetime.timedelta:
     if value is None:
         return datetime.timedelta(0)
@@ -724,13 +900,14 @@ def _as_duration(value: Any) -> datetime.timedelta:
 
 @dataclass
 class Statistics:
+    """The page's count tables. The three tables with a row per organisation (compliance,
+    throughput, pending) are `SECTIONS`, each loaded and paged on its own: at province scale
+    they hold thousands of rows and the slowest queries, and the page must not wait for them."""
+
     filters: Filters
     node: Organization | None
     compliance_year: int
     tables: dict[str, StatTable] = field(default_factory=dict)
-    compliance: list[ComplianceRow] = field(default_factory=list)
-    throughput: list[ThroughputRow] = field(default_factory=list)
-    pending: list[PendingRow] = field(default_factory=list)
 
 
 def count_tables(
@@ -751,16 +928,27 @@ def count_tables(
 
 def statistics(role: RoleAssignment | None, filters: Filters) -> Statistics:
     node = filters.organization or default_node(role)
-    compliance_year = filters.credit_year or default_compliance_year()
     return Statistics(
         filters=filters,
         node=node,
-        compliance_year=compliance_year,
+        compliance_year=compliance_year_of(filters),
         tables=count_tables(role, filters, node),
-        compliance=compliance_by_unit(role, filters, compliance_year),
-        throughput=reviewer_throughput(role, filters),
-        pending=pending_age(role, filters),
     )
+
+
+def compliance_year_of(filters: Filters) -> int:
+    return filters.credit_year or default_compliance_year()
+
+
+# The tables with a row per organisation, by key (compliance lowest rate first, pending longest
+# wait first, throughput by organisation): the page's sections and their exports read these.
+SECTIONS: dict[str, Callable[[RoleAssignment | None, Filters], Sequence[Any]]] = {
+    "compliance": lambda role, filters: compliance_by_unit(
+        role, filters, compliance_year_of(filters)
+    ),
+    "throughput": reviewer_throughput,
+    "pending": lambda role, filters: pending_age(role, filters),
+}
 
 
 def default_compliance_year() -> int:
@@ -830,11 +1018,28 @@ def filter_choices(role: RoleAssignment | None) -> FilterChoices:
 def _choices_from_summaries(
     role: RoleAssignment,
 ) -> tuple[set[int], set[tuple[str, str]], set[str | None], set[str | None]]:
-    rows = _summary_scope(role).filter(declarations__gt=0).order_by()
-    years = set(rows.values_list("credit_year", flat=True).distinct())
-    categories = set(rows.values_list("category_code", "category_name").distinct())
-    regions: set[str | None] = set(rows.values_list("unit__region_code", flat=True).distinct())
-    tracks: set[str | None] = set(rows.values_list("track", flat=True).distinct())
+    counted = Q(declarations__gt=0)
+    scope = rollup_scope(role, Filters())
+    # Each from the smallest summary holding it: the per-table ones where the role's scope
+    # is a top-level authority (or everything), else the fine one.
+    fine = _summary_scope(role).filter(counted).order_by()
+    by_year = StatusSummary.objects.filter(scope) if scope is not None else fine
+    by_category = CategorySummary.objects.filter(scope) if scope is not None else fine
+    by_track = TrackSummary.objects.filter(scope) if scope is not None else fine
+    by_unit = _summary_scope(role, UnitSummary)
+    years = set(by_year.filter(counted).order_by().values_list("credit_year", flat=True).distinct())
+    categories = set(
+        by_category.filter(counted)
+        .order_by()
+        .values_list("category_code", "category_name")
+        .distinct()
+    )
+    regions: set[str | None] = set(
+        by_unit.filter(counted).order_by().values_list("unit__region_code", flat=True).distinct()
+    )
+    tracks: set[str | None] = set(
+        by_track.filter(counted).order_by().values_list("track", flat=True).distinct()
+    )
     routed = routed_declarations(role, Filters())
     if routed is not None:
         routed = routed.order_by()

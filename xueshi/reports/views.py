@@ -6,9 +6,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from xueshi.accounts.models import RoleAssignment
@@ -27,8 +29,6 @@ def _statistics_role(request: HttpRequest) -> RoleAssignment:
 
 
 def _query(params: dict[str, str], **changes: Any) -> str:
-    from django.http import QueryDict
-
     query = QueryDict(mutable=True)
     merged = {**params, **{key: str(value) for key, value in changes.items() if value}}
     for key in changes:
@@ -96,6 +96,38 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "top_query": _query(params, org=""),
             "export_query": _query(params),
             "chart_data": _chart_data(stats),
+            "sections": {
+                key: f"{reverse('reports:statistics_section', args=[key])}?{_query(params)}"
+                for key in selectors.SECTIONS
+            },
+        },
+    )
+
+
+# Rows a section shows at a time; the export holds them all.
+SECTION_ROWS = 20
+
+
+@login_required
+@require_GET
+@reads_from_replica
+def statistics_section(request: HttpRequest, key: str) -> HttpResponse:
+    """One of the page's tables with a row per organisation, a page at a time (HTMX loads it
+    into the page after the page itself, and swaps it when paged)."""
+    role = _statistics_role(request)
+    if key not in selectors.SECTIONS:
+        raise Http404("未知的统计表。")
+    filters, _form = read_filters(role, request.GET)
+    rows = selectors.SECTIONS[key](role, filters)
+    params = filters.as_params()
+    return render(
+        request,
+        f"reports/_section_{key}.html",
+        {
+            "page": Paginator(rows, SECTION_ROWS).get_page(request.GET.get("page")),
+            "section_url": reverse("reports:statistics_section", args=[key]),
+            "page_query": _query(params),
+            "target": f"#section-{key}",
         },
     )
 

@@ -239,7 +239,13 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         .values_list("credit_year", flat=True)
         .distinct()
     )
-    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(declarations, PAGE_SIZE)
+    # The tabs' counts already hold the list's own count (the same filters): no COUNT again
+    # (a bookmarked plain state that is not a tab of the region is counted by the paginator).
+    shown = "all" if tab is None else next((f"tab{n}" for n, t in enumerate(tabs) if t is tab), "")
+    if shown:
+        paginator.count = counts[shown]
+    page = paginator.get_page(request.GET.get("page"))
     rows = [_row(declaration, role) for declaration in page.object_list]
     any_submittable = any(row.can_submit for row in rows)
     any_deletable = any(row.can_delete for row in rows)

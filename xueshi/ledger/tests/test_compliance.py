@@ -39,9 +39,11 @@ def anyang_degree_cap_30(settings, tmp_path) -> Iterator[None]:
 
 def _statistics_row(client, demo, unit_name: str):
     act_as(client, demo.role("ay_xiehui"))
-    response = client.get(reverse("reports:statistics"), {"year": THIS_YEAR})
+    response = client.get(
+        reverse("reports:statistics_section", args=["compliance"]), {"year": THIS_YEAR}
+    )
     assert response.status_code == 200
-    return next(row for row in response.context["stats"].compliance if row.unit_name == unit_name)
+    return next(row for row in response.context["page"] if row.unit_name == unit_name)
 
 
 def test_statistics_and_the_persons_page_agree_when_a_category_cap_cuts(

@@ -7,13 +7,9 @@ from xueshi.reports import summaries
 
 
 def install(apps, schema_editor):
-    # The triggers, then the summaries of the claims already there (PostgreSQL only).
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for statement in summaries.TRIGGERS_SQL:
-            cursor.execute(statement)
-    summaries.summaries_rebuild()
+    # Nothing: the triggers are the module's newest, written for tables made by later
+    # migrations, so the last migration that changes them installs them (0003).
+    return
 
 
 def uninstall(apps, schema_editor):

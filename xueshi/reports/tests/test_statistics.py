@@ -10,7 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from xueshi.accounts.tests.factories import PersonFactory
 from xueshi.ledger.models import YearTotal
+from xueshi.orgs.models import Organization
 from xueshi.reports import selectors
 from xueshi.reports.selectors import Filters
 
@@ -169,3 +171,59 @@ def test_query_count_does_not_grow_with_claims(demo, client: Client):
     with CaptureQueriesContext(connection) as large:
         assert client.get(reverse("reports:statistics")).status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_page_loads_its_organisation_sections_after_itself(demo, client: Client):
+    """Compliance, throughput and pending (a row per organisation, thousands in a province)
+    come from their own requests, in the page's conditions; the page does not wait for them."""
+    guangxi_claims(demo)
+    act_as(client, demo.role("gx_rst"))
+    html = client.get(reverse("reports:statistics"), {"year": 2025}).content.decode()
+    for key in selectors.SECTIONS:
+        url = reverse("reports:statistics_section", args=[key])
+        assert f'id="section-{key}" hx-get="{url}?year=2025" hx-trigger="load"' in html
+    response = client.get(reverse("reports:statistics_section", args=["throughput"]))
+    assert response.status_code == 200
+    assert "广西壮族自治区教育厅" in response.content.decode()
+    rows = client.get(reverse("reports:statistics_section", args=["pending"])).context["page"]
+    assert rows[0].organization_name == "广西壮族自治区教育厅"  # who is slow comes first
+    assert client.get(reverse("reports:statistics_section", args=["nope"])).status_code == 404
+
+
+def test_sections_refuse_who_may_not_see_statistics(demo, client: Client):
+    act_as(client, demo.professional("覃海燕"))
+    for key in selectors.SECTIONS:
+        url = reverse("reports:statistics_section", args=[key])
+        assert client.get(url).status_code == 403
+
+
+def test_a_section_shows_twenty_rows_a_page_and_its_queries_do_not_grow(demo, client: Client):
+    """The compliance section of an authority with 45 units: pages of 20, worst first, the
+    same number of queries for the first page as for the last, and for 5 units as for 45."""
+    role = demo.role("gx_rst")
+    act_as(client, role)
+    authority = demo.organization("广西壮族自治区人力资源和社会保障厅")
+    url = reverse("reports:statistics_section", args=["compliance"])
+
+    def add_units(count: int) -> None:
+        start = Organization.objects.filter(name__startswith="分页单位").count()
+        for number in range(start, start + count):
+            unit = Organization.objects.create(
+                kind="unit", name=f"分页单位{number:02d}", region_code="450102", parent=authority
+            )
+            PersonFactory(unit=unit)
+
+    add_units(5)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_units(40)
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(url)
+    pages = first.context["page"].paginator
+    assert len(first.context["page"]) == 20 and pages.count >= 45
+    assert "下一页" in first.content.decode()
+    with CaptureQueriesContext(connection) as last:
+        final = client.get(url, {"page": pages.num_pages})
+    assert len(few.captured_queries) == len(many.captured_queries) == len(last.captured_queries)
+    rates = [row.rate for page in (first, final) for row in page.context["page"]]
+    assert rates == sorted(rates)  # lowest rate first

@@ -3,21 +3,34 @@ figures from the summaries equal those counted from the claims (PostgreSQL: the 
 
 from __future__ import annotations
 
+import threading
+import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections, transaction
+from django.db.models import F
+from django.utils import timezone
 
+from xueshi.certificates.tests.helpers import GX_PERSON
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.imports.models import ImportKind
 from xueshi.imports.services import import_start
 from xueshi.imports.tests.helpers import claim_row, fill_template, upload
 from xueshi.reports import selectors
-from xueshi.reports.models import DeclarationSummary, RoutedStep
+from xueshi.reports.models import (
+    DeclarationSummary,
+    PendingClaim,
+    RoutedStep,
+    UnitSummary,
+    VerdictSummary,
+)
 from xueshi.reports.selectors import Filters
 from xueshi.reports.summaries import summaries_in_use, summaries_match, summaries_rebuild
-from xueshi.review.models import ChainStep
+from xueshi.review.models import ChainStep, TrailAction, TrailEntry
 from xueshi.review.services import (
     approved_declaration_delete,
     declaration_approve,
@@ -27,9 +40,14 @@ from xueshi.review.services import (
     declaration_submit,
     declaration_submit_many,
     declaration_withdraw,
+    review_many,
 )
 from xueshi.review.tests.test_services import THIS_YEAR, anyang_degree
 from xueshi.review.tests.test_views import guangxi_claim
+from xueshi.sample_audits.models import AuditVerdict
+from xueshi.sample_audits.services import sampled_item_decide
+from xueshi.sample_audits.tests.helpers import AUTHORITY as AUDIT_AUTHORITY
+from xueshi.sample_audits.tests.helpers import approved_claim, start
 
 from .factories import guangxi_claims
 
@@ -127,6 +145,7 @@ def test_stats_check_fails_on_a_difference_and_stats_rebuild_repairs_it(demo):
     assert summaries_rebuild()["routed"] == 1
 
 
+NOW = timezone.now()
 ROLES = ("admin", "gx_rst", "gx_jyt", "gx_nnjyj", "gx_gxu", "ay_weijian", "ay_yiyuan")
 FILTERS = (
     Filters(),
@@ -141,26 +160,61 @@ FILTERS = (
 def _figures(role: Any, filters: Filters) -> dict[str, list[tuple[Any, ...]]]:
     node = filters.organization or selectors.default_node(role)
     tables = selectors.count_tables(role, filters, node)
-    return {
+    figures: dict[str, list[tuple[Any, ...]]] = {
         key: sorted(
             (row.key, row.label, row.count, row.approved, row.hours_claimed, row.hours_granted)
             for row in table.rows
         )
         for key, table in tables.items()
     }
+    figures["throughput"] = [
+        (row.organization_name, row.level_name, row.approved, row.returned, row.rejected)
+        for row in selectors.reviewer_throughput(role, filters)
+    ]
+    figures["pending"] = [
+        (row.level_name, row.organization_name, row.count, row.average_days, row.max_days)
+        for row in selectors.pending_age(role, filters, now=NOW)
+    ]
+    return figures
+
+
+def _filter_sets(demo: Any) -> list[Filters]:
+    """Every filter alone, the year with each other one, and drill-down nodes at the top
+    level (answered by the per-table summaries) and below it (by the fine summary)."""
+    top, below = (
+        demo.organization("广西壮族自治区人力资源和社会保障厅"),
+        demo.organization("南宁市教育局"),
+    )
+    sets = list(FILTERS)
+    for node in (top, below):
+        sets += [Filters(organization=node), Filters(credit_year=THIS_YEAR, organization=node)]
+    sets += [
+        Filters(credit_year=THIS_YEAR, status=DeclarationStatus.APPROVED),
+        Filters(credit_year=THIS_YEAR, track="教师系列"),
+        Filters(credit_year=THIS_YEAR, region_code="450100"),
+        Filters(credit_year=THIS_YEAR, category_code="training"),
+        Filters(credit_year=THIS_YEAR - 1),
+    ]
+    return sets
 
 
 def test_the_page_gives_the_same_figures_from_summaries_as_from_the_claims(demo, monkeypatch):
     mixed_scenario(demo)
     from_summaries = {}
+    rolled_up = 0
     for username in ROLES:
         role = demo.role(username)
-        for filters in FILTERS:
+        for filters in _filter_sets(demo):
             assert selectors.reads_summaries(role, filters)
+            rolled_up += selectors.rollup_scope(role, filters) is not None
             from_summaries[username, filters] = (
                 _figures(role, filters),
                 selectors.filter_choices(role),
             )
+    # The per-table summaries answered the platform and the top-level authorities.
+    assert selectors.rollup_scope(demo.role("admin"), Filters()) is not None
+    assert selectors.rollup_scope(demo.role("gx_rst"), Filters()) is not None
+    assert rolled_up >= 10
     # The same figures counted from the claims, as the page did before the summaries.
     monkeypatch.setattr(selectors, "reads_summaries", lambda role, filters: False)
     for (username, filters), (figures, choices) in from_summaries.items():
@@ -170,3 +224,86 @@ def test_the_page_gives_the_same_figures_from_summaries_as_from_the_claims(demo,
     # 南宁市教育局 sees the claim routed to it although 广西大学 is not in its subtree.
     routed = from_summaries["gx_nnjyj", Filters()][0]["status"]
     assert sum(row[2] for row in routed) >= 1
+
+
+def test_every_summary_follows_batches_audit_corrections_and_direct_writes(demo):
+    """Paths past the lifecycle's single moves: a batch approval, an audit's correction of
+    the hours, a claim moved to another year by an update of many rows, trail entries
+    rewritten and deleted; each summary still equals its full GROUP BY after each."""
+    mixed_scenario(demo)
+    unit = demo.role("ay_yiyuan")
+    sent = [_submit(demo, anyang_degree(demo, courses=number)) for number in (11, 12, 13)]
+    review_many(
+        declaration_approve, declaration_ids=[d.pk for d in sent], actor=unit.user, role=unit
+    )
+    assert PendingClaim.objects.filter(declaration_id__in=[d.pk for d in sent]).count() == 3
+    assert summaries_match() == []
+    audited = approved_claim(demo, GX_PERSON, 1)
+    item = start(demo, size_value=Decimal(1), seed=2).items.filter(declaration=audited).first()
+    assert item is not None and audited.hours_granted is not None
+    authority = demo.role(AUDIT_AUTHORITY)
+    sampled_item_decide(
+        role=authority,
+        actor=authority.user,
+        item_id=item.pk,
+        verdict=AuditVerdict.CORRECTED,
+        hours_after=audited.hours_granted - Decimal(1),
+        reason="实际学时较少",
+    )
+    assert summaries_match() == []
+    Declaration.objects.filter(pk__in=[d.pk for d in sent]).update(credit_year=THIS_YEAR - 1)
+    assert summaries_match() == []
+    TrailEntry.objects.filter(declaration__in=sent, action=TrailAction.APPROVE).update(
+        action=TrailAction.RETURN
+    )
+    assert summaries_match() == []
+    TrailEntry.objects.filter(declaration__in=sent).delete()
+    assert summaries_match() == []
+    assert VerdictSummary.objects.filter(verdicts__lt=0).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_counting_into_one_summary_row_lose_nothing(demo):
+    """The second waits on the first's summary row (INSERT … ON CONFLICT DO UPDATE) and adds
+    to the committed figure: no lost update."""
+    first, second = (anyang_degree(demo, courses=number) for number in (21, 22))
+    for declaration in (first, second):
+        _submit(demo, declaration)
+    started, errors = threading.Event(), []
+
+    def add_hours(declaration_id: int, *, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                Declaration.objects.filter(pk=declaration_id).update(
+                    hours_claimed=F("hours_claimed") + 1
+                )
+                if hold:
+                    started.set()
+                    time.sleep(0.5)  # the other transaction now waits on the summary rows
+        except Exception as error:  # reported below: a thread's failure is lost otherwise
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=add_hours, args=(first.pk,), kwargs={"hold": True})
+    holder.start()
+    assert started.wait(10)
+    waiter = threading.Thread(target=add_hours, args=(second.pk,), kwargs={"hold": False})
+    waiter.start()
+    holder.join(20)
+    waiter.join(20)
+    assert errors == []
+    assert summaries_match() == []
+    key = {"unit": first.unit, "credit_year": first.credit_year}
+    both = Declaration.objects.filter(pk__in=(first.pk, second.pk))
+    assert first.unit_id == second.unit_id and first.credit_year == second.credit_year
+    summed = sum(
+        UnitSummary.objects.filter(**key).values_list("hours_claimed", flat=True), Decimal(0)
+    )
+    counted = sum(
+        Declaration.objects.filter(unit=first.unit, credit_year=first.credit_year)
+        .exclude(status__in=(DeclarationStatus.DRAFT, DeclarationStatus.DELETED))
+        .values_list("hours_claimed", flat=True),
+        Decimal(0),
+    )
+    assert summed == counted and both.count() == 2
