@@ -103,6 +103,7 @@ def test_chains_are_planned_by_each_regions_own_levels():
                 (p.level_code, p.level_name, p.organization.pk) for p in planned
             ]
             if claim.status == DeclarationStatus.PENDING:
+                assert claim.current_position is not None
                 current = steps[claim.current_position - 1]
                 assert claim.status_level == current.level_code
                 assert claim.current_organization_id == current.organization_id
