@@ -7,6 +7,7 @@ what is not allowed; the views turn their refusals into messages (AlreadyHandled
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from xueshi.declarations.models import Attachment, Declaration, DeclarationStatu
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.declarations.services import AlreadyHandled, BatchResult
 from xueshi.policy.hours import fmt
+from xueshi.policy.schema import OversightRules
 from xueshi.policy.words import level_outcomes
 
 from . import flags, selectors, services
@@ -210,6 +212,19 @@ def _queue_row(
     return row
 
 
+def _mark(
+    role: RoleAssignment,
+    rows: list[QueueRow],
+    now: datetime.datetime,
+    rules: dict[str, OversightRules],
+) -> None:
+    """已超期 and the flags of a page's rows, for all of them at once."""
+    found = flags.flags_for(role, [row.declaration for row in rows])
+    for row in rows:
+        row.overdue = overdue_label(row.declaration, now, rules)
+        row.flags = found.get(row.declaration.pk, [])
+
+
 def _queue_response(
     request: HttpRequest,
     role: RoleAssignment,
@@ -235,10 +250,7 @@ def _queue_response(
     )
     links = RowLinks()
     rows = [_queue_row(role, declaration, next_url, links) for declaration in page.object_list]
-    found = flags.flags_for(role, [row.declaration for row in rows])
-    for row in rows:
-        row.overdue = overdue_label(row.declaration, now, rules)
-        row.flags = found.get(row.declaration.pk, [])
+    _mark(role, rows, now, rules)
     region_rule = rules.get(region)
     levels = selectors.review_levels(role, region=region)
     outcomes = selectors.review_outcomes(role, region=region)
@@ -420,13 +432,21 @@ def _row_response(
 ) -> HttpResponse:
     """The queue row after an HTMX action: its new state, or its forms with the errors."""
     next_url = _safe_next(request, reverse("review:queue"))
-    row = _queue_row(role, declaration, next_url, RowLinks(), bound)
-    row.error, row.done = error, done
     if done:
         # Reload: the new status and level to show in place of the actions.
-        row.declaration = selectors.with_current_level(
+        declaration = selectors.with_current_level(
             Declaration.objects.select_related("person", "unit")
         ).get(pk=declaration.pk)
+    else:
+        # Still waiting here: as the queue shows it (its level, since when, its flags).
+        declaration = (
+            selectors.review_queue_page(role).filter(pk=declaration.pk).first() or declaration
+        )
+    row = _queue_row(role, declaration, next_url, RowLinks(), bound)
+    row.error, row.done = error, done
+    if not done:
+        now = timezone.now()
+        _mark(role, [row], now, oversight_rules(timezone.localdate(now)))
     return render(
         request,
         "review/_queue_row.html",

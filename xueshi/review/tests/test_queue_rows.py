@@ -14,6 +14,7 @@ from xueshi.declarations.models import Declaration
 from xueshi.orgs.tests.factories import act_as
 from xueshi.review import views
 from xueshi.review.forms import ApproveForm, ReasonForm, VerdictForm
+from xueshi.review.selectors import with_current_level
 
 from .test_views import HTMX, anyang_claim, guangxi_claim, text
 
@@ -146,6 +147,13 @@ def test_a_refused_verdict_comes_back_as_the_bound_form_renders_it(
     if action != "approve":
         assert f'id="id_{action}_{declaration.pk}_reason_error"' in row
         assert row.count('<details class="xs-inline-action" open>') == 1
+    # The row still says where the claim waits, as the queue does.
+    level = (
+        with_current_level(Declaration.objects.filter(pk=declaration.pk))
+        .values_list("current_level_name", flat=True)
+        .get()
+    )
+    assert level and f'<span class="badge text-bg-primary">{level}</span>' in row
     before = declaration.current_position
     declaration.refresh_from_db()
     assert declaration.current_position == before and declaration.status == "pending"
