@@ -14,7 +14,7 @@ from xueshi.declarations.models import Declaration
 from xueshi.orgs.tests.factories import act_as
 from xueshi.review import views
 from xueshi.review.forms import ApproveForm, ReasonForm, VerdictForm
-from xueshi.review.selectors import with_current_level
+from xueshi.review.models import ChainStep
 
 from .test_views import HTMX, anyang_claim, guangxi_claim, text
 
@@ -148,14 +148,11 @@ def test_a_refused_verdict_comes_back_as_the_bound_form_renders_it(
         assert f'id="id_{action}_{declaration.pk}_reason_error"' in row
         assert row.count('<details class="xs-inline-action" open>') == 1
     # The row still says where the claim waits, as the queue does.
-    level = (
-        with_current_level(Declaration.objects.filter(pk=declaration.pk))
-        .values_list("current_level_name", flat=True)
-        .get()
-    )
-    assert level and f'<span class="badge text-bg-primary">{level}</span>' in row
     before = declaration.current_position
+    assert before is not None
     declaration.refresh_from_db()
+    level = ChainStep.objects.get(declaration=declaration, position=before).level_name
+    assert level and f'<span class="badge text-bg-primary">{level}</span>' in row
     assert declaration.current_position == before and declaration.status == "pending"
 
 
