@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -177,6 +179,74 @@ class ReasonForm(VerdictForm):
     def __init__(self, *args: Any, label: str = "原因", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
+
+
+def verdict_auto_id(action: str, pk: int) -> str:
+    """The ids of one verdict's inputs for one claim (a queue page holds many):
+    id_return_12_reason."""
+    return f"id_{action}_{pk}_%s"
+
+
+@dataclass(frozen=True)
+class VerdictInputs:
+    """One verdict of one queue row, as `review/_queue_row.html` writes its inputs.
+
+    The row writes them itself instead of rendering the form's widgets: a page of twenty rows
+    holds sixty verdict forms, and Django's template-based widget renderer made them most of the
+    queue's time (issue 20). Names, ids and limits are ApproveForm's and ReasonForm's, which
+    still validate the POST; review/tests/test_queue_rows.py keeps the two alike.
+    """
+
+    id_prefix: str  # the form's auto_id without "%s": "id_return_12_"
+    expected_position: str
+    next: str
+    reason_label: str = ""
+    reason: str = ""  # what the reviewer typed, shown again after a refusal
+    reason_errors: tuple[str, ...] = ()
+    # Shown beside the button: the form's own errors and those of fields the row does not show
+    # (the approval's 审核意见 and 批准学时 are on the detail page).
+    errors: tuple[str, ...] = ()
+    refused: bool = False  # its panel stays open
+
+    @classmethod
+    def blank(
+        cls, action: str, pk: int, position: int | None, next_url: str, reason_label: str = ""
+    ) -> VerdictInputs:
+        """Before the reviewer acts: what the unbound form would show (no form is built)."""
+        return cls(
+            id_prefix=verdict_auto_id(action, pk) % "",
+            expected_position="" if position is None else str(position),
+            next=next_url,
+            reason_label=reason_label,
+        )
+
+    @classmethod
+    def of(cls, form: VerdictForm) -> VerdictInputs:
+        """A form the server refused: what was sent, and why it was refused."""
+        errors = [str(error) for error in form.non_field_errors()]
+        for name in ("comment", "hours_granted"):
+            if name in form.fields:
+                errors += [str(error) for error in form[name].errors]
+        inputs = cls(
+            id_prefix=str(form.auto_id) % "",
+            expected_position=_text(form["expected_position"].value()),
+            next=_text(form["next"].value()),
+            errors=tuple(errors),
+            refused=bool(form.errors),
+        )
+        if "reason" not in form.fields:
+            return inputs
+        reason = form["reason"]
+        return dataclasses.replace(
+            inputs,
+            reason_label=str(reason.label),
+            reason=_text(reason.value()),
+            reason_errors=tuple(str(error) for error in reason.errors),
+        )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 class IdListField(forms.Field):

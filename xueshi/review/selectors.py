@@ -196,12 +196,24 @@ def review_detail(role: RoleAssignment | None, pk: int) -> Declaration:
     ).get(pk=pk)
 
 
-def review_levels(role: RoleAssignment | None) -> list[str]:
+def role_region(role: RoleAssignment | None) -> str:
+    """The profile key of the role's organisation ("" without one). A page that asks several of
+    the selectors below reads it once and passes it on (`region=`): finding it walks up the
+    organisation tree, a query for a unit."""
+    if role is None or role.organization is None:
+        return ""
+    return role.organization.effective_policy_profile()
+
+
+def _region(role: RoleAssignment, region: str | None) -> str:
+    return role_region(role) if region is None else region
+
+
+def review_levels(role: RoleAssignment | None, *, region: str | None = None) -> list[str]:
     """What the role's region calls the levels its organisation fills (e.g. 管理单位审核)."""
     if role is None or role.organization is None:
         return []
-    key = role.organization.effective_policy_profile()
-    version = _latest_version(key)
+    version = _latest_version(_region(role, region))
     if version is None:
         return []
     kind = role.organization.kind
@@ -212,11 +224,11 @@ def review_levels(role: RoleAssignment | None) -> list[str]:
     return names
 
 
-def review_outcomes(role: RoleAssignment | None) -> tuple[str, ...]:
+def review_outcomes(role: RoleAssignment | None, *, region: str | None = None) -> tuple[str, ...]:
     """The outcomes of the levels the role's organisation fills in its region (for batches)."""
     if role is None or role.organization is None:
         return ()
-    version = _latest_version(role.organization.effective_policy_profile())
+    version = _latest_version(_region(role, region))
     if version is None:
         return ()
     kind = role.organization.kind
@@ -305,11 +317,13 @@ def region_status_tabs(role: RoleAssignment | None, states: Iterable[str]) -> li
     return list(tabs.values())
 
 
-def category_choices(role: RoleAssignment | None) -> list[tuple[str, str]]:
+def category_choices(
+    role: RoleAssignment | None, *, region: str | None = None
+) -> list[tuple[str, str]]:
     """申报类型 choices from the role's region profile (its latest version)."""
     if role is None or role.organization is None:
         return []
-    version = _latest_version(role.organization.effective_policy_profile())
+    version = _latest_version(_region(role, region))
     if version is None:
         return []
     return [(leaf.code, leaf.full_name) for leaf in version.leaf_categories()]

@@ -7,9 +7,11 @@ what is not allowed; the views turn their refusals into messages (AlreadyHandled
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +34,7 @@ from xueshi.declarations.models import Attachment, Declaration, DeclarationStatu
 from xueshi.declarations.permissions import declarations_in_scope
 from xueshi.declarations.services import AlreadyHandled, BatchResult
 from xueshi.policy.hours import fmt
+from xueshi.policy.schema import OversightRules
 from xueshi.policy.words import level_outcomes
 
 from . import flags, selectors, services
@@ -46,6 +49,8 @@ from .forms import (
     ReasonForm,
     ResultFilterForm,
     VerdictForm,
+    VerdictInputs,
+    verdict_auto_id,
 )
 from .lifecycle import Action, allowed_actions
 from .models import EvidenceCheck
@@ -108,7 +113,7 @@ def _verdict_form(
     action: str, declaration: Declaration, data: Any = None, *, next_url: str = ""
 ) -> VerdictForm:
     """The form of one verdict for one claim; ids unique per claim (many rows on a page)."""
-    auto_id = f"id_{action}_{declaration.pk}_%s"
+    auto_id = verdict_auto_id(action, declaration.pk)
     initial = {"expected_position": declaration.current_position, "next": next_url}
     if action == "approve":
         initial["hours_granted"] = fmt(declaration.hours_counted)
@@ -120,6 +125,11 @@ def _page(request: HttpRequest, queryset: Any) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _back_query(next_url: str) -> str:
+    """`?next=…` of a row's 详情 link (once per page, not twice per row)."""
+    return f"?next={quote(next_url)}"
+
+
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -129,10 +139,34 @@ def _query_without_page(request: HttpRequest) -> str:
 # --- queue ------------------------------------------------------------------------------------
 
 
+class RowLinks:
+    """The 详情 and verdict URLs of a page's rows: each name is reversed once per page with a
+    stand-in id that each row replaces with its own (a reverse() per row and link, four a row,
+    cost more than the rest of the row's links and ids together)."""
+
+    STAND_IN = 2_147_483_647  # no URL prefix contains it
+    NAMES = ("detail", *VERDICTS)
+
+    def __init__(self) -> None:
+        self.patterns = {
+            name: reverse(f"review:{name}", args=[self.STAND_IN]) for name in self.NAMES
+        }
+
+    def of(self, pk: int) -> dict[str, str]:
+        stand_in, own = str(self.STAND_IN), str(pk)
+        return {name: pattern.replace(stand_in, own) for name, pattern in self.patterns.items()}
+
+
 @dataclass
 class QueueRow:
     declaration: Declaration
-    forms: dict[str, VerdictForm] = field(default_factory=dict)
+    # 详情 and the verdicts' URLs (RowLinks).
+    urls: dict[str, str]
+    # The claim's id as text for the row's ids and targets: the template engine localises a
+    # number each time it writes one, six times a row.
+    key: str
+    # The verdicts the waiting level offers, as the row writes their inputs (not as forms).
+    verdicts: dict[str, VerdictInputs] = field(default_factory=dict)
     error: str = ""
     done: bool = False
     # Set for the reviewer's own claim: no verdicts, only who must act instead.
@@ -154,22 +188,41 @@ def _queue_row(
     role: RoleAssignment,
     declaration: Declaration,
     next_url: str,
+    links: RowLinks,
     bound: tuple[str, VerdictForm] | None = None,
 ) -> QueueRow:
+    pk = declaration.pk
+    row = QueueRow(declaration, urls=links.of(pk), key=str(pk))
     if is_own_claim(declaration, role):
-        return QueueRow(declaration, own_note=own_claim_note(role))
+        row.own_note = own_claim_note(role)
+        return row
     # Only the outcomes the waiting level has in the claim's region (no query: status_level).
     offered = level_outcomes(
         declaration.policy_profile, declaration.profile_version, declaration.status_level
     )
-    forms = {
-        action: _verdict_form(action, declaration, next_url=next_url)
+    position = declaration.current_position
+    row.verdicts = {
+        action: VerdictInputs.blank(action, pk, position, next_url, VERDICTS[action][2])
         for action in VERDICTS
         if action in offered
     }
     if bound is not None:
-        forms[bound[0]] = bound[1]
-    return QueueRow(declaration, forms)
+        action, form = bound
+        row.verdicts[action] = VerdictInputs.of(form)
+    return row
+
+
+def _mark(
+    role: RoleAssignment,
+    rows: list[QueueRow],
+    now: datetime.datetime,
+    rules: dict[str, OversightRules],
+) -> None:
+    """已超期 and the flags of a page's rows, for all of them at once."""
+    found = flags.flags_for(role, [row.declaration for row in rows])
+    for row in rows:
+        row.overdue = overdue_label(row.declaration, now, rules)
+        row.flags = found.get(row.declaration.pk, [])
 
 
 def _queue_response(
@@ -179,9 +232,11 @@ def _queue_response(
     batch_form: BatchForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    categories = selectors.category_choices(role)
+    region = selectors.role_region(role)  # once: a query for a unit
     filter_form = QueueFilterForm(
-        request.GET or None, categories=categories, flags=flags.any_provider()
+        request.GET or None,
+        categories=selectors.category_choices(role, region=region),
+        flags=flags.any_provider(),
     )
     now = timezone.now()
     rules = oversight_rules(timezone.localdate(now))
@@ -193,16 +248,12 @@ def _queue_response(
         if request.method == "GET"
         else _safe_next(request, reverse("review:queue"))
     )
-    rows = [_queue_row(role, declaration, next_url) for declaration in page.object_list]
-    found = flags.flags_for(role, [row.declaration for row in rows])
-    for row in rows:
-        row.overdue = overdue_label(row.declaration, now, rules)
-        row.flags = found.get(row.declaration.pk, [])
-    region_rule = (
-        rules.get(role.organization.effective_policy_profile()) if role.organization else None
-    )
-    levels = selectors.review_levels(role)
-    outcomes = selectors.review_outcomes(role)
+    links = RowLinks()
+    rows = [_queue_row(role, declaration, next_url, links) for declaration in page.object_list]
+    _mark(role, rows, now, rules)
+    region_rule = rules.get(region)
+    levels = selectors.review_levels(role, region=region)
+    outcomes = selectors.review_outcomes(role, region=region)
     selected = set(request.POST.getlist("ids")) if batch_form is not None else set()
     return render(
         request,
@@ -216,6 +267,7 @@ def _queue_response(
             "batch_form": batch_form or BatchForm(outcomes=outcomes),
             "selected": selected,
             "next_url": next_url,
+            "back_query": _back_query(next_url),
             "page_query": _query_without_page(request),
             "export_url": reverse("review:queue_export"),
             "guidance": GUIDANCE,
@@ -380,14 +432,26 @@ def _row_response(
 ) -> HttpResponse:
     """The queue row after an HTMX action: its new state, or its forms with the errors."""
     next_url = _safe_next(request, reverse("review:queue"))
-    row = _queue_row(role, declaration, next_url, bound)
-    row.error, row.done = error, done
     if done:
         # Reload: the new status and level to show in place of the actions.
-        row.declaration = selectors.with_current_level(
+        declaration = selectors.with_current_level(
             Declaration.objects.select_related("person", "unit")
         ).get(pk=declaration.pk)
-    return render(request, "review/_queue_row.html", {"row": row, "next_url": next_url})
+    else:
+        # Still waiting here: as the queue shows it (its level, since when, its flags).
+        declaration = (
+            selectors.review_queue_page(role).filter(pk=declaration.pk).first() or declaration
+        )
+    row = _queue_row(role, declaration, next_url, RowLinks(), bound)
+    row.error, row.done = error, done
+    if not done:
+        now = timezone.now()
+        _mark(role, [row], now, oversight_rules(timezone.localdate(now)))
+    return render(
+        request,
+        "review/_queue_row.html",
+        {"row": row, "back_query": _back_query(next_url)},
+    )
 
 
 def _success_message(declaration: Declaration, action: str) -> str:
