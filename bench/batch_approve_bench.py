@@ -63,7 +63,7 @@ from xueshi.accounts.models import RoleAssignment, RoleKind, User  # noqa: E402
 from xueshi.core.audit import GENESIS_DIGEST, audit_key  # noqa: E402
 from xueshi.declarations.models import Declaration, DeclarationStatus  # noqa: E402
 from xueshi.orgs.models import Organization  # noqa: E402
-from xueshi.review import services  # noqa: E402
+from xueshi.review import lifecycle  # noqa: E402
 from xueshi.review.services import declaration_approve, review_many  # noqa: E402
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -268,8 +268,9 @@ def main() -> None:
             baseline_times.append(rolled_back(lambda: baseline(ids, actor, role))[0])
         commit_time = statistics.median(commits(len(ids)) for _ in range(3)) / len(ids)
     load_end = os.getloadavg()
-    subject_time, baseline_time = statistics.median(subject_times), statistics.median(
-        baseline_times
+    subject_time, baseline_time = (
+        statistics.median(subject_times),
+        statistics.median(baseline_times),
     )
     subject_commits = commits_of_subject(len(ids))
     with_commits = (subject_time + subject_commits * commit_time) / (baseline_time + commit_time)
@@ -292,11 +293,13 @@ def main() -> None:
 
 def commits_of_subject(count: int) -> int:
     """How many COMMITs the real batch makes for `count` claims (one per claim, or per chunk)."""
-    chunk = getattr(services, "BATCH_CHUNK", 1)
+    chunk = getattr(lifecycle, "BATCH_CHUNK", 1)
     return -(-count // chunk)
 
 
-def report(figures: dict[str, Any], load_start: tuple[float, ...], load_end: tuple[float, ...]) -> None:
+def report(
+    figures: dict[str, Any], load_start: tuple[float, ...], load_end: tuple[float, ...]
+) -> None:
     verdict = "met" if figures["with_commits"] <= 3 else "**missed**"
     print(
         f"batch approve {figures['claims']} claims: {figures['subject']:.3f} s"

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from xueshi.core.fields import EncryptedCharField
 from xueshi.core.identifiers import region_name
+from xueshi.core.memo import memoized
 from xueshi.policy.validators import validate_profile_key
 
 
@@ -162,6 +163,11 @@ class Organization(models.Model):
         """The profile named on this node or on its nearest ancestor."""
         if self.policy_profile:
             return self.policy_profile
+        # The ancestors are the nodes of the parent's path: nodes under one parent share it.
+        parent_path = self.path[: self.path.rstrip("/").rfind("/") + 1]
+        return memoized(("inherited_policy_profile", parent_path), self._inherited_policy_profile)
+
+    def _inherited_policy_profile(self) -> str:
         for ancestor in sorted(self.ancestors(), key=lambda node: -len(node.path)):
             if ancestor.policy_profile:
                 return ancestor.policy_profile
