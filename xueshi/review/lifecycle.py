@@ -760,7 +760,7 @@ class DeclarationReviewable:
         on each other in a cycle), with what the checks and the ledger's followers read."""
         items = (
             Declaration.objects.select_for_update(of=("self",))
-            .select_related("person__unit", "unit")
+            .select_related("person__unit", "person__user", "unit")
             .filter(pk__in=pks)
             .order_by("pk")
         )
