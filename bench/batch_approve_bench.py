@@ -72,13 +72,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 AT_LAST_STEP = """
 SELECT d.current_organization_id, count(*) FROM declarations_declaration d
 WHERE d.status = 'pending' AND NOT EXISTS (
-    SELECT 1 FROM review_chainstep s WHERE s.declaration_id = d.id AND s.position > d.current_position)
+    SELECT 1 FROM review_chainstep s
+    WHERE s.declaration_id = d.id AND s.position > d.current_position)
 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1
 """
 CLAIMS_AT = """
 SELECT d.id FROM declarations_declaration d
 WHERE d.status = 'pending' AND d.current_organization_id = %s AND NOT EXISTS (
-    SELECT 1 FROM review_chainstep s WHERE s.declaration_id = d.id AND s.position > d.current_position)
+    SELECT 1 FROM review_chainstep s
+    WHERE s.declaration_id = d.id AND s.position > d.current_position)
 ORDER BY d.submitted_at, d.id LIMIT %s
 """
 
@@ -179,7 +181,8 @@ def subject(ids: list[int], actor: User, role: RoleAssignment) -> int:
 
 def run_deferred() -> None:
     """The on_commit callbacks registered so far, run now (inside the outer transaction)."""
-    callbacks, connection.run_on_commit = connection.run_on_commit, []
+    callbacks: list[Any] = connection.run_on_commit
+    connection.run_on_commit = []
     for _savepoints, callback, _robust in callbacks:
         callback()
 
