@@ -104,9 +104,9 @@ def legacy_audit_digest(previous: str, row: AuditLog) -> str:
 
 
 def audit_chain_lock() -> None:
-    """Serialise writers for the rest of the current transaction. A batch takes it first (before
-    the rows its moves lock), in the order a single move takes its locks, so the two never wait
-    on each other in a cycle."""
+    """Serialise writers for the rest of the current transaction. A batch of moves takes it
+    before its moves' followers lock the ledger's rows, as a single move does (its trail comes
+    before its event), so the two never wait on each other in a cycle."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_ADVISORY_KEY])

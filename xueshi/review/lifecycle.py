@@ -567,10 +567,12 @@ def _chunk(
     outcomes: list[Outcome] = []
     try:
         with transaction.atomic(), trail_batch(), batch_memo():
-            # The audit chain's lock first, as a single move takes it before the ledger's rows.
-            audit_chain_lock()
             items = adapter.lock_many(ids)
             chains = adapter.chains(list(items.values()))
+            # Locks in the order a single move takes them: its item, the audit chain (its trail
+            # is written before its event), then the ledger's rows (the event's followers). The
+            # chunk's audit rows are written last, so the chain's lock is taken now.
+            audit_chain_lock()
             for pk in ids:
                 item = items.get(pk)
                 if item is None:
