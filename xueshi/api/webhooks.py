@@ -26,6 +26,7 @@ from django.utils import timezone
 from xueshi.accounts.models import RoleAssignment, RoleKind
 from xueshi.accounts.permissions import role_may
 from xueshi.core.audit import audit_record
+from xueshi.core.memo import memoized
 from xueshi.orgs.models import Organization
 
 from .models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
@@ -104,6 +105,10 @@ def webhook_delete(*, webhook_id: int, role: RoleAssignment, actor: Any) -> None
 
 def listeners(unit: Organization, event: str) -> list[Webhook]:
     """Active webhooks of the unit and every organisation above it that want `event`."""
+    return memoized(("webhook_listeners", unit.path, event), lambda: _listeners(unit, event))
+
+
+def _listeners(unit: Organization, event: str) -> list[Webhook]:
     paths = {unit.path[:end] for end in range(1, len(unit.path) + 1)}
     hooks = Webhook.objects.filter(active=True, organization__path__in=paths)
     return [hook for hook in hooks if event in hook.events]

@@ -339,7 +339,12 @@ def certificates_follow_ledger(
             )
         return
     if change > 0 and not valid.exists():
-        person = Person.objects.select_related("unit").get(pk=person_id)
+        person = (
+            # The claim's person, loaded (with the unit) by the move that approved it.
+            declaration.person
+            if declaration is not None and declaration.person_id == person_id
+            else Person.objects.select_related("unit").get(pk=person_id)
+        )
         if certificate_rules(person, credit_year)[1] is not None and (
             year_compliance(person, credit_year).met
         ):

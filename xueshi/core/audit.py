@@ -103,8 +103,10 @@ def legacy_audit_digest(previous: str, row: AuditLog) -> str:
     return sm3(previous.encode("ascii") + audit_canonical(row))
 
 
-def _lock_chain() -> None:
-    """Serialise writers for the rest of the current transaction."""
+def audit_chain_lock() -> None:
+    """Serialise writers for the rest of the current transaction. A batch of moves takes it
+    before its moves' followers lock the ledger's rows, as a single move does (its trail comes
+    before its event), so the two never wait on each other in a cycle."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_ADVISORY_KEY])
@@ -112,6 +114,63 @@ def _lock_chain() -> None:
             # SQLite: a write statement takes the database's write lock even when it touches no
             # row (and fires no trigger); under IMMEDIATE transactions it is already held.
             cursor.execute("UPDATE core_auditlog SET id = id WHERE 0")
+
+
+def audit_row(
+    *,
+    action: str,
+    actor: Any = None,
+    role: str = "",
+    request: HttpRequest | None = None,
+    target: models.Model | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+    result: str = AuditResult.SUCCESS,
+) -> AuditLog:
+    """An audit row, not yet chained nor saved (`audit_save` does both)."""
+    if actor is not None and not getattr(actor, "is_authenticated", True):
+        actor = None
+    if request is None:
+        # A service called from a view: the address and role are still those of this request.
+        request = current_request.get()
+    if request is not None and not role:
+        active = getattr(request, "active_role", None)
+        role = active.kind if active is not None else ""
+    return AuditLog(
+        action=action,
+        actor=actor,
+        role=role,
+        ip_address=client_ip(request),
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        # Round-trip through JSON so the digest covers what the database will give back.
+        details=json.loads(json.dumps(details or {})),
+        result=result,
+    )
+
+
+def audit_save(rows: list[AuditLog]) -> list[AuditLog]:
+    """Chain `rows`, in their order, onto the last row and insert them (one statement)."""
+    if not rows:
+        return rows
+    with transaction.atomic():
+        audit_chain_lock()
+        previous = AuditLog.objects.order_by("-id").values_list("digest", flat=True).first()
+        previous = previous or GENESIS_DIGEST
+        for row in rows:
+            # `at` is set here, under the lock, so time order and chain order agree.
+            row.at = timezone.now()
+            row.digest = previous = audit_digest(previous, row)
+        if len(rows) == 1:
+            rows[0].save()
+        else:
+            AuditLog.objects.bulk_create(rows)
+    return rows
 
 
 def audit_record(
@@ -127,36 +186,19 @@ def audit_record(
     details: dict[str, Any] | None = None,
     result: str = AuditResult.SUCCESS,
 ) -> AuditLog:
-    if actor is not None and not getattr(actor, "is_authenticated", True):
-        actor = None
-    if request is None:
-        # A service called from a view: the address and role are still those of this request.
-        request = current_request.get()
-    if request is not None and not role:
-        active = getattr(request, "active_role", None)
-        role = active.kind if active is not None else ""
-    row = AuditLog(
+    row = audit_row(
         action=action,
         actor=actor,
         role=role,
-        ip_address=client_ip(request),
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
+        request=request,
+        target=target,
         from_state=from_state,
         to_state=to_state,
         reason=reason,
-        # Round-trip through JSON so the digest covers what the database will give back.
-        details=json.loads(json.dumps(details or {})),
+        details=details,
         result=result,
     )
-    with transaction.atomic():
-        _lock_chain()
-        previous = AuditLog.objects.order_by("-id").values_list("digest", flat=True).first()
-        # `at` is set here, under the lock, so time order and chain order agree.
-        row.at = timezone.now()
-        row.digest = audit_digest(previous or GENESIS_DIGEST, row)
-        row.save()
-    return row
+    return audit_save([row])[0]
 
 
 def audit_personal_read(

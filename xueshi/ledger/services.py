@@ -9,9 +9,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from xueshi.accounts.models import Person, RoleAssignment, RoleKind
 from xueshi.accounts.permissions import people_in_scope
@@ -53,11 +54,7 @@ def _post(
         declaration=declaration,
         general_record=general_record,
     )
-    YearTotal.objects.get_or_create(person_id=person_id, credit_year=credit_year)
-    column = "general_hours" if subject == SubjectKind.GENERAL else "professional_hours"
-    YearTotal.objects.filter(person_id=person_id, credit_year=credit_year).update(
-        **{column: F(column) + hours}
-    )
+    _add_to_year(person_id, credit_year, subject, hours)
     year_totals_changed.send(
         sender=LedgerEntry,
         person_id=person_id,
@@ -69,7 +66,28 @@ def _post(
     return entry
 
 
-@transaction.atomic
+# The year's row is made with the first entry and moved by the entry's hours, in one statement
+# (PostgreSQL and SQLite alike); `updated_at` is the row's creation, as before.
+_ADD_TO_YEAR = """
+INSERT INTO {table} (person_id, credit_year, general_hours, professional_hours, updated_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (person_id, credit_year) DO UPDATE SET
+    general_hours = {table}.general_hours + excluded.general_hours,
+    professional_hours = {table}.professional_hours + excluded.professional_hours
+"""
+
+
+def _add_to_year(person_id: int, credit_year: int, subject: str, hours: Decimal) -> None:
+    general = hours if subject == SubjectKind.GENERAL else ZERO
+    professional = ZERO if subject == SubjectKind.GENERAL else hours
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ADD_TO_YEAR.format(table=YearTotal._meta.db_table),
+            [person_id, credit_year, general, professional, timezone.now()],
+        )
+
+
+@transaction.atomic(savepoint=False)
 def ledger_record_approval(*, declaration: Declaration) -> LedgerEntry:
     """A final approval adds the hours granted to the claim's credit year."""
     return _post(

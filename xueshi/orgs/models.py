@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, Length
 
 from xueshi.core.fields import EncryptedCharField
 from xueshi.core.identifiers import region_name
+from xueshi.core.memo import memoized
 from xueshi.policy.validators import validate_profile_key
 
 
@@ -168,13 +169,20 @@ class Organization(models.Model):
         remembered = self.__dict__.get("_inherited_policy_profile")
         if remembered is not None and remembered[0] == self.path:
             return str(remembered[1])
-        inherited = ""
-        for ancestor in sorted(self.ancestors(), key=lambda node: -len(node.path)):
-            if ancestor.policy_profile:
-                inherited = ancestor.policy_profile
-                break
+        # The ancestors are the nodes of the parent's path: nodes under one parent share it
+        # (a batch of moves remembers it per parent, core/memo.py).
+        parent_path = self.path[: self.path.rstrip("/").rfind("/") + 1]
+        inherited = memoized(
+            ("inherited_policy_profile", parent_path), self._ancestors_policy_profile
+        )
         self.remember_inherited_policy_profile(inherited)
         return inherited
+
+    def _ancestors_policy_profile(self) -> str:
+        for ancestor in sorted(self.ancestors(), key=lambda node: -len(node.path)):
+            if ancestor.policy_profile:
+                return ancestor.policy_profile
+        return ""
 
     def remember_inherited_policy_profile(self, inherited: str) -> None:
         """What `inherited_policy_profile` read with this row: no query for the ancestors."""

@@ -42,12 +42,15 @@ def on_evidence_attached(sender: Any, attachment: Attachment, **kwargs: Any) -> 
 def on_declaration_saved(
     sender: Any, instance: Declaration, created: bool, update_fields: Any = None, **kwargs: Any
 ) -> None:
-    if created or not engine.available():
+    if created:
         return
     if update_fields is not None and not COMPARED_FIELDS.intersection(update_fields):
         return  # a partial save of other fields: nothing compared changed
     if instance.status not in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
         return  # only a draft or a returned claim is edited; a lifecycle move changes none
+    # Last: it looks for the optional packages on disk (a batch approval saves 1,000 claims).
+    if not engine.available():
+        return
 
     mismatches_refresh(instance)
 

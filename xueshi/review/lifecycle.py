@@ -21,12 +21,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from xueshi.accounts.models import RoleAssignment
-from xueshi.core.audit import audit_record
+from xueshi.core.audit import audit_chain_lock, audit_record
+from xueshi.core.memo import batch_memo
 from xueshi.declarations import events
 from xueshi.declarations.models import Declaration
 from xueshi.declarations.permissions import declarations_in_scope, is_declarant
@@ -43,7 +44,7 @@ from xueshi.policy.words import level_outcomes
 from .chain import PlannedStep, chain_replace, entry_index, resolve_chain
 from .models import ChainStep, TrailAction, TrailEntry
 from .permissions import AUDITOR_ROLES, OWN_CLAIM, REMOVER_ROLES, fills_step, is_own_claim
-from .trail import trail_record
+from .trail import trail_batch, trail_record
 
 
 class State(StrEnum):
@@ -187,6 +188,9 @@ class Move:
     params: dict[str, Any] = field(default_factory=dict)
     step: Any = None  # the chain step that must act now (pending items): a ChainStep or alike
     is_last: bool | None = None  # whether `step` is the chain's last (asked once)
+    # The item's chain steps in order, when a batch loaded them with the items (else asked).
+    chain: list[Any] | None = None
+    writing: bool = False  # the move has begun writing (a failure now must undo its writes)
 
 
 def _declarant(move: Move) -> None:
@@ -263,7 +267,11 @@ def _step(move: Move) -> Any:
 def _is_last(move: Move) -> bool:
     if move.is_last is None:
         position = _step(move).position
-        move.is_last = not move.adapter.steps(move.item).filter(position__gt=position).exists()
+        if move.chain is not None:
+            move.is_last = all(step.position <= position for step in move.chain)
+        else:
+            later = move.adapter.steps(move.item).filter(position__gt=position)
+            move.is_last = not later.exists()
     return move.is_last
 
 
@@ -298,6 +306,9 @@ def _rows(move: Move) -> list[Transition]:
 def _current_step(move: Move) -> Any:
     if move.item.current_position is None:
         return None
+    if move.chain is not None:
+        position = move.item.current_position
+        return next((step for step in move.chain if step.position == position), None)
     return (
         move.adapter.steps(move.item)
         .select_related("organization")
@@ -398,8 +409,31 @@ def transition(
         reason = _require_reason(reason, REASON_NAMES[action])
     adapter = adapter_for(model)
     move = Move(adapter, adapter.lock(item_id), action, actor, role, request)
+    return _make(
+        move,
+        expected_position=expected_position,
+        reason=reason,
+        comment=comment,
+        hours_granted=hours_granted,
+        direct_supervisor=direct_supervisor,
+        forward_to=forward_to,
+    )
+
+
+def _make(
+    move: Move,
+    *,
+    expected_position: int | None = None,
+    reason: str = "",
+    comment: str = "",
+    hours_granted: Decimal | None = None,
+    direct_supervisor: Organization | None = None,
+    forward_to: Organization | None = None,
+) -> Any:
+    """The move on the locked item, by the table (the body of `transition`)."""
     row = _choose(move, expected_position)
-    item = move.item
+    item, adapter, action = move.item, move.adapter, move.action
+    actor, role, request = move.actor, move.role, move.request
     from_state = item.status
     if row.target == S.GONE:
         adapter.discard(item, actor=actor, role=role, request=request)
@@ -434,6 +468,8 @@ def transition(
     item.status = row.target
     item.status_level, waiting_at = _placement(move, row)
     adapter.placed(item, waiting_at)
+    # A reviewer's verdicts (BATCH_ACTIONS) write nothing before this point.
+    move.writing = True
     item.save()
     adapter.trail(
         item,
@@ -450,11 +486,158 @@ def transition(
     return item
 
 
+# Moves of a batch committed together: few enough that the audit chain's lock, held for the
+# whole chunk, keeps other writers waiting a fraction of a second; many enough that the commit
+# and the shared reads and inserts are paid once for many moves.
+BATCH_CHUNK = 100
+BATCH_ACTIONS = VERDICT_ACTIONS  # a reviewer's verdicts: the chain is read, never replanned
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one item of a batch: done, refused (`error` says why), or not done
+    because the database failed (`error` is the DatabaseError)."""
+
+    item_id: int
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def transition_many(
+    model: type[models.Model],
+    *,
+    item_ids: Iterable[int],
+    action: Action,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None = None,
+    reason: str = "",
+    comment: str = "",
+    hours_granted: Decimal | None = None,
+) -> list[Outcome]:
+    """The same move of the table on many items (批量通过 / 批量不通过), each exactly as
+    `transition` makes it, `BATCH_CHUNK` items to a transaction.
+
+    A chunk locks and loads its items and their chains with two queries, and writes the trail
+    and audit rows of its moves together before it commits. A refusal changes nothing and the
+    batch goes on. A move that fails once it has begun writing (a database error, or a refusal
+    from a follower of its event) rolls its chunk back; the chunk's moves before it are made
+    again and committed, and it is reported with its error. A database error stops the batch
+    there; if a chunk's commit fails, none of its moves is done. The outcomes cover the items
+    tried, in order; the rest were not tried.
+    """
+    if action not in BATCH_ACTIONS:
+        raise ValueError(f"{action} is not a batch action")
+    adapter = adapter_for(model)
+    pending = list(dict.fromkeys(item_ids))
+    if action in REASON_NAMES:
+        try:
+            reason = _require_reason(reason, REASON_NAMES[action])
+        except ValidationError as error:
+            return [Outcome(pk, error) for pk in pending]
+    inputs = {"reason": reason, "comment": comment, "hours_granted": hours_granted}
+    outcomes: list[Outcome] = []
+    while pending:
+        chunk = _chunk(adapter, pending[:BATCH_CHUNK], action, actor, role, request, inputs)
+        outcomes += chunk
+        if any(isinstance(outcome.error, DatabaseError) for outcome in chunk):
+            break
+        pending = pending[len(chunk) :]
+    return outcomes
+
+
+class _Undo(Exception):
+    """A move of a chunk failed after it began writing: the chunk's transaction is rolled back."""
+
+
+def _chunk(
+    adapter: Any,
+    ids: list[int],
+    action: Action,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None,
+    inputs: dict[str, Any],
+) -> list[Outcome]:
+    """The moves of `ids` in one transaction; the outcomes of all of them, or of those up to a
+    move that failed after it began writing (the chunk ends there)."""
+    outcomes: list[Outcome] = []
+    try:
+        with transaction.atomic(), trail_batch(), batch_memo():
+            items = adapter.lock_many(ids)
+            chains = adapter.chains(list(items.values()))
+            # Locks in the order a single move takes them: its item, the audit chain (its trail
+            # is written before its event), then the ledger's rows (the event's followers). The
+            # chunk's audit rows are written last, so the chain's lock is taken now.
+            audit_chain_lock()
+            for pk in ids:
+                item = items.get(pk)
+                if item is None:
+                    outcomes.append(Outcome(pk, adapter.model.DoesNotExist("不存在或已删除。")))
+                    continue
+                move = Move(adapter, item, action, actor, role, request, chain=chains.get(pk, []))
+                try:
+                    # No savepoint: a refusal before the move's first write leaves nothing to undo.
+                    _make(move, **inputs)
+                except (ValidationError, PermissionDenied, DatabaseError) as error:
+                    if move.writing or isinstance(error, DatabaseError):
+                        raise _Undo(Outcome(pk, error)) from error
+                    outcomes.append(Outcome(pk, error))
+                else:
+                    outcomes.append(Outcome(pk))
+    except _Undo as undo:
+        broken: Outcome = undo.args[0]
+        return [*_again(adapter, outcomes, action, actor, role, request, inputs), broken]
+    except DatabaseError as error:
+        # The chunk's reads or its commit failed: none of its moves is done. Refusals stay
+        # refusals (they changed nothing anyway).
+        failed = [
+            outcome if outcome.error is not None else Outcome(outcome.item_id, error)
+            for outcome in outcomes
+        ]
+        return failed or [Outcome(ids[0], error)]
+    return outcomes
+
+
+def _again(
+    adapter: Any,
+    outcomes: list[Outcome],
+    action: Action,
+    actor: Any,
+    role: RoleAssignment,
+    request: HttpRequest | None,
+    inputs: dict[str, Any],
+) -> list[Outcome]:
+    """The moves done before a chunk was rolled back, made again (what becomes of them now is
+    what is reported: someone else may have acted meanwhile, or the database may fail again)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a lost connection: reconnect to try again
+    done = [outcome.item_id for outcome in outcomes if outcome.ok]
+    again: dict[int, Outcome] = {}
+    while done:
+        chunk = _chunk(adapter, done, action, actor, role, request, inputs)
+        again.update((outcome.item_id, outcome) for outcome in chunk)
+        failure = next((o.error for o in chunk if isinstance(o.error, DatabaseError)), None)
+        if failure is not None:
+            # Not made again: rolled back, not done.
+            again.update((pk, Outcome(pk, failure)) for pk in done if pk not in again)
+            break
+        done = done[len(chunk) :]
+    return [again.get(outcome.item_id, outcome) for outcome in outcomes]
+
+
 def _placement(move: Move, row: Transition) -> tuple[str, int | None]:
     """The review level the new state refers to (where it now waits, or which level turned it
     down; the region's status words may depend on it) and, while pending, the organisation
     that must act now."""
     item = move.item
+    if row.target == S.PENDING and move.chain is not None and move.action != A.SUBMIT:
+        # A batch's move: the chain loaded with the item is still the item's chain.
+        step = next((s for s in move.chain if s.position == item.current_position), None)
+        return (step.level_code, step.organization_id) if step else ("", None)
     if row.target == S.PENDING:
         steps = move.adapter.steps(item).filter(position=item.current_position)
         level_code, organization_id = steps.values_list(
@@ -570,9 +753,31 @@ class DeclarationReviewable:
     def lock(self, pk: int) -> Declaration:
         return (
             Declaration.objects.select_for_update(of=("self",))
-            .select_related("person", "unit")
+            .select_related("person__unit", "unit")
             .get(pk=pk)
         )
+
+    def lock_many(self, pks: list[int]) -> dict[int, Declaration]:
+        """A batch's items, locked in id order (two batches over the same claims never wait
+        on each other in a cycle), with what the checks and the ledger's followers read."""
+        items = (
+            Declaration.objects.select_for_update(of=("self",))
+            .select_related("person__unit", "person__user", "unit")
+            .filter(pk__in=pks)
+            .order_by("pk")
+        )
+        return {item.pk: item for item in items}
+
+    def chains(self, items: list[Declaration]) -> dict[int, list[ChainStep]]:
+        chains: dict[int, list[ChainStep]] = {item.pk: [] for item in items}
+        steps = (
+            ChainStep.objects.filter(declaration__in=[item.pk for item in items])
+            .select_related("organization")
+            .order_by("declaration_id", "position")
+        )
+        for step in steps:
+            chains[step.declaration_id].append(step)
+        return chains
 
     def in_scope(self, role: RoleAssignment, pk: int) -> bool:
         return declarations_in_scope(role).filter(pk=pk).exists()
@@ -680,4 +885,5 @@ __all__ = [
     "allowed_actions",
     "register",
     "transition",
+    "transition_many",
 ]

@@ -31,7 +31,7 @@ from xueshi.declarations.services import (
 )
 from xueshi.orgs.models import Organization
 
-from .lifecycle import Action, transition
+from .lifecycle import Action, transition, transition_many
 from .models import EvidenceCheck, EvidenceVerdict
 from .permissions import fills_step, is_own_claim
 from .selectors import current_step, insufficient_at_step
@@ -281,8 +281,33 @@ def review_many(
     declaration_ids: Iterable[int],
     **kwargs: Any,
 ) -> list[BatchResult]:
-    """批量通过 / 批量不通过: each claim its own move; refusals (an own claim too) per claim."""
-    return _each(declaration_ids, lambda pk: action(declaration_id=pk, **kwargs))
+    """批量通过 / 批量不通过: each claim its own move; refusals (an own claim too) per claim.
+
+    Approving and rejecting go through the lifecycle's batch (`transition_many`: the same
+    moves, committed a chunk at a time); returning names each claim's insufficient files, so
+    it moves the claims one by one."""
+    batch_action = BATCH_ACTIONS.get(action)
+    if batch_action is None:
+        return _each(declaration_ids, lambda pk: action(declaration_id=pk, **kwargs))
+    ids = list(dict.fromkeys(declaration_ids))
+    outcomes = transition_many(Declaration, item_ids=ids, action=batch_action, **kwargs)
+    results: list[BatchResult] = []
+    for outcome in outcomes:
+        if isinstance(outcome.error, DatabaseError):
+            _database_failed(outcome.error)
+            results.append(BatchResult(outcome.item_id, False, DATABASE_FAILED))
+        elif outcome.error is not None:
+            results.append(BatchResult(outcome.item_id, False, refusal_text(outcome.error)))
+        else:
+            results.append(BatchResult(outcome.item_id, True))
+    return results + [BatchResult(pk, False, BATCH_INTERRUPTED) for pk in ids[len(outcomes) :]]
+
+
+# The services whose batches the lifecycle makes as one (the others: `_each`).
+BATCH_ACTIONS: dict[Callable[..., Declaration], Action] = {
+    declaration_approve: Action.APPROVE,
+    declaration_reject: Action.REJECT,
+}
 
 
 def training_base_declare(

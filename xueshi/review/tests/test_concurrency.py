@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.declarations.services import AlreadyHandled
 from xueshi.review.models import TrailAction, TrailEntry
-from xueshi.review.services import declaration_approve
+from xueshi.review.services import declaration_approve, review_many
 from xueshi.review.tests.test_views import anyang_claim
 
 SQLITE_IN_MEMORY = connection.vendor == "sqlite" and (
@@ -92,3 +92,48 @@ def test_two_reviewers_at_once_make_one_transition_postgresql(demo):
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_at_once_make_one_transition_sqlite(demo):
     _one_transition(demo)
+
+
+def _two_batches_at_once(demo: Any) -> None:
+    """Two reviewers of the unit tick the same claims and press 批量通过 together: each claim
+    moves once, and each is reported done to exactly one of them."""
+    claims = [anyang_claim(demo, courses=courses) for courses in (1, 2, 3)]
+    unit = demo.role("ay_yiyuan")
+    barrier = threading.Barrier(2)
+    reports: list[list[Any]] = []
+    lock = threading.Lock()
+
+    def batch() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results: list[Any] = review_many(
+                declaration_approve,
+                declaration_ids=[c.pk for c in claims],
+                actor=unit.user,
+                role=unit,
+            )
+        finally:
+            connections.close_all()
+        with lock:
+            reports.append(results)
+
+    workers = [threading.Thread(target=batch) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert len(reports) == 2
+    for index, claim in enumerate(claims):
+        done = [report[index].ok for report in reports]
+        assert done.count(True) == 1, reports
+        claim = Declaration.objects.get(pk=claim.pk)
+        assert claim.status == DeclarationStatus.PENDING and claim.current_position == 1
+        approvals = TrailEntry.objects.filter(declaration=claim, action=TrailAction.APPROVE)
+        assert approvals.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_over_the_same_claims_move_each_once_postgresql(demo):
+    _two_batches_at_once(demo)
