@@ -37,10 +37,8 @@ import datetime
 import hmac
 import json
 import os
-import platform
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -49,6 +47,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.recording import append, commit, machine  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
@@ -317,23 +317,6 @@ def report(
     )
 
 
-def machine() -> str:
-    return f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}"
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def record(
     figures: dict[str, Any], load_start: tuple[float, ...], load_end: tuple[float, ...]
 ) -> None:
@@ -358,8 +341,7 @@ def record(
         f"| statements per claim | {figures['subject_statements']:.2f} |"
         f" {figures['baseline_statements']:.2f} | | |",
     ]
-    with (ROOT / "bench" / "results.md").open("a", encoding="utf-8") as results_file:
-        results_file.write("\n".join(lines) + "\n")
+    append("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -46,6 +45,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.recording import append, commit, machine  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 MB = 1024 * 1024
 TARGET_RATIO = 1.2
@@ -333,23 +334,6 @@ def summarise(
     ]
 
 
-def machine() -> str:
-    return f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}"
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def record(
     summary: list[str],
     claims: int,
@@ -369,8 +353,7 @@ def record(
         "",
         *(f"- {line}" for line in summary),
     ]
-    with (ROOT / "bench" / "results.md").open("a", encoding="utf-8") as results_file:
-        results_file.write("\n".join(lines) + "\n")
+    append("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

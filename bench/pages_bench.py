@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +26,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.recording import append, commit, machine  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
@@ -255,23 +255,6 @@ def main() -> None:
         record(results, claims, options.pairs, load_start, load_end)
 
 
-def machine() -> str:
-    return f"{platform.node()}, {os.cpu_count()} CPUs, {platform.platform()}"
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def record(
     results: list[tuple[str, float, float, float, float, str, tuple[int, int]]],
     claims: int,
@@ -295,8 +278,7 @@ def record(
         f" ≤ {target:g}× {verdict} | {queries[0]} / {queries[1]} |"
         for name, subject, base, ratio, target, verdict, queries in results
     ]
-    with (ROOT / "bench" / "results.md").open("a", encoding="utf-8") as results_file:
-        results_file.write("\n".join(lines) + "\n")
+    append("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

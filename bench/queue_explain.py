@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.recording import append  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
@@ -79,8 +81,7 @@ def main() -> None:
             plan = explain(statement, organization_id)
             print(f"== {when}, {what}\n{plan}\n", flush=True)
             lines += ["", f"{when}, {what}:", "", "```", plan, "```"]
-    with (ROOT / "bench" / "results.md").open("a", encoding="utf-8") as results_file:
-        results_file.write("\n".join(lines) + "\n")
+    append("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
