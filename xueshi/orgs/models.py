@@ -154,7 +154,7 @@ class Organization(models.Model):
     @property
     def depth(self) -> int:
         """0 for a root authority, 1 for its children, and so on (from the materialised path)."""
-        return max(self.path.count("/") - 2, 0)
+        return path_depth(self.path)
 
     def ancestors(self) -> OrganizationQuerySet:
         ids = [int(part) for part in self.path.strip("/").split("/") if part]
@@ -187,6 +187,11 @@ class Organization(models.Model):
     def remember_inherited_policy_profile(self, inherited: str) -> None:
         """What `inherited_policy_profile` read with this row: no query for the ancestors."""
         self.__dict__["_inherited_policy_profile"] = (self.path, inherited or "")
+
+
+def path_depth(path: str) -> int:
+    """An organisation's depth from its materialised path alone (lists that read no rows)."""
+    return max(path.count("/") - 2, 0)
 
 
 def inherited_policy_profile(path_field: str) -> Coalesce:
