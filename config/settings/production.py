@@ -99,6 +99,8 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # The cache is shared by the processes now: the bell's count can live in it (base.py).
+    NOTIFICATIONS_UNREAD_CACHE = env.bool("NOTIFICATIONS_UNREAD_CACHE", default=True)
     INSTALLED_APPS = [*INSTALLED_APPS, "django_rq"]  # noqa: F405
     RQ_QUEUES = {"default": {"URL": env("TASKS_REDIS_URL", default=REDIS_URL)}}
     # Workers run django-tasks' tasks through its Job class (so `rqworker` needs no --job-class).

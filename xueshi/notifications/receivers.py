@@ -18,8 +18,7 @@ from xueshi.policy.hours import fmt
 from xueshi.policy.words import DEFAULT_STATE_WORDS, status_word
 
 from .models import Notification
-from .selectors import unread_count_changed
-from .services import notify, notify_registrant
+from .services import notify, notify_registrant, unread_count_changed
 
 
 @receiver(post_save, sender=Notification)

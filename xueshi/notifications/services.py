@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from xueshi.accounts.models import Person
 from xueshi.core.messaging import send_text
 
 from .models import Notification, NotificationPreference
-from .selectors import unread_count_changed
+from .selectors import CHANGED_MARKER, CHANGED_MARKER_SECONDS, unread_cache_key
 
 
 def notify(*, recipient: Any, message: str, url: str = "") -> Notification | None:
@@ -69,3 +71,14 @@ def notifications_mark_read(*, recipient: Any, ids: list[int] | None = None) -> 
     if marked:
         unread_count_changed(recipient.pk)
     return marked
+
+
+def unread_count_changed(user_id: int) -> None:
+    """A message of the user was created, read or deleted: the pages count in the table
+    again, now (this transaction's own reads, and tests) and once the write commits."""
+    _mark_changed(user_id)
+    transaction.on_commit(lambda: _mark_changed(user_id))
+
+
+def _mark_changed(user_id: int) -> None:
+    cache.set(unread_cache_key(user_id), CHANGED_MARKER, CHANGED_MARKER_SECONDS)

@@ -46,7 +46,9 @@ KEY_COLUMNS = (
 )
 # Drafts were never sent and deleted claims are gone: neither is counted (scoped_declarations).
 COUNTED = "d.status NOT IN ('draft', 'deleted')"
-# The top-level authority a claim's unit lies under (`/1/7/42/` → 1); paths never change.
+# The top-level authority a claim's unit lies under (`/1/7/42/` → 1), as of the claim's last
+# write: an organisation moved under another top-level authority (its subtree's paths are
+# rewritten) keeps its claims in the old one until `manage.py stats_rebuild` (docs/deploy.md).
 ROOT = "nullif(split_part(u.path, '/', 2), '')::bigint"
 VERDICTS = "reports_verdictsummary"
 VERDICT_ACTIONS = "t.action IN ('approve', 'return', 'reject')"
@@ -143,6 +145,9 @@ WHERE {COUNTED}
 GROUP BY {keys}
 HAVING sum(d.sign) <> 0 OR coalesce(sum(d.sign * d.hours_claimed), 0) <> 0
     OR coalesce(sum(d.sign * d.hours_granted), 0) <> 0
+    -- An approval that changes neither the count nor the hours (granted before the last
+    -- level, or 0 hours) still moves the approved count.
+    OR coalesce(sum(d.sign) FILTER (WHERE d.status = 'approved'), 0) <> 0
 ORDER BY {keys}
 ON CONFLICT ({columns}) DO UPDATE SET {updates}"""
 
@@ -540,6 +545,22 @@ def install_triggers() -> None:
 def drop_triggers() -> None:
     with connection.cursor() as cursor:
         cursor.execute(DROP_SQL)
+
+
+def migration_reinstall(apps: Any, schema_editor: Any) -> None:
+    """For a migration that changes the triggers: the newest ones, then every summary refilled
+    from the claims already there (PostgreSQL only; a new SQL function is only as right as
+    the rows it will add to)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    drop_triggers()
+    install_triggers()
+    summaries_rebuild()
+
+
+def migration_uninstall(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        drop_triggers()
 
 
 @transaction.atomic

@@ -490,6 +490,11 @@ def _make(
 # whole chunk, keeps other writers waiting a fraction of a second; many enough that the commit
 # and the shared reads and inserts are paid once for many moves.
 BATCH_CHUNK = 100
+# A chunk and a single move lock the same shared rows (the statistics summaries' rows, the
+# audit chain, the ledger's) in orders no one order fits both, so PostgreSQL may break the tie
+# by failing one of them (SQLSTATE 40P01). The chunk is then tried again from where it failed.
+DEADLOCK_RETRIES = 3
+DEADLOCK_DETECTED = "40P01"
 BATCH_ACTIONS = VERDICT_ACTIONS  # a reviewer's verdicts: the chain is read, never replanned
 
 
@@ -540,13 +545,27 @@ def transition_many(
             return [Outcome(pk, error) for pk in pending]
     inputs = {"reason": reason, "comment": comment, "hours_granted": hours_granted}
     outcomes: list[Outcome] = []
+    retries = 0
     while pending:
         chunk = _chunk(adapter, pending[:BATCH_CHUNK], action, actor, role, request, inputs)
+        broken = next((i for i, o in enumerate(chunk) if _deadlocked(o.error)), None)
+        if broken is not None and retries < DEADLOCK_RETRIES:
+            # What came before the broken move is final (done, or refused); it and the rest
+            # of the chunk were not done: try them again.
+            retries += 1
+            outcomes += chunk[:broken]
+            pending = pending[broken:]
+            continue
         outcomes += chunk
         if any(isinstance(outcome.error, DatabaseError) for outcome in chunk):
             break
         pending = pending[len(chunk) :]
     return outcomes
+
+
+def _deadlocked(error: Exception | None) -> bool:
+    cause = error.__cause__ if isinstance(error, DatabaseError) else None
+    return getattr(cause, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 class _Undo(Exception):
@@ -569,9 +588,11 @@ def _chunk(
         with transaction.atomic(), trail_batch(), batch_memo():
             items = adapter.lock_many(ids)
             chains = adapter.chains(list(items.values()))
-            # Locks in the order a single move takes them: its item, the audit chain (its trail
-            # is written before its event), then the ledger's rows (the event's followers). The
-            # chunk's audit rows are written last, so the chain's lock is taken now.
+            # The audit chain's lock before the ledger's rows, as a single move takes them (its
+            # trail is written before its event's followers post): the chunk's audit rows are
+            # written last, so the chain's lock is taken now. The summaries' rows, which its
+            # updates lock after it, can still meet a single move in the other order: a deadlock
+            # PostgreSQL ends by failing one side (the batch tries its chunk again).
             audit_chain_lock()
             for pk in ids:
                 item = items.get(pk)

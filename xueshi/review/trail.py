@@ -37,14 +37,6 @@ class TrailBatch:
     entries: list[TrailFields] = field(default_factory=list)
     audits: list[AuditLog] = field(default_factory=list)
 
-    def mark(self) -> tuple[int, int]:
-        return len(self.entries), len(self.audits)
-
-    def forget_since(self, mark: tuple[int, int]) -> None:
-        """Drop the rows of a move that was rolled back (its savepoint)."""
-        del self.entries[mark[0] :]
-        del self.audits[mark[1] :]
-
     def write(self) -> None:
         by_model: dict[type[TrailFields], list[TrailFields]] = {}
         for entry in self.entries:

@@ -19,14 +19,16 @@ from xueshi.declarations.models import Declaration
 from xueshi.review.services import declaration_submit
 from xueshi.review.tests.test_declarations_views import act_as, guangxi_training
 
-CLAIMS_TABLE = '"declarations_declaration"'
+# The claims, or the statistics' summaries of them (on PostgreSQL the page reads those).
+CLAIMS_TABLES = ('"declarations_declaration"', '"reports_')
 
 
 def _reads_of_claims(captured: CaptureQueriesContext) -> list[str]:
     return [
         query["sql"]
         for query in captured.captured_queries
-        if query["sql"].lstrip().upper().startswith("SELECT") and CLAIMS_TABLE in query["sql"]
+        if query["sql"].lstrip().upper().startswith("SELECT")
+        and any(table in query["sql"] for table in CLAIMS_TABLES)
     ]
 
 
@@ -51,6 +53,7 @@ def test_statistics_and_exports_read_claims_from_the_replica(
     act_as(client, demo.role("gx_gxu"))
     pages = [
         (reverse("reports:statistics"), "学时申报统计"),
+        (reverse("reports:statistics_section", args=["pending"]), "审核机构"),
         (reverse("reports:export_declarations") + "?format=csv", "教学能力提升培训班"),
     ]
     for url, expected in pages:

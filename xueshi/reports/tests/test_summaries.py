@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from xueshi.certificates.tests.helpers import GX_PERSON
@@ -307,3 +307,20 @@ def test_two_transactions_counting_into_one_summary_row_lose_nothing(demo):
         Decimal(0),
     )
     assert summed == counted and both.count() == 2
+
+
+def test_an_approval_that_moves_no_count_nor_hours_is_still_counted_approved(demo):
+    """Hours granted before the last level (a lower level lowered them), then the last level
+    approves: the count and the hours of every summary row stay, the approved count moves."""
+    claim = _submit(demo, anyang_degree(demo))
+    Declaration.objects.filter(pk=claim.pk).update(hours_granted=F("hours_claimed"))
+    assert summaries_match() == []
+    approved_before = UnitSummary.objects.aggregate(n=Sum("approved"))["n"] or 0
+    Declaration.objects.filter(pk=claim.pk).update(
+        status=DeclarationStatus.APPROVED,
+        current_position=None,
+        current_organization=None,
+        status_level="",
+    )
+    assert summaries_match() == []
+    assert UnitSummary.objects.aggregate(n=Sum("approved"))["n"] == approved_before + 1

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from xueshi.declarations.models import Declaration, DeclarationStatus
 from xueshi.orgs.tests.factories import act_as
+from xueshi.review.models import TrailAction, TrailEntry
 from xueshi.review.services import (
     BATCH_INTERRUPTED,
     DATABASE_FAILED,
@@ -140,3 +141,41 @@ def test_batch_submit_shows_each_row_with_what_became_of_it(client: Any, demo: A
     assert statuses == [DeclarationStatus.PENDING] + [DeclarationStatus.DRAFT] * 3
     html = response.content.decode()
     assert "批量处理因数据库故障中断" in html
+
+
+def test_a_chunk_that_meets_a_deadlock_is_tried_again(demo: Any, five_claims: Any) -> None:
+    """PostgreSQL fails one side of a deadlock (SQLSTATE 40P01) with a single move running
+    beside the batch: the batch tries its chunk again from the move that failed, and every
+    claim is moved once. The trigger fails the third claim's first update only (a sequence:
+    it counts outside the rolled-back transaction)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLSTATE 40P01 is PostgreSQL's")
+    reviewer = demo.role("gx_gxu")
+    before = _statuses(five_claims)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE xs_test_once")
+        cursor.execute(
+            "CREATE FUNCTION xs_test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF nextval('xs_test_once') = 1 THEN RAISE EXCEPTION 'deadlock detected' "
+            "USING ERRCODE = 'deadlock_detected'; END IF; RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER xs_test_disk_full BEFORE UPDATE ON {TABLE} FOR EACH ROW "
+            f"WHEN (OLD.id = {int(five_claims[2].pk)}) EXECUTE FUNCTION xs_test_disk_full()"
+        )
+    try:
+        results = review_many(
+            declaration_approve,
+            declaration_ids=[c.pk for c in five_claims],
+            actor=reviewer.user,
+            role=reviewer,
+        )
+    finally:
+        _drop_trigger()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SEQUENCE xs_test_once")
+    assert [(r.declaration_id, r.ok) for r in results] == [(c.pk, True) for c in five_claims]
+    after = _statuses(five_claims)
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    trail = TrailEntry.objects.filter(declaration__in=five_claims, action=TrailAction.APPROVE)
+    assert trail.count() == 5  # each moved once

@@ -41,6 +41,30 @@
     });
   });
 
+  // A part loaded after the page (<div hx-get hx-trigger="load" data-load-error="…">): if its
+  // request fails (HTMX swaps nothing on an error), say so instead of spinning for ever; if the
+  // session has ended meanwhile (the answer is the login page), reload the whole page.
+  function loadFailed(event) {
+    var target = event.detail.target || event.detail.elt;
+    if (target && target.hasAttribute("data-load-error")) {
+      var message = document.createElement("p");
+      message.className = "text-center text-danger py-3 mb-0";
+      message.setAttribute("role", "alert");
+      message.textContent = target.getAttribute("data-load-error");
+      target.replaceChildren(message);
+    }
+  }
+  document.addEventListener("htmx:responseError", loadFailed);
+  document.addEventListener("htmx:sendError", loadFailed);
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var answered = event.detail.xhr && event.detail.xhr.responseURL;
+    if (target && target.hasAttribute("data-load-error") && answered && answered.indexOf("/login") !== -1) {
+      event.detail.shouldSwap = false;
+      window.location.reload();
+    }
+  });
+
   // After HTMX swaps in content with an error, move focus to it for screen-reader users.
   document.addEventListener("htmx:afterSwap", function (event) {
     var alert = event.detail.target.querySelector(".alert-danger, .is-invalid");
